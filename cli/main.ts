@@ -1,0 +1,40 @@
+/**
+ * The `sluice` command. Each command lives in cli/commands/<name>.ts, parses its flags
+ * and calls a service; this file only assembles them and maps errors to exit codes.
+ */
+import { Command } from "commander";
+import { reportError } from "./errors.js";
+import { registerManifestCommand } from "./commands/manifest.js";
+import { registerSimulateCommand } from "./commands/simulate.js";
+import { registerEnvironmentCommands } from "./commands/environments.js";
+
+export function buildProgram(): Command {
+  const program = new Command("sluice")
+    .description("Self-hosted, git-driven runtime for dlt workspaces")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerManifestCommand(program);
+  registerSimulateCommand(program);
+  registerEnvironmentCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (isCommanderExit(error)) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.exitCode = reportError(error);
+  }
+}
+
+function isCommanderExit(error: unknown): error is { exitCode: number; code: string } {
+  return typeof error === "object" && error !== null && "code" in error && String((error as { code: unknown }).code).startsWith("commander.");
+}
+
+await main(process.argv);
