@@ -1,0 +1,3 @@
+export * from "./trigger-types.js";
+export * from "./cron.js";
+export * from "./period.js";
