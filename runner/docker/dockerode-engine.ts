@@ -1,0 +1,134 @@
+/** `ContainerEngine` on top of dockerode: the only file in Sluice that imports it. */
+import Docker from "dockerode";
+import type { Readable } from "node:stream";
+import { toCreateOptions } from "./container-spec.js";
+import { createDemuxer } from "./demux.js";
+import type { CommitOptions, ContainerEngine, ContainerSpec, ContainerSummary, ImageInfo, ImportImageOptions, OutputStreamName } from "./engine.js";
+
+export interface DockerodeEngineOptions {
+  /** Defaults to `DOCKER_HOST` or `/var/run/docker.sock`, as dockerode decides. */
+  socketPath?: string;
+}
+
+export function createDockerodeEngine(options: DockerodeEngineOptions = {}): ContainerEngine {
+  const docker = options.socketPath ? new Docker({ socketPath: options.socketPath }) : new Docker();
+
+  const inspectImage = async (ref: string): Promise<ImageInfo | undefined> => {
+    try {
+      const info = await docker.getImage(ref).inspect();
+      return {
+        id: info.Id,
+        tags: info.RepoTags ?? [],
+        labels: info.Config?.Labels ?? {},
+        sizeBytes: info.Size,
+        created: info.Created,
+      };
+    } catch (error) {
+      if (statusCode(error) === 404) return undefined;
+      throw error;
+    }
+  };
+
+  return {
+    async ping() {
+      try {
+        await docker.ping();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    inspectImage,
+    async imageExists(ref) {
+      return (await inspectImage(ref)) !== undefined;
+    },
+    async removeImage(ref, removeOptions = {}) {
+      await docker.getImage(ref).remove({ force: removeOptions.force ?? false });
+    },
+    async importImage(tarball: Readable, importOptions: ImportImageOptions) {
+      const [repo, tag] = splitTag(importOptions.tag);
+      const stream = await docker.importImage(tarball, { repo, tag, changes: importOptions.changes } as object);
+      const events = await followProgress(docker, stream);
+      const failure = events.find((event) => typeof event.error === "string");
+      if (failure) throw new Error(`docker import failed: ${String(failure.error)}`);
+      const image = await inspectImage(importOptions.tag);
+      if (!image) throw new Error(`docker import finished but image ${importOptions.tag} is missing`);
+      return image.id;
+    },
+    async createContainer(spec: ContainerSpec) {
+      const container = await docker.createContainer(toCreateOptions(spec));
+      return container.id;
+    },
+    async attach(containerId, onData: (stream: OutputStreamName, chunk: Buffer) => void) {
+      const stream = (await docker.getContainer(containerId).attach({ stream: true, stdout: true, stderr: true, logs: true })) as NodeJS.ReadableStream;
+      const demux = createDemuxer(onData);
+      const done = new Promise<void>((resolve) => {
+        stream.on("data", (chunk: Buffer) => demux(chunk));
+        stream.on("end", () => resolve());
+        stream.on("close", () => resolve());
+        stream.on("error", () => resolve());
+      });
+      return { done };
+    },
+    async startContainer(containerId) {
+      await docker.getContainer(containerId).start();
+    },
+    async waitContainer(containerId) {
+      const result = (await docker.getContainer(containerId).wait()) as { StatusCode: number };
+      return result.StatusCode;
+    },
+    async killContainer(containerId, signal = "SIGKILL") {
+      try {
+        await docker.getContainer(containerId).kill({ signal });
+      } catch (error) {
+        // 409: not running any more; 404: already gone. Both mean the goal is reached.
+        if (statusCode(error) !== 409 && statusCode(error) !== 404) throw error;
+      }
+    },
+    async stopContainer(containerId, stopOptions = {}) {
+      try {
+        await docker.getContainer(containerId).stop({ t: stopOptions.graceSeconds ?? 10 });
+      } catch (error) {
+        if (statusCode(error) !== 304 && statusCode(error) !== 404) throw error;
+      }
+    },
+    async commitContainer(containerId, commitOptions: CommitOptions) {
+      const [repo, tag] = splitTag(commitOptions.tag);
+      const result = (await docker.getContainer(containerId).commit({ repo, tag, changes: commitOptions.changes })) as { Id: string };
+      return result.Id;
+    },
+    async removeContainer(containerId, removeOptions = {}) {
+      try {
+        await docker.getContainer(containerId).remove({ force: removeOptions.force ?? false, v: true });
+      } catch (error) {
+        if (statusCode(error) !== 404) throw error;
+      }
+    },
+    async listContainers(labels) {
+      const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
+      const list = await docker.listContainers({ all: true, filters: JSON.stringify(filters) });
+      return list.map(
+        (item): ContainerSummary => ({ id: item.Id, names: item.Names, image: item.Image, state: item.State, labels: item.Labels ?? {} }),
+      );
+    },
+  };
+}
+
+/** `repo:tag` → [repo, tag]; the tag separator is the last `:` after the last `/`. */
+export function splitTag(ref: string): [string, string] {
+  const slash = ref.lastIndexOf("/");
+  const colon = ref.lastIndexOf(":");
+  if (colon <= slash) return [ref, "latest"];
+  return [ref.slice(0, colon), ref.slice(colon + 1)];
+}
+
+function statusCode(error: unknown): number | undefined {
+  if (typeof error === "object" && error !== null && "statusCode" in error) return Number((error as { statusCode: unknown }).statusCode);
+  return undefined;
+}
+
+function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<Array<Record<string, unknown>>> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(stream, (error: Error | null, output: Array<Record<string, unknown>>) => (error ? reject(error) : resolve(output)));
+  });
+}

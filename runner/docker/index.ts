@@ -1,0 +1,19 @@
+export type {
+  BindMount,
+  CommitOptions,
+  ContainerEngine,
+  ContainerSpec,
+  ContainerSummary,
+  ImageInfo,
+  ImportImageOptions,
+  NetworkMode,
+  OutputStreamName,
+  TmpfsMount,
+} from "./engine.js";
+export { bindList, envList, toCreateOptions } from "./container-spec.js";
+export { createDemuxer, createLineSplitter } from "./demux.js";
+export { createDockerodeEngine, splitTag } from "./dockerode-engine.js";
+export type { DockerodeEngineOptions } from "./dockerode-engine.js";
+export { labelChanges, managedLabels, SluiceLabel } from "./labels.js";
+export { runOneShot } from "./run-one-shot.js";
+export type { OneShotOptions, OneShotResult } from "./run-one-shot.js";
