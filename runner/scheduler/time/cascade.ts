@@ -1,0 +1,52 @@
+export type RefreshPolicy = "always" | "auto" | "block";
+
+export interface CascadeJob {
+  jobRef: string;
+  /** Freshness constraints as in the manifest, e.g. `job.is_fresh:jobs.mod.ingest`. */
+  freshness: readonly string[];
+  refresh?: RefreshPolicy | undefined;
+  /** Interval-store job (`interval` + `allow_external_schedulers`): keeps no watermark. */
+  intervalStore?: boolean | undefined;
+}
+
+const CONSTRAINT_TYPES: ReadonlySet<string> = new Set(["job.is_fresh", "job.is_matching_interval_fresh"]);
+
+function upstreamOf(constraint: string): string | null {
+  const colon = constraint.indexOf(":");
+  if (colon < 0 || !CONSTRAINT_TYPES.has(constraint.slice(0, colon))) return null;
+  const ref = constraint.slice(colon + 1);
+  return ref.startsWith("jobs.") ? ref : null;
+}
+
+/**
+ * Jobs whose watermarks a refresh started at `rootRef` clears (scheduling.md §8.3, dlt
+ * `get_refresh_cascade_targets`): breadth-first over freshness edges only, in BFS order with
+ * siblings in `jobs` order. The root is excluded; `block` nodes and interval-store jobs are
+ * neither included nor walked through, yet stay reachable to other paths (diamonds).
+ */
+export function refreshCascadeTargets(rootRef: string, jobs: readonly CascadeJob[]): string[] {
+  // upstream ref → downstream jobs in `jobs` order; one edge per (downstream, upstream)
+  const downstream = new Map<string, CascadeJob[]>();
+  for (const job of jobs) {
+    const linked = new Set<string>();
+    for (const constraint of job.freshness) {
+      const upstream = upstreamOf(constraint);
+      if (upstream === null || upstream === job.jobRef || linked.has(upstream)) continue;
+      linked.add(upstream);
+      const list = downstream.get(upstream);
+      if (list === undefined) downstream.set(upstream, [job]);
+      else list.push(job);
+    }
+  }
+  const seen = new Set<string>([rootRef]);
+  const result: string[] = [];
+  for (let head = -1; head < result.length; head++) {
+    const current = head < 0 ? rootRef : (result[head] as string);
+    for (const job of downstream.get(current) ?? []) {
+      if (seen.has(job.jobRef) || job.refresh === "block" || job.intervalStore === true) continue;
+      seen.add(job.jobRef);
+      result.push(job.jobRef);
+    }
+  }
+  return result;
+}
