@@ -1,0 +1,2 @@
+export { createLogStore } from "./log-store.js";
+export type { LogLine, LogPage, LogStore, LogStoreOptions, LogStream, LogSubscriber } from "./log-store.js";
