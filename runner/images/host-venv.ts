@@ -1,0 +1,138 @@
+/**
+ * The same environment as workspace-env.ts, built as a venv on the host with the host's uv and
+ * interpreter (for the local executor on machines without Docker). Venvs are not relocatable,
+ * so one is built in place under `<cacheDir>/venvs/<key>` and marked complete at the end;
+ * a directory without the marker is a failed build and is rebuilt.
+ */
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { SluiceError } from "../../core/index.js";
+import type { EnvironmentMode } from "./env-key.js";
+import { environmentKey, readDependencyInputs } from "./env-key.js";
+import { environmentScript, parseScriptMarkers } from "./env-script.js";
+import { withFileLock } from "./file-lock.js";
+import { runHostCommand } from "./host-command.js";
+import { readHostIndexSettings } from "./index-settings.js";
+import { defaultCacheDir } from "./paths.js";
+import type { ProgressSink } from "./progress.js";
+import { createProgress } from "./progress.js";
+import { createStaging, writeBuildFiles } from "./staging.js";
+
+export interface EnsureHostVenvOptions {
+  workspaceDir: string;
+  dependencyGroups?: readonly string[];
+  cacheDir?: string;
+  onProgress?: ProgressSink;
+  ensureDlt?: boolean;
+  /** Interpreter to build from (default `$SLUICE_HOST_PYTHON` or `python3`). */
+  python?: string;
+}
+
+export interface HostVenv {
+  pythonPath: string;
+  venvDir: string;
+  key: string;
+  reused: boolean;
+  seconds: number;
+  pythonVersion: string;
+  mode: EnvironmentMode;
+  groups: string[];
+  fallbackDlt: boolean;
+}
+
+const MARKER_FILE = ".sluice-env.json";
+
+interface Marker {
+  key: string;
+  pythonVersion: string;
+  fallbackDlt: boolean;
+}
+
+export interface HostPython {
+  executable: string;
+  version: string;
+}
+
+export async function findHostPython(python = process.env.SLUICE_HOST_PYTHON ?? "python3"): Promise<HostPython> {
+  const probe = await runHostCommand(python, ["-c", "import sys, platform; print(sys.executable); print(platform.python_version())"]).catch(
+    (error: unknown) => ({ exitCode: 127, stdout: "", stderr: String(error) }),
+  );
+  const [executable, version] = probe.stdout.trim().split("\n");
+  if (probe.exitCode !== 0 || !executable || !version) {
+    throw new SluiceError("host_python_missing", `cannot run the host interpreter ${python}`, { hint: "Install python3 or set SLUICE_HOST_PYTHON." });
+  }
+  return { executable, version };
+}
+
+export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<HostVenv> {
+  const progress = createProgress("env", options.onProgress);
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const ensureDlt = options.ensureDlt ?? true;
+  const inputs = await readDependencyInputs(options.workspaceDir, options.dependencyGroups ?? []);
+  if (inputs.groups.length > 0 && inputs.mode !== "uv-sync") {
+    throw new SluiceError("env_groups_without_pyproject", `dependency groups (${inputs.groups.join(", ")}) need a pyproject.toml with a [project] table in ${options.workspaceDir}`);
+  }
+  const python = await findHostPython(options.python);
+  const key = environmentKey({ inputs, base: `host-python:${python.version}:${python.executable}`, ensureDlt });
+  const venvDir = join(cacheDir, "venvs", key);
+  const result = (marker: Marker, reused: boolean): HostVenv => ({
+    pythonPath: join(venvDir, "bin", "python"),
+    venvDir,
+    key,
+    reused,
+    seconds: progress.elapsedSeconds(),
+    pythonVersion: marker.pythonVersion,
+    mode: inputs.mode,
+    groups: inputs.groups,
+    fallbackDlt: marker.fallbackDlt,
+  });
+
+  const existing = await readMarker(venvDir, key);
+  if (existing) return result(existing, true);
+  return withFileLock(
+    join(cacheDir, "locks", `venv-${key}.lock`),
+    async () => {
+      const afterWait = await readMarker(venvDir, key);
+      if (afterWait) return result(afterWait, true);
+      progress.line(`building host venv ${venvDir} (${inputs.mode}, python ${python.version})`);
+      await rm(venvDir, { recursive: true, force: true });
+      await mkdir(join(cacheDir, "venvs"), { recursive: true });
+      const staging = await createStaging(cacheDir, "venv", inputs);
+      try {
+        const index = await readHostIndexSettings();
+        await writeBuildFiles(staging, { script: environmentScript({ inputs, srcDir: staging.srcDir, venvDir, python: python.executable, ensureDlt }) });
+        const env: NodeJS.ProcessEnv = { ...process.env, ...index.env, UV_PYTHON_DOWNLOADS: "never", UV_NO_PROGRESS: "1" };
+        if (index.caBundle && !env.SSL_CERT_FILE) env.SSL_CERT_FILE = index.caBundle;
+        delete env.VIRTUAL_ENV;
+        const run = await runHostCommand("sh", [join(staging.buildDir, "build.sh")], {
+          env,
+          onLine: (_stream, line) => {
+            if (line.trim().length > 0) progress.line(line);
+          },
+        });
+        if (run.exitCode !== 0) {
+          await rm(venvDir, { recursive: true, force: true });
+          const tail = `${run.stdout}\n${run.stderr}`.trim().split("\n").slice(-15).join("\n");
+          throw new SluiceError("env_build_failed", `building the host venv ${venvDir} failed (exit ${run.exitCode}):\n${tail}`);
+        }
+        const markers = parseScriptMarkers(run.stdout);
+        const marker: Marker = { key, pythonVersion: markers.pythonVersion ?? python.version, fallbackDlt: markers.fallbackDlt || inputs.mode === "fallback" };
+        await writeFile(join(venvDir, MARKER_FILE), JSON.stringify(marker));
+        progress.line(`built host venv ${venvDir}`);
+        return result(marker, false);
+      } finally {
+        await rm(staging.root, { recursive: true, force: true });
+      }
+    },
+    { onWait: () => progress.line(`another build of ${venvDir} is running; waiting for it`) },
+  );
+}
+
+async function readMarker(venvDir: string, key: string): Promise<Marker | undefined> {
+  try {
+    const marker = JSON.parse(await readFile(join(venvDir, MARKER_FILE), "utf8")) as Marker;
+    return marker.key === key ? marker : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,14 @@
+export { ensureBaseImage } from "./base-image.js";
+export type { BaseImageResult, EnsureBaseImageOptions } from "./base-image.js";
+export { BASE_IMAGE_REPO, UV_VERSION, baseImageRecipe, baseImageTag, recipeHash } from "./base-recipe.js";
+export { ContainerPaths, ENV_IMAGE_REPO, EnvLabel, envImageTag } from "./env-build-spec.js";
+export { DEPENDENCY_FILES, EnvironmentMode, FALLBACK_DLT_SPEC, environmentKey, normalizeGroups, readDependencyInputs } from "./env-key.js";
+export type { DependencyInputs } from "./env-key.js";
+export { ensureHostVenv, findHostPython } from "./host-venv.js";
+export type { EnsureHostVenvOptions, HostPython, HostVenv } from "./host-venv.js";
+export { defaultCacheDir, sluiceHome } from "./paths.js";
+export type { ProgressSink } from "./progress.js";
+export { SCRATCH_DIR, WORKSPACE_MOUNT, environmentContainerSpec, runInEnvironment, workspaceMountSpec } from "./run-in-environment.js";
+export type { EnvironmentRunSpec } from "./run-in-environment.js";
+export { ensureWorkspaceEnvironment } from "./workspace-env.js";
+export type { EnsureEnvironmentOptions, WorkspaceEnvironment } from "./workspace-env.js";
