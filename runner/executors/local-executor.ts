@@ -1,0 +1,105 @@
+/**
+ * Runs a job as a subprocess of the daemon with a host virtualenv (no Docker). Same contract as
+ * the Docker executor: launcher argv, cwd = workspace root, profile + unbuffered output in the
+ * environment, persistent data dirs through DLT_DATA_DIR / DLT_LOCAL_DIR, same stop sequence.
+ */
+import { spawn } from "node:child_process";
+import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Clock } from "../../core/index.js";
+import { createRunLogWriter, type LogStore, type RunLogWriter } from "../logs/index.js";
+import { launcherArgv } from "./entry-point.js";
+import type { ProcessExit } from "./outcome.js";
+import type { PreparedRun } from "./prepare-run.js";
+import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
+
+export interface LocalExecutorOptions {
+  clock: Clock;
+  logStore: LogStore;
+  /** Python of the host virtualenv for this run (e.g. from `ensureHostVenv`). */
+  pythonFor: (run: PreparedRun) => string | Promise<string>;
+  /** Base environment (default: the daemon's); run variables are added on top. */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+export interface LocalExecutor {
+  start(run: PreparedRun): Promise<SupervisedRun>;
+}
+
+/** How long to wait for stdout/stderr to drain after the process has exited (a grandchild may hold them). */
+const DRAIN_MS = 2000;
+
+export function createLocalExecutor(options: LocalExecutorOptions): LocalExecutor {
+  return {
+    async start(run) {
+      const python = await options.pythonFor(run);
+      const log = createRunLogWriter(options.logStore, run.runId, { redact: run.redact });
+      placeSecretsFile(run, log);
+      const argv = launcherArgv(python, run.entryPoint, run);
+      const env: NodeJS.ProcessEnv = {
+        ...(options.baseEnv ?? process.env),
+        ...run.env,
+        DLT_DATA_DIR: join(run.dataDir, "var"),
+        DLT_LOCAL_DIR: join(run.dataDir, "local"),
+      };
+      const child = spawn(argv[0] ?? python, argv.slice(1), { cwd: run.workspace.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+      const startedMs = options.clock.now();
+      child.stdout.on("data", (chunk: Buffer) => log.push("stdout", chunk));
+      child.stderr.on("data", (chunk: Buffer) => log.push("stderr", chunk));
+      const exited = new Promise<ProcessExit>((resolve) => {
+        let exit: ProcessExit | undefined;
+        const finish = () => {
+          if (!exit) return;
+          log.flush();
+          resolve(exit);
+        };
+        child.on("error", (error) => {
+          log.system(`could not start the run process: ${error.message}`);
+          exit = { exitCode: 127 };
+          finish();
+        });
+        child.on("exit", (code, signal) => {
+          exit = { exitCode: code, signal };
+          setTimeout(finish, DRAIN_MS).unref();
+        });
+        child.on("close", finish);
+      });
+      const processHandle: SupervisedProcess = {
+        exited,
+        async signal(signal) {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        },
+      };
+      const supervised = superviseRun(processHandle, {
+        runId: run.runId,
+        clock: options.clock,
+        startedMs,
+        timeoutMs: run.limits.timeoutMs,
+        graceMs: run.limits.graceMs,
+        lastLines: () => log.lastLines(),
+        onSignal: (signal, cause) => log.system(`sluice: sending ${signal} (${cause})`),
+      });
+      void supervised.outcome.then(() => options.logStore.end(run.runId));
+      return supervised;
+    },
+  };
+}
+
+/**
+ * dlt reads secrets only from `.dlt/` of the workspace (or the user's global dir), so the local
+ * executor places the stored file there (0600, gitignored by dlt's templates). A file the
+ * workspace already has with other content is left alone.
+ */
+function placeSecretsFile(run: PreparedRun, log: RunLogWriter): void {
+  if (!run.secretsFile) return;
+  const target = join(run.workspace.dir, ".dlt", `${run.profile}.secrets.toml`);
+  if (existsSync(target)) {
+    if (readFileSync(target, "utf8") !== readFileSync(run.secretsFile, "utf8")) {
+      log.system(`sluice: the workspace has its own .dlt/${run.profile}.secrets.toml; the stored secrets were not placed`);
+    }
+    return;
+  }
+  mkdirSync(join(run.workspace.dir, ".dlt"), { recursive: true });
+  copyFileSync(run.secretsFile, target);
+  chmodSync(target, 0o600);
+}

@@ -1,0 +1,116 @@
+/**
+ * Everything about one run that does not depend on how it is executed: profile, runtime entry
+ * point, environment, secrets file, persistent data directory, limits and labels.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { profileConfigured, resolveProfile, type ProfileSource } from "../profiles/index.js";
+import { createRedactor, secretValuesOf, type Redactor, type SecretStore } from "../secrets/index.js";
+import { buildRuntimeEntryPoint, intervalEnv, type RunArgs, type RuntimeEntryPoint } from "./entry-point.js";
+import { isInteractive, type RunnableJob } from "./job-shape.js";
+import { machineLimits, runTimeLimits, type MachineSpec, type MachineTable, type RunTimeLimits } from "./limits.js";
+
+export interface WorkspaceRef {
+  name: string;
+  /** Checkout of the deployed commit (workspace root: holds `.dlt/` and `__deployment__.py`). */
+  dir: string;
+  deploymentVersion?: number | string;
+}
+
+export interface RunRequest {
+  runId: string;
+  trigger: string;
+  refresh: boolean;
+  interval?: { startMs: number; endMs: number };
+  config?: Record<string, unknown>;
+  /** `trigger --profile P`. */
+  profileOverride?: string;
+  runArgs?: RunArgs;
+}
+
+export interface PrepareContext {
+  secretStore: SecretStore;
+  /** Root of the persistent per-workspace, per-profile data directories. */
+  dataRoot: string;
+  machines?: MachineTable;
+}
+
+export interface PreparedRun {
+  runId: string;
+  trigger: string;
+  job: RunnableJob;
+  workspace: WorkspaceRef;
+  interactive: boolean;
+  profile: string;
+  profileSource: ProfileSource;
+  entryPoint: RuntimeEntryPoint;
+  /** Environment every executor sets (paths of data dirs are added by the executor). */
+  env: Record<string, string>;
+  /** Stored `<profile>.secrets.toml` of this workspace, if any. */
+  secretsFile?: string;
+  redact: Redactor;
+  /** Host directory kept across runs of this workspace+profile (DuckDB files, pipeline state). */
+  dataDir: string;
+  limits: RunTimeLimits;
+  machine: MachineSpec;
+  labels: Record<string, string>;
+}
+
+export const RunLabel = {
+  runId: "sluice.run-id",
+  jobRef: "sluice.job-ref",
+  workspace: "sluice.workspace",
+  deploymentVersion: "sluice.deployment-version",
+  profile: "sluice.profile",
+  startedMs: "sluice.started-ms",
+  timeoutMs: "sluice.timeout-ms",
+  graceMs: "sluice.grace-ms",
+} as const;
+
+export const RUN_PURPOSE = "run";
+
+export function prepareRun(job: RunnableJob, workspace: WorkspaceRef, request: RunRequest, context: PrepareContext, nowMs: number): PreparedRun {
+  const interactive = isInteractive(job);
+  const { profile, source } = resolveProfile({
+    interactive,
+    required: job.require?.profile,
+    override: request.profileOverride,
+    isConfigured: profileConfigured(workspace.dir, (candidate) => context.secretStore.has(workspace.name, candidate)),
+  });
+  const machine = machineLimits(job, context.machines ?? {});
+  const limits = runTimeLimits(job);
+  const inputs = { ...request, profile };
+  const entryPoint = buildRuntimeEntryPoint(job, inputs);
+  const secretsFile = context.secretStore.pathOf(workspace.name, profile);
+  const secretText = context.secretStore.read(workspace.name, profile);
+  const dataDir = join(context.dataRoot, workspace.name, profile);
+  mkdirSync(join(dataDir, "var"), { recursive: true });
+  mkdirSync(join(dataDir, "local"), { recursive: true });
+  const labels: Record<string, string> = {
+    [RunLabel.runId]: request.runId,
+    [RunLabel.jobRef]: job.job_ref,
+    [RunLabel.workspace]: workspace.name,
+    [RunLabel.profile]: profile,
+    [RunLabel.startedMs]: String(nowMs),
+    [RunLabel.graceMs]: String(limits.graceMs),
+  };
+  if (workspace.deploymentVersion !== undefined) labels[RunLabel.deploymentVersion] = String(workspace.deploymentVersion);
+  if (limits.timeoutMs !== undefined) labels[RunLabel.timeoutMs] = String(limits.timeoutMs);
+  return {
+    runId: request.runId,
+    trigger: request.trigger,
+    job,
+    workspace,
+    interactive,
+    profile,
+    profileSource: source,
+    entryPoint,
+    env: { PYTHONUNBUFFERED: "1", WORKSPACE__PROFILE: profile, ...intervalEnv(job, inputs) },
+    ...(secretsFile ? { secretsFile } : {}),
+    redact: createRedactor(secretText ? secretValuesOf(secretText) : []),
+    dataDir,
+    limits,
+    machine,
+    labels,
+  };
+}

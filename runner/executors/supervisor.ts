@@ -1,0 +1,135 @@
+/**
+ * Follows one run process, whatever runs it (local subprocess or container): enforces the
+ * timeout, performs the stop sequence — exactly one SIGTERM, SIGKILL when the grace period
+ * runs out — and turns the exit into an outcome. Time comes from a Clock so the sequence can be
+ * tested without waiting.
+ */
+import type { Clock, TimerHandle } from "../../core/index.js";
+import { mapRunOutcome, type MappedOutcome, type ProcessExit, type StopCause } from "./outcome.js";
+
+export type StopSignal = "SIGTERM" | "SIGKILL";
+
+/** The minimum an executor provides about a started process. */
+export interface SupervisedProcess {
+  /** Delivers a signal; must not throw when the process is already gone. */
+  signal(signal: StopSignal): Promise<void>;
+  /** Settles once when the process has ended; never rejects. */
+  readonly exited: Promise<ProcessExit>;
+}
+
+export interface RunOutcome extends MappedOutcome {
+  runId: string;
+  exitCode: number | null;
+  signal: string | null;
+  startedMs: number;
+  endedMs: number;
+  durationMs: number;
+  stopCause: StopCause | null;
+  termSentMs: number | null;
+  killSentMs: number | null;
+  /** Last log lines, for the run record. */
+  lastLines: string[];
+}
+
+export interface SupervisorOptions {
+  runId: string;
+  clock: Clock;
+  /** When the process started; for re-attached runs the original start, so timeouts count from there. */
+  startedMs: number;
+  /** Wall-clock limit; absent ⇒ none (interactive services use an idle timeout instead). */
+  timeoutMs?: number;
+  /** Grace between SIGTERM and SIGKILL used by timeouts and by `stop()` without an explicit value. */
+  graceMs: number;
+  lastLines?: () => string[];
+  onSignal?: (signal: StopSignal, cause: StopCause) => void;
+}
+
+export interface SupervisedRun {
+  readonly runId: string;
+  readonly outcome: Promise<RunOutcome>;
+  /** Starts the stop sequence; false when one is already under way or the process has ended. */
+  stop(cause: StopCause, graceMs?: number): boolean;
+  /** SIGKILL now. */
+  kill(cause?: StopCause): void;
+  /** Called once, synchronously with the end of the process (before `outcome` settles). */
+  onExit(callback: (outcome: RunOutcome) => void): void;
+  /** True between the SIGTERM and the end of the process. */
+  isStopping(): boolean;
+}
+
+export function superviseRun(process: SupervisedProcess, options: SupervisorOptions): SupervisedRun {
+  const { clock } = options;
+  let stopCause: StopCause | null = null;
+  let termSentMs: number | null = null;
+  let killSentMs: number | null = null;
+  let ended = false;
+  let timeoutTimer: TimerHandle | undefined;
+  let graceTimer: TimerHandle | undefined;
+  const exitCallbacks: Array<(outcome: RunOutcome) => void> = [];
+
+  const send = (signal: StopSignal, cause: StopCause) => {
+    options.onSignal?.(signal, cause);
+    void process.signal(signal).catch(() => undefined);
+  };
+
+  const kill = (cause: StopCause = "runtime") => {
+    if (ended || killSentMs !== null) return;
+    stopCause ??= cause;
+    killSentMs = clock.now();
+    graceTimer?.cancel();
+    send("SIGKILL", stopCause);
+  };
+
+  const stop = (cause: StopCause, graceMs = options.graceMs) => {
+    if (ended || termSentMs !== null || killSentMs !== null) return false;
+    stopCause = cause;
+    termSentMs = clock.now();
+    timeoutTimer?.cancel();
+    send("SIGTERM", cause);
+    graceTimer = clock.setTimer(termSentMs + graceMs, () => kill(cause));
+    return true;
+  };
+
+  if (options.timeoutMs !== undefined) {
+    timeoutTimer = clock.setTimer(options.startedMs + options.timeoutMs, () => stop("timeout"));
+  }
+
+  const outcome = process.exited.then((exit) => {
+    ended = true;
+    timeoutTimer?.cancel();
+    graceTimer?.cancel();
+    const endedMs = clock.now();
+    const result: RunOutcome = {
+      runId: options.runId,
+      ...mapRunOutcome(exit, stopCause ?? undefined),
+      exitCode: exit.exitCode,
+      signal: exit.signal ?? null,
+      startedMs: options.startedMs,
+      endedMs,
+      durationMs: Math.max(0, endedMs - options.startedMs),
+      stopCause,
+      termSentMs,
+      killSentMs,
+      lastLines: options.lastLines?.() ?? [],
+    };
+    for (const callback of exitCallbacks.splice(0)) {
+      try {
+        callback(result);
+      } catch {
+        // a listener never breaks the run's bookkeeping
+      }
+    }
+    return result;
+  });
+
+  return {
+    runId: options.runId,
+    outcome,
+    stop,
+    kill,
+    onExit(callback) {
+      exitCallbacks.push(callback);
+    },
+    isStopping: () => termSentMs !== null && !ended,
+  };
+}
