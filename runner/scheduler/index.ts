@@ -1,0 +1,12 @@
+export { Scheduler, type DispatchCause, type SchedulerOptions, type WaitingEntry } from "./engine.js";
+export type { Executor, RunExit, RunHandle, RunSpec } from "./executor.js";
+export { SimulatedExecutor, type SigtermBehaviour, type SimulatedExecutorOptions } from "./simulated-executor.js";
+export { SchedulerStore, type HeldRetry, type StoredJob, type StoredTrigger } from "./store/scheduler-store.js";
+export { RUN_STATUSES, transitionRun, canTransition, isTerminal, type RunRecord, type RunStatus, type CancelCause } from "./run-state.js";
+export type { SchedulerEventMap, RunOutcome, DeployChange } from "./scheduler-events.js";
+export { compileJob, hashJobDefinition, shortJobName, type CompiledJob, type JobDefinition } from "./compiled-job.js";
+export type { DeployInput, DeployResult } from "./deploy.js";
+export { triggerJobs, type TriggerResult } from "./manual-trigger.js";
+export { recordDecisions, DECISION_EVENTS, type DecisionEvent, type DecisionRecord } from "./decision-log.js";
+export { Simulation, type SimulationSetup, type SimulatedFailure } from "./simulation.js";
+export { previewNextFires, type FirePreview } from "./preview.js";

@@ -1,0 +1,249 @@
+/**
+ * Durable scheduler state in SQLite: deployed jobs with their watermark, trigger state
+ * (last/next fire, once-fired), run records, held freshness retries and a heartbeat.
+ * Every public write is one transaction; callers that change several things at once wrap
+ * them in `transaction()` (better-sqlite3 nests it as a savepoint).
+ */
+import type { Database } from "../../../core/index.js";
+import { applyMigrations } from "../../../core/index.js";
+import type { CancelCause, RunRecord, RunStatus } from "../run-state.js";
+import { SCHEDULER_MIGRATIONS } from "./migrations.js";
+
+export interface StoredJob {
+  jobRef: string;
+  definition: Record<string, unknown>;
+  jobHash: string;
+  active: boolean;
+  deployedAtMs: number;
+  archivedAtMs: number | null;
+  watermarkMs: number | null;
+}
+
+export interface StoredTrigger {
+  jobRef: string;
+  trigger: string;
+  active: boolean;
+  lastFireMs: number | null;
+  nextFireMs: number | null;
+  onceFired: boolean;
+}
+
+export interface HeldRetry {
+  jobRef: string;
+  trigger: string;
+  sinceMs: number;
+  reason: string;
+}
+
+export type NewRun = Omit<RunRecord, "runId">;
+
+interface RunRow {
+  run_id: string;
+  job_ref: string;
+  trigger: string;
+  status: string;
+  reason: string | null;
+  since_ms: number;
+  created_ms: number;
+  started_ms: number | null;
+  finished_ms: number | null;
+  interval_start_ms: number | null;
+  interval_end_ms: number | null;
+  refresh: number;
+  exit_code: number | null;
+  cancel_cause: string | null;
+  deployment_version: number | null;
+}
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    runId: row.run_id,
+    jobRef: row.job_ref,
+    trigger: row.trigger,
+    status: row.status as RunStatus,
+    reason: row.reason,
+    sinceMs: row.since_ms,
+    createdMs: row.created_ms,
+    startedMs: row.started_ms,
+    finishedMs: row.finished_ms,
+    intervalStartMs: row.interval_start_ms,
+    intervalEndMs: row.interval_end_ms,
+    refresh: row.refresh === 1,
+    exitCode: row.exit_code,
+    cancelCause: row.cancel_cause as CancelCause | null,
+    deploymentVersion: row.deployment_version,
+  };
+}
+
+export class SchedulerStore {
+  private readonly statements;
+
+  constructor(private readonly db: Database) {
+    applyMigrations(db, "scheduler", SCHEDULER_MIGRATIONS);
+    this.statements = {
+      upsertJob: db.prepare(
+        `INSERT INTO sched_jobs (job_ref, definition, job_hash, active, deployed_at_ms, archived_at_ms, watermark_ms)
+         VALUES (@jobRef, @definition, @jobHash, 1, @deployedAtMs, NULL, NULL)
+         ON CONFLICT (job_ref) DO UPDATE SET definition = excluded.definition, job_hash = excluded.job_hash,
+           active = 1, deployed_at_ms = excluded.deployed_at_ms, archived_at_ms = NULL`,
+      ),
+      archiveJob: db.prepare("UPDATE sched_jobs SET active = 0, archived_at_ms = ? WHERE job_ref = ?"),
+      allJobs: db.prepare("SELECT * FROM sched_jobs"),
+      advanceWatermark: db.prepare(
+        "UPDATE sched_jobs SET watermark_ms = ? WHERE job_ref = ? AND (watermark_ms IS NULL OR watermark_ms < ?)",
+      ),
+      clearWatermark: db.prepare("UPDATE sched_jobs SET watermark_ms = NULL WHERE job_ref = ?"),
+      getWatermark: db.prepare("SELECT watermark_ms FROM sched_jobs WHERE job_ref = ?"),
+      upsertTrigger: db.prepare(
+        `INSERT INTO sched_triggers (job_ref, trigger, active, last_fire_ms, next_fire_ms, once_fired)
+         VALUES (@jobRef, @trigger, @active, @lastFireMs, @nextFireMs, @onceFired)
+         ON CONFLICT (job_ref, trigger) DO UPDATE SET active = excluded.active, last_fire_ms = excluded.last_fire_ms,
+           next_fire_ms = excluded.next_fire_ms, once_fired = excluded.once_fired`,
+      ),
+      allTriggers: db.prepare("SELECT * FROM sched_triggers"),
+      deactivateTriggers: db.prepare("UPDATE sched_triggers SET active = 0, next_fire_ms = NULL WHERE job_ref = ?"),
+      insertRun: db.prepare(
+        `INSERT INTO sched_runs (run_id, job_ref, trigger, status, reason, since_ms, created_ms, started_ms, finished_ms,
+           interval_start_ms, interval_end_ms, refresh, exit_code, cancel_cause, deployment_version)
+         VALUES ('', @jobRef, @trigger, @status, @reason, @sinceMs, @createdMs, @startedMs, @finishedMs,
+           @intervalStartMs, @intervalEndMs, @refresh, @exitCode, @cancelCause, @deploymentVersion)`,
+      ),
+      nameRun: db.prepare("UPDATE sched_runs SET run_id = ? WHERE seq = ?"),
+      updateRun: db.prepare(
+        `UPDATE sched_runs SET trigger = @trigger, status = @status, reason = @reason, since_ms = @sinceMs,
+           started_ms = @startedMs, finished_ms = @finishedMs, interval_start_ms = @intervalStartMs,
+           interval_end_ms = @intervalEndMs, refresh = @refresh, exit_code = @exitCode, cancel_cause = @cancelCause
+         WHERE run_id = @runId`,
+      ),
+      openRuns: db.prepare("SELECT * FROM sched_runs WHERE status IN ('pending', 'starting', 'running') ORDER BY seq"),
+      runsOfJob: db.prepare("SELECT * FROM sched_runs WHERE job_ref = ? ORDER BY seq DESC LIMIT ?"),
+      allRuns: db.prepare("SELECT * FROM sched_runs ORDER BY seq"),
+      getRun: db.prepare("SELECT * FROM sched_runs WHERE run_id = ?"),
+      setHeld: db.prepare(
+        `INSERT INTO sched_held (job_ref, trigger, since_ms, reason) VALUES (@jobRef, @trigger, @sinceMs, @reason)
+         ON CONFLICT (job_ref) DO UPDATE SET reason = excluded.reason`,
+      ),
+      deleteHeld: db.prepare("DELETE FROM sched_held WHERE job_ref = ?"),
+      allHeld: db.prepare("SELECT job_ref, trigger, since_ms, reason FROM sched_held"),
+      getMeta: db.prepare("SELECT value FROM sched_meta WHERE key = ?"),
+      setMeta: db.prepare(
+        "INSERT INTO sched_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  loadJobs(): StoredJob[] {
+    return (this.statements.allJobs.all() as Array<Record<string, unknown>>).map((row) => ({
+      jobRef: row.job_ref as string,
+      definition: JSON.parse(row.definition as string) as Record<string, unknown>,
+      jobHash: row.job_hash as string,
+      active: row.active === 1,
+      deployedAtMs: row.deployed_at_ms as number,
+      archivedAtMs: (row.archived_at_ms as number | null) ?? null,
+      watermarkMs: (row.watermark_ms as number | null) ?? null,
+    }));
+  }
+
+  upsertJob(job: { jobRef: string; definition: Record<string, unknown>; jobHash: string; deployedAtMs: number }): void {
+    this.statements.upsertJob.run({ ...job, definition: JSON.stringify(job.definition) });
+  }
+
+  archiveJob(jobRef: string, atMs: number): void {
+    this.transaction(() => {
+      this.statements.archiveJob.run(atMs, jobRef);
+      this.statements.deactivateTriggers.run(jobRef);
+      this.statements.deleteHeld.run(jobRef);
+    });
+  }
+
+  /** Monotonic: only a strictly greater value wins. Returns the stored value afterwards. */
+  advanceWatermark(jobRef: string, ms: number): number | null {
+    this.statements.advanceWatermark.run(ms, jobRef, ms);
+    return this.watermark(jobRef);
+  }
+
+  clearWatermark(jobRef: string): void {
+    this.statements.clearWatermark.run(jobRef);
+  }
+
+  watermark(jobRef: string): number | null {
+    const row = this.statements.getWatermark.get(jobRef) as { watermark_ms: number | null } | undefined;
+    return row?.watermark_ms ?? null;
+  }
+
+  loadTriggers(): StoredTrigger[] {
+    return (this.statements.allTriggers.all() as Array<Record<string, unknown>>).map((row) => ({
+      jobRef: row.job_ref as string,
+      trigger: row.trigger as string,
+      active: row.active === 1,
+      lastFireMs: (row.last_fire_ms as number | null) ?? null,
+      nextFireMs: (row.next_fire_ms as number | null) ?? null,
+      onceFired: row.once_fired === 1,
+    }));
+  }
+
+  saveTrigger(state: StoredTrigger): void {
+    this.statements.upsertTrigger.run({
+      ...state,
+      active: state.active ? 1 : 0,
+      onceFired: state.onceFired ? 1 : 0,
+    });
+  }
+
+  insertRun(run: NewRun): RunRecord {
+    const info = this.statements.insertRun.run({ ...run, refresh: run.refresh ? 1 : 0 });
+    const runId = `run-${String(info.lastInsertRowid)}`;
+    this.statements.nameRun.run(runId, info.lastInsertRowid);
+    return { ...run, runId };
+  }
+
+  updateRun(run: RunRecord): void {
+    this.statements.updateRun.run({ ...run, refresh: run.refresh ? 1 : 0 });
+  }
+
+  getRun(runId: string): RunRecord | undefined {
+    const row = this.statements.getRun.get(runId) as RunRow | undefined;
+    return row ? toRun(row) : undefined;
+  }
+
+  openRuns(): RunRecord[] {
+    return (this.statements.openRuns.all() as RunRow[]).map(toRun);
+  }
+
+  runsOfJob(jobRef: string, limit = 50): RunRecord[] {
+    return (this.statements.runsOfJob.all(jobRef, limit) as RunRow[]).map(toRun);
+  }
+
+  allRuns(): RunRecord[] {
+    return (this.statements.allRuns.all() as RunRow[]).map(toRun);
+  }
+
+  setHeld(held: HeldRetry): void {
+    this.statements.setHeld.run(held);
+  }
+
+  deleteHeld(jobRef: string): void {
+    this.statements.deleteHeld.run(jobRef);
+  }
+
+  loadHeld(): HeldRetry[] {
+    return (this.statements.allHeld.all() as Array<Record<string, unknown>>).map((row) => ({
+      jobRef: row.job_ref as string,
+      trigger: row.trigger as string,
+      sinceMs: row.since_ms as number,
+      reason: row.reason as string,
+    }));
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.statements.getMeta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.statements.setMeta.run(key, value);
+  }
+}
