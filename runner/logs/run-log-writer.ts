@@ -14,11 +14,26 @@ export interface RunLogWriter {
   lastLines(): string[];
 }
 
-export function createRunLogWriter(store: LogStore, runId: string, options: { redact?: (text: string) => string; keepLast?: number } = {}): RunLogWriter {
+export interface RunLogWriterOptions {
+  redact?: (text: string) => string;
+  keepLast?: number;
+  /**
+   * Lines per stream to drop before storing: when a container is re-attached after a restart,
+   * docker replays its output from the start and the first lines are already stored.
+   */
+  skip?: { stdout: number; stderr: number };
+}
+
+export function createRunLogWriter(store: LogStore, runId: string, options: RunLogWriterOptions = {}): RunLogWriter {
   const redact = options.redact ?? ((text: string) => text);
   const keepLast = options.keepLast ?? 20;
   const recent: string[] = [];
+  const skip = { stdout: options.skip?.stdout ?? 0, stderr: options.skip?.stderr ?? 0 };
   const write = (stream: LogStream, text: string) => {
+    if (stream !== "system" && skip[stream] > 0) {
+      skip[stream] -= 1;
+      return;
+    }
     const line = store.append(runId, stream, redact(text));
     recent.push(line.text);
     if (recent.length > keepLast) recent.shift();
@@ -48,4 +63,11 @@ export function createRunLogWriter(store: LogStore, runId: string, options: { re
     },
     lastLines: () => [...recent],
   };
+}
+
+/** Lines per stream already stored for a run (for `skip` when re-attaching). */
+export function storedLineCounts(store: LogStore, runId: string): { stdout: number; stderr: number } {
+  const counts = { stdout: 0, stderr: 0 };
+  for (const line of store.read(runId).lines) if (line.stream !== "system") counts[line.stream] += 1;
+  return counts;
 }

@@ -1,0 +1,189 @@
+/**
+ * One container per run from the job's environment image. The container is created, attached
+ * (output streamed into the log store), started, and followed until it exits; then it is removed
+ * together with its settings overlay. After a daemon restart, containers of runs that are still
+ * alive are re-attached and supervised again (timeouts count from the original start); ended
+ * ones yield their exit code and are removed.
+ */
+import type { Clock } from "../../core/index.js";
+import type { ContainerEngine, ContainerSummary } from "../docker/index.js";
+import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
+import { createRedactor, createSettingsOverlay, removeSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
+import type { ProcessExit } from "./outcome.js";
+import { RUN_PURPOSE, RunLabel, type PreparedRun } from "./prepare-run.js";
+import { buildRunContainerSpec } from "./run-container-spec.js";
+import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
+
+export type RunContainerEngine = Pick<ContainerEngine, "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers">;
+
+export interface RunEnvironment {
+  image: string;
+  /** Python of the venv inside the image. */
+  python: string;
+}
+
+export interface DockerExecutorOptions {
+  engine: RunContainerEngine;
+  clock: Clock;
+  logStore: LogStore;
+  secretStore: SecretStore;
+  /** Environment image for the run's job (e.g. from `ensureWorkspaceEnvironment`). */
+  environmentFor: (run: PreparedRun) => Promise<RunEnvironment>;
+  network: "none" | "host" | "bridge";
+  /** Where per-run settings overlays (with secrets) are staged. */
+  overlayRoot: string;
+  /** Host port for interactive runs (allocated by the caller). */
+  hostPortFor?: (run: PreparedRun) => number | undefined;
+  /** Let the executor enforce `execute.timeout` (off when the scheduler owns the timers). */
+  enforceTimeouts?: boolean;
+}
+
+export interface AdoptedRun {
+  runId: string;
+  jobRef: string;
+  containerId: string;
+  /** true when the container was still running and is followed again. */
+  alive: boolean;
+  run: SupervisedRun;
+}
+
+export interface DockerExecutor {
+  start(run: PreparedRun): Promise<SupervisedRun>;
+  /** Follows again the container of `runId` if one exists (running or ended). */
+  adopt(runId: string): Promise<AdoptedRun | null>;
+  /** At boot: adopts every run container Sluice left behind. */
+  recoverAll(): Promise<AdoptedRun[]>;
+}
+
+/** Output may arrive a little after the exit is reported; wait at most this long for it. */
+const DRAIN_MS = 3000;
+
+export function createDockerExecutor(options: DockerExecutorOptions): DockerExecutor {
+  const { engine, clock, logStore } = options;
+  const enforce = options.enforceTimeouts ?? true;
+
+  const follow = (input: {
+    runId: string;
+    containerId: string;
+    log: RunLogWriter;
+    attached: Promise<void>;
+    startedMs: number;
+    timeoutMs?: number;
+    graceMs: number;
+  }): SupervisedRun => {
+    const exited = (async (): Promise<ProcessExit> => {
+      let exit: ProcessExit;
+      try {
+        exit = { exitCode: await engine.waitContainer(input.containerId) };
+      } catch (error) {
+        input.log.system(`sluice: lost the run's container: ${String(error)}`);
+        exit = { exitCode: null, signal: null };
+      }
+      await Promise.race([input.attached, delay(DRAIN_MS)]);
+      input.log.flush();
+      await engine.removeContainer(input.containerId, { force: true }).catch(() => undefined);
+      removeSettingsOverlay(options.overlayRoot, input.runId);
+      return exit;
+    })();
+    const supervised = superviseRun(
+      {
+        exited,
+        signal: async (signal) => engine.killContainer(input.containerId, signal),
+      } satisfies SupervisedProcess,
+      {
+        runId: input.runId,
+        clock,
+        startedMs: input.startedMs,
+        timeoutMs: enforce ? input.timeoutMs : undefined,
+        graceMs: input.graceMs,
+        lastLines: () => input.log.lastLines(),
+        onSignal: (signal, cause) => input.log.system(`sluice: sending ${signal} (${cause})`),
+      },
+    );
+    void supervised.outcome.then(() => logStore.end(input.runId));
+    return supervised;
+  };
+
+  const adoptContainer = async (container: ContainerSummary): Promise<AdoptedRun | null> => {
+    const labels = container.labels;
+    const runId = labels[RunLabel.runId];
+    if (!runId) return null;
+    const workspace = labels[RunLabel.workspace];
+    const profile = labels[RunLabel.profile];
+    const secrets = workspace && profile ? options.secretStore.read(workspace, profile) : undefined;
+    const alive = container.state === "running";
+    const log = createRunLogWriter(logStore, runId, {
+      redact: createRedactor(secrets ? secretValuesOf(secrets) : []),
+      skip: storedLineCounts(logStore, runId),
+    });
+    log.system(alive ? "sluice: re-attached to the run's container after a restart" : `sluice: the run's container ended while Sluice was down (${container.state})`);
+    let attached: Promise<void> = Promise.resolve();
+    if (alive) {
+      try {
+        attached = (await engine.attach(container.id, (stream, chunk) => log.push(stream, chunk))).done;
+      } catch {
+        // ended in between: the exit code is still there
+      }
+    }
+    const number = (key: string) => (labels[key] !== undefined && labels[key] !== "" ? Number(labels[key]) : undefined);
+    const run = follow({
+      runId,
+      containerId: container.id,
+      log,
+      attached,
+      startedMs: number(RunLabel.startedMs) ?? clock.now(),
+      timeoutMs: number(RunLabel.timeoutMs),
+      graceMs: number(RunLabel.graceMs) ?? 30_000,
+    });
+    return { runId, jobRef: labels[RunLabel.jobRef] ?? "", containerId: container.id, alive, run };
+  };
+
+  const runContainers = (extra: Record<string, string> = {}) => engine.listContainers({ "sluice.managed": "true", "sluice.purpose": RUN_PURPOSE, ...extra });
+
+  return {
+    async start(run) {
+      const environment = await options.environmentFor(run);
+      const overlay = createSettingsOverlay({ root: options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
+      const log = createRunLogWriter(logStore, run.runId, { redact: run.redact });
+      if (!overlay && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
+      const spec = buildRunContainerSpec(run, {
+        image: environment.image,
+        python: environment.python,
+        network: options.network,
+        settingsDir: overlay?.dir,
+        hostPort: options.hostPortFor?.(run),
+      });
+      let containerId: string | undefined;
+      try {
+        containerId = await engine.createContainer(spec);
+        const { done } = await engine.attach(containerId, (stream, chunk) => log.push(stream, chunk));
+        const startedMs = clock.now();
+        await engine.startContainer(containerId);
+        return follow({ runId: run.runId, containerId, log, attached: done, startedMs, timeoutMs: run.limits.timeoutMs, graceMs: run.limits.graceMs });
+      } catch (error) {
+        if (containerId) await engine.removeContainer(containerId, { force: true }).catch(() => undefined);
+        overlay?.remove();
+        log.system(`sluice: the run's container could not be started: ${run.redact(String(error))}`);
+        logStore.end(run.runId);
+        throw error;
+      }
+    },
+    async adopt(runId) {
+      const [container] = await runContainers({ [RunLabel.runId]: runId });
+      return container ? adoptContainer(container) : null;
+    },
+    async recoverAll() {
+      const adopted: AdoptedRun[] = [];
+      for (const container of await runContainers()) {
+        const result = await adoptContainer(container);
+        if (result) adopted.push(result);
+        else await engine.removeContainer(container.id, { force: true }).catch(() => undefined);
+      }
+      return adopted;
+    },
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
