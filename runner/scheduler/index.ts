@@ -10,3 +10,4 @@ export { triggerJobs, type TriggerResult } from "./manual-trigger.js";
 export { recordDecisions, DECISION_EVENTS, type DecisionEvent, type DecisionRecord } from "./decision-log.js";
 export { Simulation, type SimulationSetup, type SimulatedFailure } from "./simulation.js";
 export { previewNextFires, type FirePreview } from "./preview.js";
+export { simulateSchedule, type SimulateOptions, type ScheduledTrigger } from "./simulate-service.js";
