@@ -1,6 +1,7 @@
 import { CronExpressionParser, type CronExpression } from "cron-parser";
 import { SluiceError } from "../../../core/index.js";
 import { CronSyntaxError, toCronParserExpression } from "../../../schemas/cron.js";
+import { compileFastCron, type FastCron } from "./fast-cron.js";
 
 /** Consecutive ticks `lo < hi`: any wall value in `[lo, hi)` has floor `lo` and next tick `hi`. */
 interface Bracket {
@@ -8,10 +9,12 @@ interface Bracket {
   hi: number;
 }
 
-const BRACKETS_PER_CRON = 4;
+// a few brackets per zone the cron is used in (fire, window end, window start)
+const BRACKETS_PER_CRON = 16;
 
 interface CompiledCron {
   expression: CronExpression;
+  fast: FastCron | null;
   brackets: Bracket[];
   nextSlot: number;
 }
@@ -42,7 +45,7 @@ function compile(cron: string): CompiledCron {
       cause: error,
     });
   }
-  return { expression, brackets: [], nextSlot: 0 };
+  return { expression, fast: compileFastCron(expression.fields), brackets: [], nextSlot: 0 };
 }
 
 /** `maxCrons` bounds the compiled-expression cache (oldest entry evicted first). */
@@ -63,9 +66,10 @@ export function createCronTicks(maxCrons = 1024): CronTicks {
   }
 
   function step(entry: CompiledCron, fromMs: number, reverse: boolean, cron: string): number {
-    const expr = entry.expression;
-    expr.reset(new Date(fromMs));
+    const { expression: expr, fast } = entry;
     try {
+      if (fast !== null) return reverse ? fast.prev(fromMs) : fast.next(fromMs);
+      expr.reset(new Date(fromMs));
       return (reverse ? expr.prev() : expr.next()).getTime();
     } catch (error) {
       throw new SluiceError("cron_no_tick", `cron expression '${cron}' has no ${reverse ? "earlier" : "later"} tick`, {

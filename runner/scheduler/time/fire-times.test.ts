@@ -152,6 +152,12 @@ describe("cron forms", () => {
     expect(latestElapsedTick("@daily", at("2026-04-14T10:00Z"), BERLIN)).toBe(at("2026-04-13T22:00Z"));
   });
 
+  it("L and # forms are evaluated by cron-parser itself", () => {
+    expect(nextFireTime(schedule("0 0 L * *"), at("2026-02-10T00:00Z"), "UTC", null)).toBe(at("2026-02-28T00:00Z"));
+    expect(nextFireTime(schedule("0 12 * * 5#3"), at("2026-04-01T00:00Z"), "UTC", null)).toBe(at("2026-04-17T12:00Z"));
+    expect(latestElapsedTick("0 0 L * *", at("2026-03-15T00:00Z"), "Europe/Berlin")).toBe(at("2026-02-27T23:00Z"));
+  });
+
   it("rejects a cron that cannot be scheduled, naming it", () => {
     expect(() => nextFireTime(schedule("not a cron"), 0, "UTC", null)).toThrow(/not a cron/);
   });
