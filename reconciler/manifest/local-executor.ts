@@ -1,0 +1,77 @@
+/** Runs the wrapper with a host interpreter (a venv on this machine), cwd = the workspace. */
+import { spawn } from "node:child_process";
+import { SluiceError } from "../../core/index.js";
+import type { ManifestExecutor, PreparedInterpreter, ProgressSink, WrapperRun } from "./executor.js";
+import type { ProcessOutput } from "./wrapper-output.js";
+import { WRAPPER_ENV, WRAPPER_SCRIPT_PATH } from "./wrapper-script.js";
+
+export interface HostInterpreter {
+  pythonPath: string;
+  pythonVersion?: string;
+  reused: boolean;
+}
+
+export interface LocalExecutorOptions {
+  /** Finds or builds the host venv for a workspace (runner's ensureHostVenv in production). */
+  ensureInterpreter: (workspaceDir: string, onProgress?: ProgressSink) => Promise<HostInterpreter>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createLocalManifestExecutor(options: LocalExecutorOptions): ManifestExecutor {
+  return {
+    kind: "local",
+    async prepare(workspaceDir, onProgress): Promise<PreparedInterpreter> {
+      const started = performance.now();
+      const interpreter = await options.ensureInterpreter(workspaceDir, onProgress);
+      return {
+        info: {
+          executor: "local",
+          pythonPath: interpreter.pythonPath,
+          reused: interpreter.reused,
+          prepareMs: Math.round(performance.now() - started),
+          pythonVersion: interpreter.pythonVersion ?? "unknown",
+        },
+        workspaceRoot: workspaceDir,
+        runWrapper: (run) => runProcess(interpreter.pythonPath, [WRAPPER_SCRIPT_PATH, ...run.args], workspaceDir, run, options.env ?? process.env),
+      };
+    },
+  };
+}
+
+/** A fixed interpreter, e.g. a venv made by hand or by tests. */
+export function fixedInterpreter(pythonPath: string): LocalExecutorOptions["ensureInterpreter"] {
+  return async () => ({ pythonPath, reused: true });
+}
+
+function runProcess(command: string, args: string[], cwd: string, run: WrapperRun, env: NodeJS.ProcessEnv): Promise<ProcessOutput> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...env, ...WRAPPER_ENV }, stdio: ["ignore", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, run.timeoutMs);
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(
+        new SluiceError("python_not_found", `cannot start the workspace interpreter ${command}: ${error.message}`, {
+          hint: "check that the host venv exists, or run without --local to use the Docker environment",
+          cause: error,
+        }),
+      );
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolvePromise({
+        exitCode: code ?? 1,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+        timedOut,
+      });
+    });
+  });
+}
