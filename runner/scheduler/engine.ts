@@ -283,7 +283,7 @@ export class Scheduler {
     if (queued) this.pending.delete(job.jobRef);
     this.track(run, job);
     this.startExecutor(run, job);
-    return run;
+    return this.live.get(run.runId)?.run ?? this.store.getRun(run.runId) ?? run;
   }
 
   private startExecutor(run: RunRecord, job: CompiledJob): void {
@@ -439,7 +439,8 @@ export class Scheduler {
 
   private finish(runId: string, exit: RunExit): void {
     const live = this.live.get(runId);
-    if (!live) return;
+    // a stopped scheduler no longer owns its runs: the next one adopts or records them
+    if (!live || this.stopped) return;
     const now = this.clock.now();
     const { job } = live;
     this.queue.delete(`timeout|${runId}`);

@@ -52,6 +52,12 @@ export class SimulatedExecutor implements Executor {
     return null;
   }
 
+  /** Every live process disappears without a word (the machine running them went down). */
+  vanish(): void {
+    for (const handle of this.live.values()) handle.vanish();
+    this.live.clear();
+  }
+
   /** Number of runs whose process is still alive. */
   liveCount(): number {
     return this.live.size;
@@ -91,6 +97,12 @@ class SimulatedHandle implements RunHandle {
 
   kill(): void {
     this.exit({ exitCode: null, killed: true, message: "killed" });
+  }
+
+  vanish(): void {
+    this.timer?.cancel();
+    this.exited = { exitCode: null, killed: true, message: "vanished" };
+    this.callbacks = [];
   }
 
   private exit(exit: RunExit): void {

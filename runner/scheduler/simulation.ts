@@ -68,6 +68,7 @@ export class Simulation {
   async restart(downFromMs: number, restartAtMs: number): Promise<void> {
     this.advanceTo(downFromMs);
     this.scheduler.stop();
+    this.executor.vanish();
     this.stopRecording();
     this.clock.advanceTo(restartAtMs);
     this.scheduler = this.newScheduler();
