@@ -72,7 +72,8 @@ export function environmentKey({ inputs, base, ensureDlt }: KeyInputs): string {
     mode: inputs.mode,
     groups: normalizeGroups(inputs.groups),
     base,
-    ensureDlt,
+    // Without dependency files the fallback dlt is installed anyway, so the flag makes no difference.
+    ensureDlt: inputs.mode === EnvironmentMode.fallback ? true : ensureDlt,
     fallback: FALLBACK_DLT_SPEC,
   };
   return sha(JSON.stringify(material)).slice(0, 16);
