@@ -1,3 +1,5 @@
+import { InvalidFreshnessConstraintError, parseFreshnessConstraint } from "../../../schemas/index.js";
+
 export type RefreshPolicy = "always" | "auto" | "block";
 
 export interface CascadeJob {
@@ -9,13 +11,14 @@ export interface CascadeJob {
   intervalStore?: boolean | undefined;
 }
 
-const CONSTRAINT_TYPES: ReadonlySet<string> = new Set(["job.is_fresh", "job.is_matching_interval_fresh"]);
-
+/** Upstream ref of a constraint; unparseable constraints are no edge (as in dlt). */
 function upstreamOf(constraint: string): string | null {
-  const colon = constraint.indexOf(":");
-  if (colon < 0 || !CONSTRAINT_TYPES.has(constraint.slice(0, colon))) return null;
-  const ref = constraint.slice(colon + 1);
-  return ref.startsWith("jobs.") ? ref : null;
+  try {
+    return parseFreshnessConstraint(constraint).upstreamRef;
+  } catch (error) {
+    if (error instanceof InvalidFreshnessConstraintError) return null;
+    throw error;
+  }
 }
 
 /**

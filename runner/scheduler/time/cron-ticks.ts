@@ -1,6 +1,6 @@
 import { CronExpressionParser, type CronExpression } from "cron-parser";
 import { SluiceError } from "../../../core/index.js";
-import { CronSyntaxError, toCronParserExpression } from "../../../schemas/cron.js";
+import { CronSyntaxError, toCronParserExpression } from "../../../schemas/index.js";
 import { compileFastCron, type FastCron } from "./fast-cron.js";
 
 /** Consecutive ticks `lo < hi`: any wall value in `[lo, hi)` has floor `lo` and next tick `hi`. */

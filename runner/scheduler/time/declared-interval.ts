@@ -1,4 +1,4 @@
-import type { ParsedTrigger } from "../../../schemas/trigger-types.js";
+import type { ParsedTrigger } from "../../../schemas/index.js";
 import { sharedTimeContext, type TimeContext } from "./context.js";
 import { parseDeclaredInstant } from "./parse-instant.js";
 import { computeRunInterval, type TimeWindow } from "./run-interval.js";

@@ -1,4 +1,4 @@
-import type { TimedTrigger } from "../../../schemas/trigger-types.js";
+import type { TimedTrigger } from "../../../schemas/index.js";
 import { sharedTimeContext, type TimeContext } from "./context.js";
 
 /** Whole milliseconds of an `every:` period (dlt keeps µs; sub-ms periods do not occur in practice). */

@@ -1,4 +1,4 @@
-import type { ParsedTrigger } from "../../../schemas/trigger-types.js";
+import type { ParsedTrigger } from "../../../schemas/index.js";
 import { sharedTimeContext, type TimeContext } from "./context.js";
 import { periodMs } from "./fire-times.js";
 

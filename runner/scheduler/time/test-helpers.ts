@@ -1,4 +1,4 @@
-import type { ParsedTrigger } from "../../../schemas/trigger-types.js";
+import type { ParsedTrigger } from "../../../schemas/index.js";
 
 /** Epoch ms of an ISO instant; throws on a typo so a test cannot silently compare NaN. */
 export function at(iso: string): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ParsedTrigger } from "../../../schemas/trigger-types.js";
+import type { ParsedTrigger } from "../../../schemas/index.js";
 import { computeRunWindow } from "./declared-interval.js";
 import { nextFireTime } from "./fire-times.js";
 import { at, every, hm, jobSuccess, schedule } from "./test-helpers.js";
