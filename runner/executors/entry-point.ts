@@ -49,8 +49,8 @@ export function buildRuntimeEntryPoint(job: RunnableJob, run: RunInputs): Runtim
     profile: run.profile,
   };
   if (run.runArgs && Object.keys(run.runArgs).length > 0) entryPoint.run_args = { ...run.runArgs };
-  // Only the job launcher reads window and refresh (launcher.md §2).
-  if (launcher === Launcher.job) {
+  // Window and refresh go to every function-job run; only the job launcher reads them (launcher.md §2).
+  if (entryPoint.function) {
     if (run.interval) {
       entryPoint.interval_start = pythonIsoUtc(run.interval.startMs);
       entryPoint.interval_end = pythonIsoUtc(run.interval.endMs);

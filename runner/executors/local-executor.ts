@@ -20,6 +20,8 @@ export interface LocalExecutorOptions {
   pythonFor: (run: PreparedRun) => string | Promise<string>;
   /** Base environment (default: the daemon's); run variables are added on top. */
   baseEnv?: NodeJS.ProcessEnv;
+  /** Let the executor enforce `execute.timeout` (off when the scheduler owns the timers). */
+  enforceTimeouts?: boolean;
 }
 
 export interface LocalExecutor {
@@ -74,7 +76,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
         runId: run.runId,
         clock: options.clock,
         startedMs,
-        timeoutMs: run.limits.timeoutMs,
+        timeoutMs: options.enforceTimeouts === false ? undefined : run.limits.timeoutMs,
         graceMs: run.limits.graceMs,
         lastLines: () => log.lastLines(),
         onSignal: (signal, cause) => log.system(`sluice: sending ${signal} (${cause})`),

@@ -63,6 +63,7 @@ export function superviseRun(process: SupervisedProcess, options: SupervisorOpti
   let termSentMs: number | null = null;
   let killSentMs: number | null = null;
   let ended = false;
+  let final: RunOutcome | undefined;
   let timeoutTimer: TimerHandle | undefined;
   let graceTimer: TimerHandle | undefined;
   const exitCallbacks: Array<(outcome: RunOutcome) => void> = [];
@@ -112,13 +113,8 @@ export function superviseRun(process: SupervisedProcess, options: SupervisorOpti
       killSentMs,
       lastLines: options.lastLines?.() ?? [],
     };
-    for (const callback of exitCallbacks.splice(0)) {
-      try {
-        callback(result);
-      } catch {
-        // a listener never breaks the run's bookkeeping
-      }
-    }
+    final = result;
+    for (const callback of exitCallbacks.splice(0)) notify(callback, result);
     return result;
   });
 
@@ -128,8 +124,17 @@ export function superviseRun(process: SupervisedProcess, options: SupervisorOpti
     stop,
     kill,
     onExit(callback) {
-      exitCallbacks.push(callback);
+      if (final) notify(callback, final);
+      else exitCallbacks.push(callback);
     },
     isStopping: () => termSentMs !== null && !ended,
   };
+}
+
+function notify(callback: (outcome: RunOutcome) => void, outcome: RunOutcome): void {
+  try {
+    callback(outcome);
+  } catch {
+    // a listener never breaks the run's bookkeeping
+  }
 }

@@ -1,0 +1,71 @@
+/** The scheduler-facing adapter around a real executor (local subprocesses of a tiny launcher). */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { SystemClock } from "../core/index.js";
+import { createLocalExecutor } from "../runner/executors/local-executor.js";
+import { createSchedulerExecutor } from "../runner/executors/scheduler-executor.js";
+import type { RunOutcome } from "../runner/executors/supervisor.js";
+import { createLogStore } from "../runner/logs/index.js";
+import type { RunExit, RunSpec } from "../runner/scheduler/index.js";
+import { createSecretStore } from "../runner/secrets/index.js";
+
+const SCRIPT = `
+import argparse, json, signal, sys, time
+p = argparse.ArgumentParser()
+for name in ("--run-id", "--trigger", "--entry-point"):
+    p.add_argument(name, required=True)
+a = p.parse_args()
+e = json.loads(a.entry_point)
+print("window", e["interval_start"], e["interval_end"], e["interval_timezone"], "refresh", e["refresh"], flush=True)
+signal.signal(signal.SIGTERM, lambda *_: print("term", flush=True))
+if e["function"] == "quick":
+    sys.exit(0)
+while True:
+    time.sleep(0.05)
+`;
+
+describe("scheduler executor adapter", () => {
+  it("starts runs from the scheduler's RunSpec and reports exits through onExit and done", async () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-sched-"));
+    const ws = join(home, "ws");
+    mkdirSync(ws);
+    writeFileSync(join(ws, "fake_launcher.py"), SCRIPT);
+    const clock = new SystemClock();
+    const logStore = createLogStore({ dir: join(home, "logs") });
+    const outcomes: RunOutcome[] = [];
+    const executor = createSchedulerExecutor({
+      executor: createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false }),
+      clock,
+      context: { secretStore: createSecretStore(join(home, "secrets")), dataRoot: join(home, "data") },
+      workspaceOf: () => ({ name: "ws", dir: ws }),
+      onOutcome: (outcome) => outcomes.push(outcome),
+    });
+    const spec = (runId: string, fn: string): RunSpec => ({
+      runId,
+      jobRef: `jobs.fake.${fn}`,
+      trigger: "schedule:0 3 * * *",
+      refresh: true,
+      intervalStartMs: Date.parse("2026-05-25T03:00:00Z"),
+      intervalEndMs: Date.parse("2026-05-26T03:00:00Z"),
+      intervalTimezone: "Europe/Berlin",
+      job: { job_ref: `jobs.fake.${fn}`, entry_point: { module: "fake", function: fn, job_type: "batch", launcher: "fake_launcher" }, require: { timezone: "Europe/Berlin" } },
+    });
+
+    const quick = await executor.start(spec("s-quick", "quick"));
+    const viaCallback = new Promise<RunExit>((resolve) => quick.onExit(resolve));
+    expect(await quick.done).toEqual({ exitCode: 0, killed: false });
+    expect(await viaCallback).toEqual({ exitCode: 0, killed: false });
+    expect(logStore.read("s-quick").lines[0]?.text).toBe("window 2026-05-25T03:00:00+00:00 2026-05-26T03:00:00+00:00 Europe/Berlin refresh True");
+
+    const slow = await executor.start(spec("s-slow", "slow"));
+    while (logStore.read("s-slow").lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    slow.stop(300);
+    const exit = await slow.done;
+    expect(exit.killed).toBe(true);
+    expect(exit.exitCode).toBeNull();
+    expect(logStore.read("s-slow").lines.filter((line) => line.text === "term")).toHaveLength(1);
+    expect(outcomes.map((o) => o.runId)).toEqual(["s-quick", "s-slow"]);
+  });
+});
