@@ -32,7 +32,7 @@ export interface DockerExecutorOptions {
   network: "none" | "host" | "bridge";
   /** Where per-run settings overlays (with secrets) are staged. */
   overlayRoot: string;
-  /** Host port for interactive runs (allocated by the caller). */
+  /** Host port for interactive runs; default: the same number as `run_args.port` (allocated by the caller). */
   hostPortFor?: (run: PreparedRun) => number | undefined;
   /** Let the executor enforce `execute.timeout` (off when the scheduler owns the timers). */
   enforceTimeouts?: boolean;
@@ -151,7 +151,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
         python: environment.python,
         network: options.network,
         settingsDir: overlay?.dir,
-        hostPort: options.hostPortFor?.(run),
+        hostPort: options.hostPortFor ? options.hostPortFor(run) : run.interactive ? run.entryPoint.run_args?.port : undefined,
       });
       let containerId: string | undefined;
       try {
