@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createTimeContext } from "./context.js";
-import { computeRunWindow } from "./declared-interval.js";
+import { computeRunWindow, resolveIntervalSpec } from "./declared-interval.js";
 import { nextFireTime } from "./fire-times.js";
 import type { TimeWindow } from "./run-interval.js";
 import { every, schedule } from "./test-helpers.js";
@@ -33,7 +33,13 @@ interface Dispatch {
   succeeded: boolean;
 }
 
-function simulate(trigger: ReturnType<typeof schedule> | ReturnType<typeof every>, tz: string, startMs: number, steps: Array<{ manualAfterMs: number | null; succeeds: boolean }>): Dispatch[] {
+function simulate(
+  trigger: ReturnType<typeof schedule> | ReturnType<typeof every>,
+  tz: string,
+  startMs: number,
+  steps: Array<{ manualAfterMs: number | null; succeeds: boolean }>,
+  declaredInterval?: { start: string; end?: string },
+): Dispatch[] {
   const ctx = createTimeContext();
   let watermarkMs: number | null = null;
   let lastFire: number | null = null;
@@ -47,7 +53,7 @@ function simulate(trigger: ReturnType<typeof schedule> | ReturnType<typeof every
       expect(nowMs).toBeGreaterThanOrEqual(clock);
       lastFire = nowMs;
     }
-    const window = computeRunWindow({ intervalTrigger: trigger, nowMs, watermarkMs, tz, refresh: watermarkMs === null }, ctx);
+    const window = computeRunWindow({ intervalTrigger: trigger, nowMs, watermarkMs, tz, declaredInterval, refresh: watermarkMs === null }, ctx);
     if (s.succeeds) watermarkMs = watermarkMs === null ? window.endMs : Math.max(watermarkMs, window.endMs);
     out.push({ nowMs, window, succeeded: s.succeeds });
     clock = nowMs;
@@ -91,6 +97,30 @@ describe("properties of consecutive run windows (watermark = previous interval e
       fc.property(fc.constantFrom(...CRONS), fc.constantFrom(...ZONES), instant, fc.integer({ min: 2, max: 30 }), (cron, tz, start, n) => {
         const ds = simulate(schedule(cron), tz, start, Array.from({ length: n }, () => ({ manualAfterMs: null, succeeds: true })));
         for (let i = 1; i < ds.length; i++) expect(ds[i]!.nowMs).toBeGreaterThan(ds[i - 1]!.nowMs);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("properties with a declared interval", () => {
+  it("windows stay inside the declared range, gap-free, and the first one starts at interval.start", () => {
+    const offset = fc.integer({ min: -40 * 86_400_000, max: 86_400_000 });
+    const length = fc.option(fc.integer({ min: 3_600_000, max: 30 * 86_400_000 }));
+    fc.assert(
+      fc.property(fc.constantFrom(...CRONS), fc.constantFrom(...ZONES), instant, offset, length, fc.array(step, { minLength: 3, maxLength: 25 }), (cron, tz, start, off, len, steps) => {
+        const declStart = start + off;
+        const spec = { start: new Date(declStart).toISOString(), ...(len === null ? {} : { end: new Date(declStart + len).toISOString() }) };
+        const ds = simulate(schedule(cron), tz, start, steps, spec);
+        checkContinuity(ds);
+        const resolved = resolveIntervalSpec(spec, cron, tz, 0, createTimeContext());
+        for (const d of ds) {
+          if (d.window.empty) continue;
+          expect(d.window.startMs).toBeGreaterThanOrEqual(resolved.startMs);
+          if (len !== null) expect(d.window.endMs).toBeLessThanOrEqual(resolved.endMs);
+        }
+        const first = ds.find((d) => !d.window.empty);
+        if (first !== undefined && ds[0] === first) expect(first.window.startMs).toBe(resolved.startMs);
       }),
       { numRuns: 200 },
     );
