@@ -23,7 +23,9 @@ const scenario = fc.record({
   manualAt: fc.array(fc.integer({ min: 0, max: HOURS * 3600_000 }), { maxLength: 6 }),
 });
 
-async function run(s: fc.RecordValue<typeof scenario extends fc.Arbitrary<infer T> ? T : never>): Promise<DecisionRecord[]> {
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+async function run(s: Scenario): Promise<DecisionRecord[]> {
   const startMs = ms(s.start);
   const sim = new Simulation({
     startMs,

@@ -66,12 +66,27 @@ function stableStringify(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function compileJob(definition: JobDefinition, jobHash: string = hashJobDefinition(definition)): CompiledJob {
+/** Parsed triggers by raw text: fleets share a handful of crons, and cron validation is not cheap. */
+export type TriggerCache = Map<string, ParsedTrigger>;
+
+export function compileJob(
+  definition: JobDefinition,
+  jobHash: string = hashJobDefinition(definition),
+  cache: TriggerCache = new Map(),
+): CompiledJob {
+  const parse = (raw: string): ParsedTrigger => {
+    let parsed = cache.get(raw);
+    if (!parsed) {
+      parsed = parseTrigger(raw);
+      cache.set(raw, parsed);
+    }
+    return parsed;
+  };
   const rawTriggers = (definition.triggers as string[] | undefined) ?? [];
-  const declaredTriggers = rawTriggers.map((raw) => parseTrigger(raw));
+  const declaredTriggers = rawTriggers.map(parse);
   const declaredDefault = definition.default_trigger as string | undefined;
   const defaultRaw = declaredDefault ?? computeDefaultTrigger(rawTriggers);
-  const defaultTrigger = defaultRaw ? parseTrigger(defaultRaw) : null;
+  const defaultTrigger = defaultRaw ? parse(defaultRaw) : null;
   const entryPoint = (definition.entry_point as { job_type?: string } | undefined) ?? {};
   const require = (definition.require as { timezone?: string } | undefined) ?? {};
   const limits = resolveExecutionLimits(definition);

@@ -7,7 +7,7 @@
 import type { Clock, Logger, TimerHandle } from "../../core/index.js";
 import { TypedEvents, errorText, silentLogger } from "../../core/index.js";
 import type { TimedTrigger } from "../../schemas/trigger-types.js";
-import { compileJob, type CompiledJob, type JobDefinition } from "./compiled-job.js";
+import { compileJob, type CompiledJob, type JobDefinition, type TriggerCache } from "./compiled-job.js";
 import { checkUpstreamFresh, computeRunWindow, nextFireTime, parseTrigger, refreshCascadeTargets } from "./deps.js";
 import { DueQueue } from "./due-queue.js";
 import type { CascadeJob } from "./time/index.js";
@@ -65,6 +65,7 @@ export class Scheduler {
   /** One-shot note for a job's next run: the ticks it folds in were missed while down. */
   readonly catchUpNotes = new Map<string, { reason: string; sinceMs: number }>();
   private readonly queue = new DueQueue();
+  private readonly parsedTriggers: TriggerCache = new Map();
   private readonly live = new Map<string, LiveRun>();
   private readonly activeByJob = new Map<string, Set<string>>();
   private readonly followers = new Map<string, Array<{ jobRef: string; trigger: string }>>();
@@ -240,7 +241,7 @@ export class Scheduler {
     const watermark = this.watermarks.get(job.jobRef) ?? null;
     const refresh = watermark === null || job.refreshPolicy === "always";
     const window = computeRunWindow({
-      intervalTrigger: job.defaultTrigger ?? parseTrigger(trigger),
+      intervalTrigger: job.defaultTrigger ?? this.parsed(trigger),
       nowMs: now,
       watermarkMs: watermark,
       tz: job.timezone,
@@ -284,6 +285,15 @@ export class Scheduler {
     this.track(run, job);
     this.startExecutor(run, job);
     return this.live.get(run.runId)?.run ?? this.store.getRun(run.runId) ?? run;
+  }
+
+  private parsed(raw: string) {
+    let parsed = this.parsedTriggers.get(raw);
+    if (!parsed) {
+      parsed = parseTrigger(raw);
+      this.parsedTriggers.set(raw, parsed);
+    }
+    return parsed;
   }
 
   private startExecutor(run: RunRecord, job: CompiledJob): void {
@@ -742,7 +752,7 @@ export class Scheduler {
           this.events.emit("run:skipped", { run });
         }
       },
-      compile: (definition: Record<string, unknown>, jobHash: string) => compileJob(definition as JobDefinition, jobHash),
+      compile: (definition: Record<string, unknown>, jobHash: string) => compileJob(definition as JobDefinition, jobHash, this.parsedTriggers),
     };
   }
 }

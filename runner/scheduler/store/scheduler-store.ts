@@ -77,9 +77,12 @@ function toRun(row: RunRow): RunRecord {
 
 export class SchedulerStore {
   private readonly statements;
+  /** One reusable wrapper: creating a better-sqlite3 transaction function per call is costly. */
+  private readonly runInTransaction: (fn: () => unknown) => unknown;
 
   constructor(private readonly db: Database) {
     applyMigrations(db, "scheduler", SCHEDULER_MIGRATIONS);
+    this.runInTransaction = db.transaction((fn: () => unknown) => fn());
     this.statements = {
       upsertJob: db.prepare(
         `INSERT INTO sched_jobs (job_ref, definition, job_hash, active, deployed_at_ms, archived_at_ms, watermark_ms)
@@ -133,7 +136,7 @@ export class SchedulerStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.runInTransaction(fn) as T;
   }
 
   loadJobs(): StoredJob[] {
