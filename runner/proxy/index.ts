@@ -1,0 +1,7 @@
+export { findFreePort, waitForPort } from "./free-port.js";
+export { createReverseProxy, parseProxyPath, proxyBasePath } from "./reverse-proxy.js";
+export type { ProxyRoute, ReverseProxy, ServiceRouter, ServiceTarget } from "./reverse-proxy.js";
+export { createInteractiveServices } from "./interactive-services.js";
+export type { InteractiveServices, InteractiveServicesOptions, StartedService } from "./interactive-services.js";
+export { createInteractiveStarter } from "./interactive-starter.js";
+export type { InteractiveStarterOptions } from "./interactive-starter.js";
