@@ -89,7 +89,7 @@ export function compileJob(
   const defaultTrigger = defaultRaw ? parse(defaultRaw) : null;
   const entryPoint = (definition.entry_point as { job_type?: string } | undefined) ?? {};
   const require = (definition.require as { timezone?: string } | undefined) ?? {};
-  const limits = resolveExecutionLimits(definition);
+  const limits = resolveExecutionLimits(definition as unknown as Parameters<typeof resolveExecutionLimits>[0]);
   const freshness = (definition.freshness as string[] | undefined) ?? [];
   const interval = (definition.interval as DeclaredInterval | undefined) ?? null;
   return {

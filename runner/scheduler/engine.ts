@@ -10,7 +10,7 @@ import type { TimedTrigger } from "../../schemas/trigger-types.js";
 import { compileJob, type CompiledJob, type JobDefinition, type TriggerCache } from "./compiled-job.js";
 import { checkUpstreamFresh, computeRunWindow, nextFireTime, parseTrigger, refreshCascadeTargets } from "./deps.js";
 import { DueQueue } from "./due-queue.js";
-import type { CascadeJob } from "./time/index.js";
+import type { CascadeJob } from "./deps.js";
 import type { Executor, RunExit, RunHandle, RunSpec } from "./executor.js";
 import { applyDeployment, type DeployContext, type DeployInput, type DeployResult } from "./deploy.js";
 import { formatDuration, iso } from "./format.js";
