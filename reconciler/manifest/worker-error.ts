@@ -121,6 +121,13 @@ function buildError(failure: Failure, context: FailureContext): BuiltError {
       hint: `move the pipeline run in ${location.file} under \`if __name__ == "__main__":\` or into a job function, then ${again}`,
     };
   }
+  if (errorType === "MissingDependencyException" && /dlthub|dlt\[hub\]/.test(error)) {
+    return {
+      code: "manifest_missing_hub_plugin",
+      message: `${where} needs dltHub's commercial 'dlthub' plugin (\`from dlt.hub import run\`), which is not installed`,
+      hint: `import the decorators from open-source dlt with \`from dlt.hub.run import job, trigger\` in ${location.file}, or add dlt[hub] to the dependencies, then ${again}`,
+    };
+  }
   if (errorType === "SyntaxError" || errorType === "IndentationError" || errorType === "TabError") {
     return {
       code: "manifest_syntax_error",

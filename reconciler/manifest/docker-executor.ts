@@ -1,0 +1,59 @@
+/**
+ * Runs the wrapper in the workspace's Docker environment (default dependency groups only: the
+ * worker imports the deployment module, which needs the main environment), with no network and
+ * the workspace mounted read-only at /workspace. The wrapper is passed with `python -c`, so
+ * nothing but the workspace needs mounting.
+ */
+import type { ContainerEngine } from "../../runner/docker/index.js";
+import { WORKSPACE_MOUNT, ensureWorkspaceEnvironment, runInEnvironment } from "../../runner/images/index.js";
+import type { ManifestExecutor, PreparedInterpreter } from "./executor.js";
+import { WRAPPER_ENV, readWrapperScript } from "./wrapper-script.js";
+
+export interface DockerExecutorOptions {
+  engine: ContainerEngine;
+  /** Sluice's cache (environment builds, locks); the runner's default when absent. */
+  cacheDir?: string;
+}
+
+/** The environment image puts its venv first on PATH. */
+const CONTAINER_PYTHON = "python";
+
+export function createDockerManifestExecutor(options: DockerExecutorOptions): ManifestExecutor {
+  return {
+    kind: "docker",
+    async prepare(workspaceDir, onProgress): Promise<PreparedInterpreter> {
+      const started = performance.now();
+      const environment = await ensureWorkspaceEnvironment(options.engine, {
+        workspaceDir,
+        dependencyGroups: [],
+        onProgress,
+        ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      });
+      const script = await readWrapperScript();
+      return {
+        info: {
+          executor: "docker",
+          image: environment.image,
+          key: environment.key,
+          reused: environment.reused,
+          prepareMs: Math.round(performance.now() - started),
+          pythonVersion: environment.pythonVersion,
+        },
+        workspaceRoot: WORKSPACE_MOUNT,
+        async runWrapper(run) {
+          const result = await runInEnvironment(options.engine, {
+            image: environment.image,
+            workspaceDir,
+            cmd: [CONTAINER_PYTHON, "-c", script, ...run.args],
+            network: "none",
+            readOnlyWorkspace: true,
+            env: { ...WRAPPER_ENV, HOME: "/tmp" },
+            timeoutMs: run.timeoutMs,
+            purpose: "manifest",
+          });
+          return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, timedOut: result.timedOut };
+        },
+      };
+    },
+  };
+}

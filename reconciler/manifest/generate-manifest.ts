@@ -1,0 +1,46 @@
+/** `generateManifest`: picks the executor ("docker" or "local") and runs the generation. */
+import { createDockerodeEngine } from "../../runner/docker/index.js";
+import type { ContainerEngine } from "../../runner/docker/index.js";
+import { ensureHostVenv } from "../../runner/images/index.js";
+import { createDockerManifestExecutor } from "./docker-executor.js";
+import type { ManifestExecutor, ProgressSink } from "./executor.js";
+import { generateManifestWith } from "./generate.js";
+import { createLocalManifestExecutor } from "./local-executor.js";
+import type { GeneratedManifest, ManifestExecutorKind } from "./types.js";
+
+export interface GenerateManifestOptions {
+  workspaceDir: string;
+  /** Ad-hoc mode: one script (relative to the workspace) instead of `__deployment__.py`. */
+  script?: string;
+  /** "docker" (default): the workspace's image; "local": a host venv; or a ready executor. */
+  executor?: ManifestExecutorKind | ManifestExecutor;
+  onProgress?: ProgressSink;
+  timeoutMs?: number;
+  /** Docker engine for the docker executor (default: the local daemon). */
+  engine?: ContainerEngine;
+  cacheDir?: string;
+  retryCommand?: string;
+}
+
+export function createManifestExecutor(kind: ManifestExecutorKind, options: { engine?: ContainerEngine; cacheDir?: string } = {}): ManifestExecutor {
+  if (kind === "local") {
+    return createLocalManifestExecutor({
+      ensureInterpreter: (workspaceDir, onProgress) =>
+        ensureHostVenv({ workspaceDir, dependencyGroups: [], onProgress, ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }) }),
+    });
+  }
+  return createDockerManifestExecutor({ engine: options.engine ?? createDockerodeEngine(), ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }) });
+}
+
+export function generateManifest(options: GenerateManifestOptions): Promise<GeneratedManifest> {
+  const chosen = options.executor ?? "docker";
+  const executor = typeof chosen === "string" ? createManifestExecutor(chosen, options) : chosen;
+  return generateManifestWith({
+    workspaceDir: options.workspaceDir,
+    executor,
+    ...(options.script === undefined ? {} : { script: options.script }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.retryCommand === undefined ? {} : { retryCommand: options.retryCommand }),
+  });
+}

@@ -1,0 +1,18 @@
+export { generateManifest, createManifestExecutor } from "./generate-manifest.js";
+export type { GenerateManifestOptions } from "./generate-manifest.js";
+export { DEFAULT_MANIFEST_TIMEOUT_MS, defaultRetryCommand, generateManifestWith } from "./generate.js";
+export type { GenerateWithExecutorOptions } from "./generate.js";
+export type { ManifestExecutor, PreparedInterpreter, ProgressSink, WrapperRun } from "./executor.js";
+export { createDockerManifestExecutor } from "./docker-executor.js";
+export type { DockerExecutorOptions } from "./docker-executor.js";
+export { createLocalManifestExecutor, fixedInterpreter } from "./local-executor.js";
+export type { HostInterpreter, LocalExecutorOptions } from "./local-executor.js";
+export { DEPLOYMENT_MODULE, resolveManifestTarget } from "./target.js";
+export type { ManifestTarget } from "./target.js";
+export { DEFAULT_PUA_START, stripTypedJsonMarkers } from "./typed-json.js";
+export { parseWorkerPayload } from "./worker-payload.js";
+export type { WorkerPayload } from "./worker-payload.js";
+export { workerFailureError } from "./worker-error.js";
+export { WRAPPER_SCRIPT_PATH } from "./wrapper-script.js";
+export { ManifestExecutorKind } from "./types.js";
+export type { GeneratedManifest, ManifestEnvironmentInfo } from "./types.js";
