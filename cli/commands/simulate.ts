@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { SluiceError } from "../../core/index.js";
 import { simulateSchedule, type DecisionRecord, type ScheduledTrigger, type SimulatedFailure } from "../../runner/scheduler/index.js";
+import { generateManifest } from "../../reconciler/index.js";
 import { parsePeriodSeconds } from "../../schemas/index.js";
 import { formatTable, printJson } from "../output.js";
 
@@ -132,21 +133,8 @@ async function generateFromWorkspace(
   workspaceDir: string,
   executor: "docker" | "local",
 ): Promise<{ manifest: { jobs: never[] }; jobHashes?: Record<string, string> }> {
-  // resolved at run time: the reconciler's entry point is being built alongside this command
-  const entry: string = "../../reconciler/index.js";
-  const reconciler = (await import(entry).catch(() => ({}))) as {
-    generateManifest?: (options: { workspaceDir: string; executor: "docker" | "local" }) => Promise<{
-      manifest: { jobs: never[] };
-      jobHashes?: Record<string, string>;
-    }>;
-  };
-  if (!reconciler.generateManifest) {
-    throw new SluiceError("manifest_generation_unavailable", "manifest generation is not available in this build", {
-      hint: "pass --manifest <file.json> with a manifest printed by dlt's worker",
-    });
-  }
-  const generated = await reconciler.generateManifest({ workspaceDir, executor });
-  return { manifest: generated.manifest, ...(generated.jobHashes ? { jobHashes: generated.jobHashes } : {}) };
+  const generated = await generateManifest({ workspaceDir, executor });
+  return { manifest: generated.manifest as unknown as { jobs: never[] }, jobHashes: generated.jobHashes };
 }
 
 function renderTable(records: readonly DecisionRecord[]): string {
