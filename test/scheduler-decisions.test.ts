@@ -201,6 +201,23 @@ describe("durability and restarts", () => {
     expect(of(s, "setup", "started").map((r) => [r.at, r.interval_start])).toEqual([["2026-04-14T10:00:00.000Z", "2026-01-01T00:00:00.000Z"]]);
   });
 
+  it("a timer that fires late catches up with one run; one that fires early is re-armed", async () => {
+    const clock = new ManualClock(ms("2026-04-14T10:00:00Z"), 30_000);
+    const executor = new SimulatedExecutor(clock, { runDurationMs: 1000 });
+    const scheduler = new Scheduler({ clock, store: new SchedulerStore(openDatabase(":memory:")), executor });
+    await scheduler.start();
+    scheduler.deploy({ manifest: manifestOf(batchJob("tick", { triggers: ["schedule:*/5 * * * *"] })) });
+    clock.set(ms("2026-04-14T10:04:40Z")); // the 10:05 timer wakes 20 s early: nothing may start
+    expect(executor.started).toHaveLength(0);
+    clock.set(ms("2026-04-14T10:05:00Z"));
+    clock.set(ms("2026-04-14T10:31:00Z")); // the host slept through five ticks
+    expect(executor.started.map((r) => [new Date(r.startedAtMs).toISOString(), new Date(r.spec.intervalStartMs).toISOString(), new Date(r.spec.intervalEndMs).toISOString()])).toEqual([
+      ["2026-04-14T10:05:00.000Z", "2026-04-14T10:00:00.000Z", "2026-04-14T10:05:00.000Z"],
+      ["2026-04-14T10:31:00.000Z", "2026-04-14T10:05:00.000Z", "2026-04-14T10:30:00.000Z"],
+    ]);
+    expect(scheduler.nextDueAt()).toBe(ms("2026-04-14T10:35:00Z"));
+  });
+
   it("a clock jumping backwards never schedules a tick twice", async () => {
     const clock = new ManualClock(ms("2026-04-14T10:00:00Z"));
     const executor = new SimulatedExecutor(clock, { runDurationMs: 1000 });
@@ -309,10 +326,17 @@ describe("isolation and visibility", () => {
   });
 });
 
-/** A clock that can be set to any instant, backwards included; due timers fire on set(). */
+/**
+ * A clock that can be set to any instant, backwards included; due timers fire on set().
+ * With `earlyMs`, each timer instant fires once up to that much too early (as setTimeout may).
+ */
 class ManualClock implements Clock {
   private timers: Array<{ atMs: number; fn: () => void; live: boolean }> = [];
-  constructor(private current: number) {}
+  private firedEarly = new Set<number>();
+  constructor(
+    private current: number,
+    private readonly earlyMs = 0,
+  ) {}
   now(): number {
     return this.current;
   }
@@ -324,8 +348,11 @@ class ManualClock implements Clock {
   set(ms: number): void {
     this.current = ms;
     for (;;) {
-      const due = this.timers.filter((t) => t.live && t.atMs <= ms).sort((a, b) => a.atMs - b.atMs)[0];
+      const due = this.timers
+        .filter((t) => t.live && (t.atMs <= ms || (t.atMs - this.earlyMs <= ms && !this.firedEarly.has(t.atMs))))
+        .sort((a, b) => a.atMs - b.atMs)[0];
       if (!due) break;
+      if (due.atMs > ms) this.firedEarly.add(due.atMs);
       due.live = false;
       due.fn();
     }

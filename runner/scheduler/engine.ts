@@ -5,7 +5,7 @@
  * class; only the Clock and the Executor differ. Decisions are in docs/scheduling.md.
  */
 import type { Clock, Logger, TimerHandle } from "../../core/index.js";
-import { TypedEvents, errorText, silentLogger } from "../../core/index.js";
+import { SluiceError, TypedEvents, errorText, silentLogger } from "../../core/index.js";
 import type { TimedTrigger } from "../../schemas/trigger-types.js";
 import { compileJob, type CompiledJob, type JobDefinition, type TriggerCache } from "./compiled-job.js";
 import { checkUpstreamFresh, computeRunWindow, nextFireTime, parseTrigger, refreshCascadeTargets } from "./deps.js";
@@ -112,6 +112,11 @@ export class Scheduler {
 
   /** Applies a manifest: added/updated/unchanged/archived (manifest-generation.md §5). */
   deploy(input: DeployInput): DeployResult {
+    if (!this.startedUp) {
+      throw new SluiceError("scheduler_not_started", "cannot deploy before the scheduler has loaded its state", {
+        hint: "await scheduler.start() first, so the deployed jobs are compared with the stored ones",
+      });
+    }
     const result = applyDeployment(this.deployContext(), input, this.clock.now());
     this.rebuildIndexes();
     this.events.emit("deploy:applied", { changes: result.changes, atMs: this.clock.now() });
