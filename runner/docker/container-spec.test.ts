@@ -4,6 +4,21 @@ import { labelChanges } from "./labels.js";
 import { splitTag } from "./dockerode-engine.js";
 
 describe("toCreateOptions", () => {
+  it("publishes ports on loopback only and maps resource limits", () => {
+    const options = toCreateOptions({
+      image: "img",
+      cmd: ["true"],
+      purpose: "run",
+      publish: [{ hostIp: "127.0.0.1", hostPort: 41000, containerPort: 41000 }],
+      resources: { nanoCpus: 500_000_000, memoryBytes: 256 * 1024 * 1024 },
+    });
+    expect(options.ExposedPorts).toEqual({ "41000/tcp": {} });
+    expect(options.HostConfig?.PortBindings).toEqual({ "41000/tcp": [{ HostIp: "127.0.0.1", HostPort: "41000" }] });
+    expect(options.HostConfig?.NanoCpus).toBe(500_000_000);
+    expect(options.HostConfig?.Memory).toBe(256 * 1024 * 1024);
+    expect(() => toCreateOptions({ image: "i", cmd: [], purpose: "p", publish: [{ hostIp: "0.0.0.0" as "127.0.0.1", hostPort: 1, containerPort: 1 }] })).toThrow(/127.0.0.1/);
+  });
+
   it("labels every container as Sluice-managed with its purpose and keeps extra labels", () => {
     const options = toCreateOptions({ image: "img", cmd: ["true"], purpose: "env-build", labels: { "sluice.env.key": "k1" } });
     expect(options.Labels).toEqual({ "sluice.managed": "true", "sluice.purpose": "env-build", "sluice.env.key": "k1" });

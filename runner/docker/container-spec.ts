@@ -1,6 +1,6 @@
 /** Pure translation of a `ContainerSpec` into the body of docker's "create container" call. */
 import type { ContainerCreateOptions } from "dockerode";
-import type { BindMount, ContainerSpec } from "./engine.js";
+import type { BindMount, ContainerSpec, PublishedPort } from "./engine.js";
 import { managedLabels } from "./labels.js";
 
 export function envList(env: Record<string, string> = {}): string[] {
@@ -38,10 +38,25 @@ export function toCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
       Init: spec.init ?? true,
       AutoRemove: spec.autoRemove ?? false,
       ...(Object.keys(tmpfs).length > 0 ? { Tmpfs: tmpfs } : {}),
+      ...portBindings(spec.publish),
+      ...(spec.resources?.nanoCpus !== undefined ? { NanoCpus: spec.resources.nanoCpus } : {}),
+      ...(spec.resources?.memoryBytes !== undefined ? { Memory: spec.resources.memoryBytes } : {}),
     },
   };
+  if (spec.publish && spec.publish.length > 0) {
+    options.ExposedPorts = Object.fromEntries(spec.publish.map((port) => [`${port.containerPort}/tcp`, {}]));
+  }
   if (spec.name !== undefined) options.name = spec.name;
   if (spec.workingDir !== undefined) options.WorkingDir = spec.workingDir;
   if (spec.user !== undefined) options.User = spec.user;
   return options;
+}
+
+/** `PortBindings` for published ports; only loopback host addresses are accepted. */
+export function portBindings(publish: PublishedPort[] = []): { PortBindings?: Record<string, Array<{ HostIp: string; HostPort: string }>> } {
+  if (publish.length === 0) return {};
+  for (const port of publish) {
+    if (port.hostIp !== "127.0.0.1") throw new Error(`ports are only published on 127.0.0.1, not ${String(port.hostIp)}`);
+  }
+  return { PortBindings: Object.fromEntries(publish.map((port) => [`${port.containerPort}/tcp`, [{ HostIp: port.hostIp, HostPort: String(port.hostPort) }]])) };
 }

@@ -104,6 +104,10 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
         if (statusCode(error) !== 404) throw error;
       }
     },
+    async readLogs(containerId, onData: (stream: OutputStreamName, chunk: Buffer) => void) {
+      const output = (await docker.getContainer(containerId).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      createDemuxer(onData)(Buffer.isBuffer(output) ? output : Buffer.from(String(output)));
+    },
     async listContainers(labels) {
       const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
       const list = await docker.listContainers({ all: true, filters: JSON.stringify(filters) });

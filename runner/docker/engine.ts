@@ -21,6 +21,19 @@ export interface TmpfsMount {
   options: string;
 }
 
+/** A container port published on the host; Sluice only ever binds loopback. */
+export interface PublishedPort {
+  hostIp: "127.0.0.1";
+  hostPort: number;
+  containerPort: number;
+}
+
+export interface ResourceLimits {
+  /** CPUs in units of 1e-9 (docker `NanoCpus`). */
+  nanoCpus?: number;
+  memoryBytes?: number;
+}
+
 /** Everything needed to create one container; turned into docker's API shape by `toCreateOptions`. */
 export interface ContainerSpec {
   image: string;
@@ -39,6 +52,10 @@ export interface ContainerSpec {
   init?: boolean;
   /** Remove the container as soon as it exits (not usable when it must be committed). */
   autoRemove?: boolean;
+  /** Ports published on the host (run containers of interactive jobs). */
+  publish?: PublishedPort[];
+  /** CPU / memory limits (`require.machine`). */
+  resources?: ResourceLimits;
 }
 
 export interface ImageInfo {
@@ -93,6 +110,11 @@ export interface ContainerEngine {
   /** Commits a stopped container to an image (like `docker commit`) and returns the image id. */
   commitContainer(containerId: string, options: CommitOptions): Promise<string>;
   removeContainer(containerId: string, options?: { force?: boolean }): Promise<void>;
+  /**
+   * Output a container produced so far (also after it exited), demultiplexed, without following.
+   * Used to collect the logs of a run that ended while Sluice was down.
+   */
+  readLogs(containerId: string, onData: (stream: OutputStreamName, chunk: Buffer) => void): Promise<void>;
   /** Containers whose labels include all of `labels` (running and stopped). */
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
 }

@@ -8,9 +8,11 @@ export type {
   ImportImageOptions,
   NetworkMode,
   OutputStreamName,
+  PublishedPort,
+  ResourceLimits,
   TmpfsMount,
 } from "./engine.js";
-export { bindList, envList, toCreateOptions } from "./container-spec.js";
+export { bindList, envList, portBindings, toCreateOptions } from "./container-spec.js";
 export { createDemuxer, createLineSplitter } from "./demux.js";
 export { createDockerodeEngine, splitTag } from "./dockerode-engine.js";
 export type { DockerodeEngineOptions } from "./dockerode-engine.js";
