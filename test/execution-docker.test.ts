@@ -16,7 +16,28 @@ import { prepareRun, RunLabel } from "../runner/executors/prepare-run.js";
 import { buildRunContainerSpec } from "../runner/executors/run-container-spec.js";
 import { ensureBaseImage } from "../runner/images/index.js";
 import { createLogStore } from "../runner/logs/index.js";
+import { createInteractiveServices, createInteractiveStarter, createReverseProxy } from "../runner/proxy/index.js";
 import { createSecretStore } from "../runner/secrets/index.js";
+import { request } from "node:http";
+import type { RunOutcome } from "../runner/executors/index.js";
+
+const SERVICE = `
+import argparse, json, os
+from http.server import BaseHTTPRequestHandler, HTTPServer
+p = argparse.ArgumentParser()
+for name in ("--run-id", "--trigger", "--entry-point"):
+    p.add_argument(name, required=True)
+a = p.parse_args()
+e = json.loads(a.entry_point)
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"run": a.run_id, "path": self.path, "profile": os.environ["WORKSPACE__PROFILE"]}).encode()
+        self.send_response(200)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+HTTPServer(("0.0.0.0", e["run_args"]["port"]), H).serve_forever()
+`;
 
 const SCRIPT = `
 import argparse, json, os, signal, sys, time
@@ -176,10 +197,73 @@ describe("docker executor", () => {
     await engine.waitContainer(id);
     const adopted = await makeExecutor().adopt(run.runId);
     expect(adopted?.alive).toBe(false);
-    expect(await adopted?.run.outcome).toMatchObject({ status: "failed", exitCode: 3 });
+    const outcome = await adopted?.run.outcome;
+    expect(outcome).toMatchObject({ status: "failed", exitCode: 3 });
+    expect(outcome?.lastLines).toContain("failing");
     expect(await containersOf(run.runId)).toEqual([]);
   });
 });
+
+describe("docker executor, interactive", () => {
+  it("serves a container through the proxy on a loopback-only port with machine limits, stopping it when idle", async () => {
+    const { home, ws, secretStore, logStore, overlayRoot } = setup();
+    writeFileSync(join(ws, "fake_service.py"), SERVICE);
+    const clock = new SystemClock();
+    const executor = createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor: async () => ({ image, python: "/usr/bin/python3" }), network: "bridge", overlayRoot });
+    const job: RunnableJob = {
+      job_ref: "jobs.svc",
+      entry_point: { module: "svc", function: null, job_type: "interactive", launcher: "fake_service" },
+      execute: { timeout: { timeout: 2, grace_period: 1 } },
+      require: { machine: "small" },
+    };
+    const outcomes: RunOutcome[] = [];
+    const starter = createInteractiveStarter({
+      clock,
+      context: { secretStore, dataRoot: join(home, "data"), machines: { small: { cpus: 0.5, memoryMb: 256 } } },
+      executor,
+      lookup: (w, j) => (w === "ws" && j === "svc" ? { job, workspace: { name: "ws", dir: ws } } : undefined),
+      newRunId: () => `dsvc-${Date.now()}`,
+    });
+    const services = createInteractiveServices({
+      clock,
+      start: async (w, j) => {
+        const started = await starter(w, j);
+        void started?.run.outcome.then((outcome) => outcomes.push(outcome));
+        return started;
+      },
+    });
+    const proxy = createReverseProxy(services);
+    const port = await proxy.listen(0);
+    try {
+      const answer = JSON.parse(await httpGet(port, "/w/ws/svc/x")) as { run: string; path: string; profile: string };
+      expect(answer).toMatchObject({ path: "/x", profile: "prod" });
+      const inspect = JSON.parse(execFileSync("docker", ["inspect", `sluice-run-${answer.run}`], { encoding: "utf8" })) as Array<{ HostConfig: { NanoCpus: number; Memory: number; PortBindings: Record<string, Array<{ HostIp: string }>>; Init: boolean } }>;
+      const host = inspect[0]?.HostConfig;
+      expect(host?.NanoCpus).toBe(500_000_000);
+      expect(host?.Memory).toBe(256 * 1024 * 1024);
+      expect(host?.Init).toBe(true);
+      expect(Object.values(host?.PortBindings ?? {}).flat().map((binding) => binding.HostIp)).toEqual(["127.0.0.1"]);
+      while (outcomes.length === 0) await delay(50);
+      expect(outcomes[0]).toMatchObject({ status: "completed", stopCause: "idle" });
+      expect(await containersOf(answer.run)).toEqual([]);
+    } finally {
+      await services.stopAll();
+      await proxy.close();
+    }
+  });
+});
+
+function httpGet(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ host: "127.0.0.1", port, path }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve(body));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,7 +14,7 @@ import { RUN_PURPOSE, RunLabel, type PreparedRun } from "./prepare-run.js";
 import { buildRunContainerSpec } from "./run-container-spec.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
 
-export type RunContainerEngine = Pick<ContainerEngine, "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers">;
+export type RunContainerEngine = Pick<ContainerEngine, "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers" | "readLogs">;
 
 export interface RunEnvironment {
   image: string;
@@ -118,13 +118,16 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     });
     log.system(alive ? "sluice: re-attached to the run's container after a restart" : `sluice: the run's container ended while Sluice was down (${container.state})`);
     let attached: Promise<void> = Promise.resolve();
+    let following = false;
     if (alive) {
       try {
         attached = (await engine.attach(container.id, (stream, chunk) => log.push(stream, chunk))).done;
+        following = true;
       } catch {
-        // ended in between: the exit code is still there
+        // ended in between: its output is read below
       }
     }
+    if (!following) await engine.readLogs(container.id, (stream, chunk) => log.push(stream, chunk)).catch(() => undefined);
     const number = (key: string) => (labels[key] !== undefined && labels[key] !== "" ? Number(labels[key]) : undefined);
     const run = follow({
       runId,

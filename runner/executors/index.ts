@@ -9,7 +9,7 @@ export type { FinalStatus, MappedOutcome, ProcessExit } from "./outcome.js";
 export { prepareRun, RUN_PURPOSE, RunLabel } from "./prepare-run.js";
 export type { PrepareContext, PreparedRun, RunRequest, WorkspaceRef } from "./prepare-run.js";
 export { buildRunContainerSpec, RunPaths, runContainerName } from "./run-container-spec.js";
-export type { PublishedPort, ResourceLimits, RunContainerOptions, RunContainerSpec } from "./run-container-spec.js";
+export type { RunContainerOptions, RunContainerSpec } from "./run-container-spec.js";
 export { superviseRun } from "./supervisor.js";
 export type { RunOutcome, StopSignal, SupervisedProcess, SupervisedRun, SupervisorOptions } from "./supervisor.js";
 export { createLocalExecutor } from "./local-executor.js";

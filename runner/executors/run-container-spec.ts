@@ -3,7 +3,7 @@
  * environment, launcher argv, environment, mounts (read-only workspace, settings overlay with
  * the secrets, persistent data dir), labels, init, network, limits and published port.
  */
-import type { ContainerSpec } from "../docker/index.js";
+import type { ContainerSpec, ResourceLimits } from "../docker/index.js";
 import { launcherArgv } from "./entry-point.js";
 import { RUN_PURPOSE, type PreparedRun } from "./prepare-run.js";
 
@@ -14,24 +14,8 @@ export const RunPaths = {
   scratch: "/tmp",
 } as const;
 
-export interface PublishedPort {
-  /** Always loopback: interactive services are reached through the daemon's proxy only. */
-  hostIp: "127.0.0.1";
-  hostPort: number;
-  containerPort: number;
-}
-
-export interface ResourceLimits {
-  /** docker `NanoCpus` (1 CPU = 1e9). */
-  nanoCpus?: number;
-  memoryBytes?: number;
-}
-
-/** ContainerSpec plus what long-running runs need beyond one-shot build containers. */
-export interface RunContainerSpec extends ContainerSpec {
-  publish?: PublishedPort[];
-  resources?: ResourceLimits;
-}
+/** The docker adapter's spec; kept as its own name for readers of this folder. */
+export type RunContainerSpec = ContainerSpec;
 
 export interface RunContainerOptions {
   image: string;

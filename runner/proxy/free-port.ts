@@ -14,23 +14,27 @@ export function findFreePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
-/** Resolves once something accepts TCP connections on host:port, or rejects after `timeoutMs` / when `gaveUp()` says so. */
-export async function waitForPort(port: number, options: { host?: string; timeoutMs?: number; intervalMs?: number; gaveUp?: () => boolean } = {}): Promise<void> {
-  const { connect } = await import("node:net");
-  const host = options.host ?? "127.0.0.1";
+/**
+ * Resolves once an HTTP request to 127.0.0.1:port gets any answer. A TCP probe is not enough:
+ * docker's port proxy accepts connections on a published port before the service listens.
+ * Rejects after `timeoutMs`, or as soon as `gaveUp()` says the service ended.
+ */
+export async function waitForHttp(port: number, options: { path?: string; timeoutMs?: number; intervalMs?: number; gaveUp?: () => boolean } = {}): Promise<void> {
+  const { request } = await import("node:http");
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host, port });
-      socket.once("connect", () => {
-        socket.destroy();
+    const answered = await new Promise<boolean>((resolve) => {
+      const req = request({ host: "127.0.0.1", port, path: options.path ?? "/", method: "GET", timeout: 2000 }, (res) => {
+        res.resume();
         resolve(true);
       });
-      socket.once("error", () => resolve(false));
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => resolve(false));
+      req.end();
     });
-    if (open) return;
-    if (options.gaveUp?.()) throw new Error(`service on port ${port} ended before it accepted connections`);
-    if (Date.now() > deadline) throw new Error(`service on port ${port} did not accept connections in time`);
+    if (answered) return;
+    if (options.gaveUp?.()) throw new Error(`service on port ${port} ended before it answered`);
+    if (Date.now() > deadline) throw new Error(`service on port ${port} did not answer in time`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
 }

@@ -1,4 +1,4 @@
-export { findFreePort, waitForPort } from "./free-port.js";
+export { findFreePort, waitForHttp } from "./free-port.js";
 export { createReverseProxy, parseProxyPath, proxyBasePath } from "./reverse-proxy.js";
 export type { ProxyRoute, ReverseProxy, ServiceRouter, ServiceTarget } from "./reverse-proxy.js";
 export { createInteractiveServices } from "./interactive-services.js";

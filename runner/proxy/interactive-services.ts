@@ -6,7 +6,7 @@
  */
 import type { Clock, TimerHandle } from "../../core/index.js";
 import type { SupervisedRun } from "../executors/index.js";
-import { waitForPort } from "./free-port.js";
+import { waitForHttp } from "./free-port.js";
 import type { ServiceRouter, ServiceTarget } from "./reverse-proxy.js";
 
 export interface StartedService extends ServiceTarget {
@@ -18,7 +18,7 @@ export interface InteractiveServicesOptions {
   clock: Clock;
   /** Starts the service of an interactive job on a fresh loopback port; undefined when there is no such job. */
   start(workspace: string, job: string): Promise<StartedService | undefined>;
-  /** Resolves once the service accepts connections (default: TCP probe of 127.0.0.1:port). */
+  /** Resolves once the service answers (default: an HTTP GET of 127.0.0.1:port/ gets any status). */
   waitReady?: (service: StartedService, gaveUp: () => boolean) => Promise<void>;
 }
 
@@ -42,7 +42,7 @@ export function createInteractiveServices(options: InteractiveServicesOptions): 
   const entries = new Map<string, Entry>();
   const keyOf = (workspace: string, job: string) => `${workspace}/${job}`;
   const waitReady =
-    options.waitReady ?? ((service: StartedService, gaveUp: () => boolean) => waitForPort(service.port, { gaveUp, timeoutMs: 120_000 }));
+    options.waitReady ?? ((service: StartedService, gaveUp: () => boolean) => waitForHttp(service.port, { gaveUp, timeoutMs: 120_000 }));
 
   const armIdle = (entry: Entry) => {
     entry.idleTimer?.cancel();
