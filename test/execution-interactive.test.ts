@@ -24,7 +24,7 @@ a = p.parse_args()
 e = json.loads(a.entry_point)
 class H(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = json.dumps({"run": a.run_id, "path": self.path, "base": e["run_args"]["base_path"], "profile": os.environ["WORKSPACE__PROFILE"]}).encode()
+        body = json.dumps({"run": a.run_id, "path": self.path, "base": e["run_args"].get("base_path"), "profile": os.environ["WORKSPACE__PROFILE"]}).encode()
         self.send_response(200)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
@@ -83,7 +83,7 @@ describe("interactive services behind the proxy", () => {
 
     const first = await get(port, "/w/ws/svc/hello?x=1");
     expect(first.status).toBe(200);
-    expect(JSON.parse(first.body)).toEqual({ run: "svc-1", path: "/hello?x=1", base: "/", profile: "prod" });
+    expect(JSON.parse(first.body)).toEqual({ run: "svc-1", path: "/hello?x=1", base: null, profile: "prod" });
     expect(JSON.parse((await get(port, "/w/ws/svc/again")).body).run).toBe("svc-1");
     expect(services.list()).toHaveLength(1);
     expect((await get(port, "/w/ws/nothing/")).status).toBe(404);

@@ -37,7 +37,7 @@ export function createInteractiveStarter(options: InteractiveStarterOptions): (w
         runId: options.newRunId(),
         trigger: options.trigger ?? "http:",
         refresh: false,
-        runArgs: { port, base_path: stripPrefix ? "/" : `${proxyBasePath(workspaceName, jobName)}/` },
+        runArgs: stripPrefix ? { port } : { port, base_path: proxyBasePath(workspaceName, jobName) },
       },
       options.context,
       options.clock.now(),
