@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { SluiceError } from "../core/index.js";
 import { canonicalHash, fallbackManifestHash } from "../reconciler/diff/index.js";
 import type { JobLike } from "../reconciler/diff/index.js";
-import type { GeneratedManifest, ManifestPort } from "../reconciler/reconcile/index.js";
+import type { ManifestPortResult, ManifestPort } from "../reconciler/reconcile/index.js";
 
 export function tempDir(prefix: string): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -81,7 +81,7 @@ export class JsonManifestPort implements ManifestPort {
 
   constructor(private readonly gate: (workspace: string) => Promise<void> | void = () => {}) {}
 
-  async generate(input: { workspace: string; workspaceDir: string; commit: string }): Promise<GeneratedManifest> {
+  async generate(input: { workspace: string; workspaceDir: string; commit: string }): Promise<ManifestPortResult> {
     this.calls.push(input);
     await this.gate(input.workspace);
     let parsed: { jobs?: JobLike[] };

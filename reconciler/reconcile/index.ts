@@ -5,3 +5,5 @@ export * from "./workspace-reconciler.js";
 export * from "./in-memory-target.js";
 export * from "./git-workspace-port.js";
 export * from "./gitops-service.js";
+export * from "./dlt-manifest-port.js";
+export * from "./schema-validator.js";

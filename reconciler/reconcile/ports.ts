@@ -6,7 +6,7 @@
 import type { DeploymentDiff, JobLike } from "../diff/index.js";
 import type { CommitMeta, DeploymentKind } from "../history/index.js";
 
-export interface GeneratedManifest {
+export interface ManifestPortResult {
   /** The manifest as dlt produced it (PUA markers stripped), without version fields. */
   manifest: Record<string, unknown> & { jobs: JobLike[] };
   /** job_ref → dlt's `hash_job_definition`, computed in the workspace environment. */
@@ -23,7 +23,7 @@ export interface ManifestPort {
    * (import errors, invalid decorators) are SluiceErrors; infrastructure trouble that a retry
    * may fix should carry `details.transient = true`.
    */
-  generate(input: { workspace: string; workspaceDir: string; commit: string }): Promise<GeneratedManifest>;
+  generate(input: { workspace: string; workspaceDir: string; commit: string }): Promise<ManifestPortResult>;
 }
 
 export interface ValidationIssue {

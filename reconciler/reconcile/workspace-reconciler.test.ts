@@ -5,8 +5,9 @@ import { canonicalHash } from "../diff/index.js";
 import { DeploymentHistory } from "../history/index.js";
 import type { ReconcilerEventMap } from "./events.js";
 import { InMemoryDeploymentTarget } from "./in-memory-target.js";
-import type { GeneratedManifest, ManifestPort, WorkspaceGitPort } from "./ports.js";
+import type { ManifestPortResult, ManifestPort, WorkspaceGitPort } from "./ports.js";
 import { WorkspaceReconciler } from "./workspace-reconciler.js";
+import { schemaManifestValidator } from "./schema-validator.js";
 
 /** Commits as plain data: sha → folder tree and the job refs the "generator" finds there. */
 class CommitTable implements WorkspaceGitPort, ManifestPort {
@@ -20,7 +21,7 @@ class CommitTable implements WorkspaceGitPort, ManifestPort {
   async checkout(sha: string) {
     return `/checkouts/${sha}`;
   }
-  async generate(input: { workspaceDir: string }): Promise<GeneratedManifest> {
+  async generate(input: { workspaceDir: string }): Promise<ManifestPortResult> {
     const sha = input.workspaceDir.split("/").pop() ?? "";
     const jobs = (this.commits.get(sha)?.jobs ?? []).map((job_ref) => ({ job_ref }));
     const manifest = { engine_version: 1, jobs };
@@ -93,5 +94,18 @@ describe("WorkspaceReconciler", () => {
     reconciler.request("c2");
     expect(await skipped).toMatchObject({ commit: "c2", reason: "workspace files unchanged" });
     expect(target.applied).toHaveLength(1);
+  });
+});
+
+describe("schemaManifestValidator", () => {
+  it("blocks a manifest whose job has an invalid trigger and names where", () => {
+    const issues = schemaManifestValidator().validate({
+      engine_version: 1,
+      created_at: "2026-01-01T00:00:00+00:00",
+      deployment_module: "__deployment__",
+      jobs: [{ job_ref: "jobs.m.a", entry_point: { module: "m", function: "a", job_type: "batch", launcher: "dlt._workspace.deployment.launchers.job" }, triggers: ["every:nope"] }],
+    });
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues[0]?.path).toMatch(/jobs/);
   });
 });
