@@ -8,13 +8,16 @@ import type { Clock, Logger, TimerHandle } from "../../core/index.js";
 import { SluiceError, TypedEvents, errorText, silentLogger } from "../../core/index.js";
 import type { TimedTrigger } from "../../schemas/trigger-types.js";
 import { compileJob, type CompiledJob, type JobDefinition, type TriggerCache } from "./compiled-job.js";
-import { checkUpstreamFresh, computeRunWindow, nextFireTime, parseTrigger, refreshCascadeTargets } from "./deps.js";
+import { computeRunWindow, nextFireTime, parseTrigger, refreshCascadeTargets } from "./deps.js";
 import { DueQueue } from "./due-queue.js";
 import type { CascadeJob } from "./deps.js";
 import type { Executor, RunExit, RunHandle, RunSpec } from "./executor.js";
 import { applyDeployment, type DeployContext, type DeployInput, type DeployResult } from "./deploy.js";
 import { formatDuration, iso } from "./format.js";
 import { previewNextFires, type FirePreview } from "./preview.js";
+import { checkJobFreshness, type FreshnessGate } from "./freshness-gate.js";
+import { waitingEntries, type WaitingEntry } from "./waiting.js";
+import { planRestoredTrigger } from "./restart-plan.js";
 import type { CancelCause, RunRecord, RunStatus } from "./run-state.js";
 import { transitionRun } from "./run-state.js";
 import type { RunOutcome, SchedulerEventMap } from "./scheduler-events.js";
@@ -38,14 +41,8 @@ interface LiveRun {
   cancelCause: CancelCause | null;
 }
 
-export interface WaitingEntry {
-  jobRef: string;
-  kind: "concurrency" | "freshness" | "window" | "downtime";
-  reason: string;
-  sinceMs: number;
-}
-
 export const META_LAST_ALIVE = "last_alive_ms";
+export type { WaitingEntry };
 
 export class Scheduler {
   readonly events: TypedEvents<SchedulerEventMap>;
@@ -406,27 +403,8 @@ export class Scheduler {
 
   // ── freshness ─────────────────────────────────────────────────────────────
 
-  checkFreshness(job: CompiledJob, nowMs: number): { fresh: true } | { fresh: false; reason: string } {
-    const reasons: string[] = [];
-    for (const upstreamRef of job.freshnessUpstreams) {
-      const upstream = this.jobs.get(upstreamRef);
-      if (!upstream) {
-        reasons.push(`${upstreamRef} is not deployed`);
-        continue;
-      }
-      const result = checkUpstreamFresh(
-        {
-          jobType: upstream.jobType,
-          defaultTrigger: upstream.defaultTrigger,
-          tz: upstream.timezone,
-          watermarkMs: this.watermarks.get(upstreamRef) ?? null,
-          jobRef: upstreamRef,
-        },
-        nowMs,
-      );
-      if (!result.fresh) reasons.push(result.reason);
-    }
-    return reasons.length === 0 ? { fresh: true } : { fresh: false, reason: reasons.join("; ") };
+  checkFreshness(job: CompiledJob, nowMs: number): FreshnessGate {
+    return checkJobFreshness(job, this.jobs, this.watermarks, nowMs);
   }
 
   /** Upstream succeeded: held downstream runs whose gates now pass are released, once each. */
@@ -617,23 +595,18 @@ export class Scheduler {
     }
   }
 
-  private restoreTrigger(job: CompiledJob, trigger: TimedTrigger, state: StoredTrigger, now: number, lastAliveMs: number | null): void {
-    if (trigger.type === "once") {
-      // a past once: that never fired fires now, exactly once (spec §2 DECISION)
-      this.saveTrigger({ ...state, nextFireMs: state.onceFired ? null : Math.max(trigger.atMs, now) });
-      return;
-    }
-    if (state.nextFireMs !== null && state.nextFireMs >= now) {
-      this.saveTrigger(state);
-      return;
-    }
-    const next = nextFireTime(trigger, now, job.timezone, state.lastFireMs);
-    const missedFromMs = state.nextFireMs ?? now;
-    const downSince = lastAliveMs ?? missedFromMs;
-    const reason = `daemon was down from ${iso(downSince)} to ${iso(now)}; missed ticks fold into the run at ${iso(next)}`;
-    this.saveTrigger({ ...state, nextFireMs: next });
-    this.catchUpNotes.set(job.jobRef, { reason: `covers ticks missed while the daemon was down (${iso(downSince)} to ${iso(now)})`, sinceMs: downSince });
-    this.events.emit("trigger:missed", { jobRef: job.jobRef, trigger: trigger.raw, missedFromMs, nextFireMs: next, reason });
+  private restoreTrigger(job: CompiledJob, trigger: TimedTrigger, stored: StoredTrigger, now: number, lastAliveMs: number | null): void {
+    const { state, missed } = planRestoredTrigger(trigger, stored, job.timezone, now, lastAliveMs);
+    this.saveTrigger(state);
+    if (!missed || state.nextFireMs === null) return;
+    this.catchUpNotes.set(job.jobRef, { reason: missed.note, sinceMs: missed.downSinceMs });
+    this.events.emit("trigger:missed", {
+      jobRef: job.jobRef,
+      trigger: trigger.raw,
+      missedFromMs: missed.missedFromMs,
+      nextFireMs: state.nextFireMs,
+      reason: missed.event,
+    });
   }
 
   private async restoreOpenRuns(): Promise<void> {
@@ -699,26 +672,7 @@ export class Scheduler {
 
   /** Every job that waits, with why and since when. */
   waiting(): WaitingEntry[] {
-    const out: WaitingEntry[] = [];
-    for (const job of this.jobs.values()) {
-      const queued = this.pending.get(job.jobRef);
-      if (queued) out.push({ jobRef: job.jobRef, kind: "concurrency", reason: queued.reason ?? "queued", sinceMs: queued.sinceMs });
-      const held = this.held.get(job.jobRef);
-      if (held) out.push({ jobRef: job.jobRef, kind: "freshness", reason: held.reason, sinceMs: held.sinceMs });
-      const note = this.catchUpNotes.get(job.jobRef);
-      if (note) out.push({ jobRef: job.jobRef, kind: "downtime", reason: note.reason, sinceMs: note.sinceMs });
-      const next = this.nextFireOf(job);
-      if (next !== null) {
-        const watermark = this.watermarks.get(job.jobRef) ?? null;
-        out.push({
-          jobRef: job.jobRef,
-          kind: "window",
-          reason: `window not closed yet: next run at ${iso(next.atMs)} (${next.trigger})`,
-          sinceMs: watermark ?? this.triggerStates.get(triggerKey(job.jobRef, next.trigger))?.lastFireMs ?? this.clock.now(),
-        });
-      }
-    }
-    return out;
+    return waitingEntries(this);
   }
 
   /** The next `count` fire times of an active job, in UTC and in its timezone. */

@@ -1,4 +1,6 @@
-export { Scheduler, type DispatchCause, type SchedulerOptions, type WaitingEntry } from "./engine.js";
+export { Scheduler, type DispatchCause, type SchedulerOptions } from "./engine.js";
+export type { WaitingEntry } from "./waiting.js";
+export type { FreshnessGate } from "./freshness-gate.js";
 export type { Executor, RunExit, RunHandle, RunSpec } from "./executor.js";
 export { SimulatedExecutor, type SigtermBehaviour, type SimulatedExecutorOptions } from "./simulated-executor.js";
 export { SchedulerStore, type HeldRetry, type StoredJob, type StoredTrigger } from "./store/scheduler-store.js";
