@@ -100,6 +100,11 @@ export class Scheduler {
     this.arm();
   }
 
+  /** Started and not stopped: it owns its runs and accepts triggers. */
+  isRunning(): boolean {
+    return this.startedUp && !this.stopped;
+  }
+
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();

@@ -19,6 +19,11 @@ export interface TriggerResult {
 }
 
 export function triggerJobs(scheduler: Scheduler, selectors: readonly string[], options: { refresh?: boolean } = {}): TriggerResult {
+  if (!scheduler.isRunning()) {
+    throw new SluiceError("scheduler_stopped", "the scheduler is not running, so nothing can be triggered", {
+      hint: "start the daemon (or call scheduler.start()) and trigger again",
+    });
+  }
   const active = [...scheduler.jobs.values()];
   const byRef = new Map(active.map((job) => [job.jobRef, job]));
   let selection;
