@@ -31,8 +31,11 @@ describe("log store", () => {
   it("bounds a run's log and keeps the tail", () => {
     const dir = tempDir();
     const store = createLogStore({ dir, maxBytesPerRun: 2000 });
-    for (let i = 1; i <= 500; i += 1) store.append("big", "stdout", `line ${i}`);
+    for (let i = 1; i <= 500; i += 1) store.append("big", i % 5 === 0 ? "stderr" : "stdout", `line ${i}`);
     const page = store.read("big");
+    const kept = (stream: string) => page.lines.filter((line) => line.stream === stream).length;
+    expect(page.trimmedByStream.stderr + kept("stderr")).toBe(100);
+    expect(page.trimmedByStream.stdout + kept("stdout")).toBe(400);
     expect(page.lines.at(-1)?.text).toBe("line 500");
     expect(page.lines.at(-1)?.seq).toBe(500);
     expect(page.trimmedLines + page.lines.length).toBe(500);

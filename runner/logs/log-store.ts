@@ -26,6 +26,8 @@ export interface LogPage {
   lines: LogLine[];
   /** Lines dropped from the head of this run's log to respect the size bound. */
   trimmedLines: number;
+  /** The same, per stream (re-attaching after a restart skips this many replayed lines). */
+  trimmedByStream: Record<LogStream, number>;
 }
 
 export interface LogStoreOptions {
@@ -51,6 +53,7 @@ interface RunFileState {
   bytes: number;
   lastSeq: number;
   trimmed: number;
+  byStream: Record<LogStream, number>;
 }
 
 interface StoredRecord {
@@ -59,6 +62,7 @@ interface StoredRecord {
   s?: LogStream;
   l?: string;
   trimmed?: number;
+  by?: Partial<Record<LogStream, number>>;
 }
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -80,10 +84,10 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     let state = states.get(runId);
     if (state) return state;
     const file = fileOf(runId);
-    state = { bytes: 0, lastSeq: 0, trimmed: 0 };
+    state = { bytes: 0, lastSeq: 0, trimmed: 0, byStream: emptyCounts() };
     if (existsSync(file)) {
-      const { lines, trimmedLines } = parse(readFileSync(file, "utf8"));
-      state = { bytes: statSync(file).size, lastSeq: lines.at(-1)?.seq ?? trimmedLines, trimmed: trimmedLines };
+      const { lines, trimmedLines, trimmedByStream } = parse(readFileSync(file, "utf8"));
+      state = { bytes: statSync(file).size, lastSeq: lines.at(-1)?.seq ?? trimmedLines, trimmed: trimmedLines, byStream: trimmedByStream };
     }
     states.set(runId, state);
     return state;
@@ -99,7 +103,11 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       kept += (rows[start]?.length ?? 0) + 1;
     }
     state.trimmed += start;
-    const header = `${JSON.stringify({ trimmed: state.trimmed })}\n`;
+    for (const row of rows.slice(0, start)) {
+      const stream = streamOf(row);
+      state.byStream[stream] += 1;
+    }
+    const header = `${JSON.stringify({ trimmed: state.trimmed, by: state.byStream })}\n`;
     const body = rows.slice(start).join("\n");
     const temp = `${file}.compact`;
     writeFileSync(temp, header + (body ? `${body}\n` : ""));
@@ -127,12 +135,12 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     },
     read(runId, readOptions = {}) {
       const file = fileOf(runId);
-      if (!existsSync(file)) return { lines: [], trimmedLines: 0 };
+      if (!existsSync(file)) return { lines: [], trimmedLines: 0, trimmedByStream: emptyCounts() };
       const page = parse(readFileSync(file, "utf8"));
       let lines = page.lines;
       if (readOptions.afterSeq !== undefined) lines = lines.filter((line) => line.seq > (readOptions.afterSeq ?? 0));
       if (readOptions.tail !== undefined) lines = readOptions.tail <= 0 ? [] : lines.slice(-readOptions.tail);
-      return { lines, trimmedLines: page.trimmedLines };
+      return { ...page, lines };
     },
     subscribe(runId, subscriber) {
       let set = subscribers.get(runId);
@@ -165,9 +173,19 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   };
 }
 
+function emptyCounts(): Record<LogStream, number> {
+  return { stdout: 0, stderr: 0, system: 0 };
+}
+
+function streamOf(row: string): LogStream {
+  const match = /"s":"(stdout|stderr|system)"/.exec(row);
+  return (match?.[1] as LogStream | undefined) ?? "stdout";
+}
+
 function parse(content: string): LogPage {
   const lines: LogLine[] = [];
   let trimmedLines = 0;
+  let trimmedByStream = emptyCounts();
   for (const row of content.split("\n")) {
     if (row.length === 0) continue;
     let record: StoredRecord;
@@ -176,10 +194,13 @@ function parse(content: string): LogPage {
     } catch {
       continue; // a torn last write after a crash
     }
-    if (record.trimmed !== undefined) trimmedLines = record.trimmed;
+    if (record.trimmed !== undefined) {
+      trimmedLines = record.trimmed;
+      trimmedByStream = { ...emptyCounts(), ...record.by };
+    }
     else if (record.q !== undefined) lines.push({ seq: record.q, timeMs: record.t ?? 0, stream: record.s ?? "stdout", text: record.l ?? "" });
   }
-  return { lines, trimmedLines };
+  return { lines, trimmedLines, trimmedByStream };
 }
 
 function cut(text: string, maxBytes: number): string {

@@ -67,7 +67,8 @@ export function createRunLogWriter(store: LogStore, runId: string, options: RunL
 
 /** Lines per stream already stored for a run (for `skip` when re-attaching). */
 export function storedLineCounts(store: LogStore, runId: string): { stdout: number; stderr: number } {
-  const counts = { stdout: 0, stderr: 0 };
-  for (const line of store.read(runId).lines) if (line.stream !== "system") counts[line.stream] += 1;
+  const page = store.read(runId);
+  const counts = { stdout: page.trimmedByStream.stdout, stderr: page.trimmedByStream.stderr };
+  for (const line of page.lines) if (line.stream !== "system") counts[line.stream] += 1;
   return counts;
 }
