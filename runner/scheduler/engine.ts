@@ -13,14 +13,15 @@ import { DueQueue } from "./due-queue.js";
 import type { CascadeJob } from "./deps.js";
 import type { Executor, RunExit, RunHandle, RunSpec } from "./executor.js";
 import { applyDeployment, type DeployContext, type DeployInput, type DeployResult } from "./deploy.js";
-import { formatDuration, iso } from "./format.js";
+import { iso } from "./format.js";
 import { previewNextFires, type FirePreview } from "./preview.js";
 import { checkJobFreshness, type FreshnessGate } from "./freshness-gate.js";
 import { waitingEntries, type WaitingEntry } from "./waiting.js";
 import { planRestoredTrigger } from "./restart-plan.js";
+import { classifyExit, followUpEvent } from "./run-outcome.js";
 import type { CancelCause, RunRecord, RunStatus } from "./run-state.js";
 import { transitionRun } from "./run-state.js";
-import type { RunOutcome, SchedulerEventMap } from "./scheduler-events.js";
+import type { SchedulerEventMap } from "./scheduler-events.js";
 import type { HeldRetry, SchedulerStore, StoredTrigger } from "./store/scheduler-store.js";
 
 export interface SchedulerOptions {
@@ -443,29 +444,15 @@ export class Scheduler {
     const { job } = live;
     this.queue.delete(`timeout|${runId}`);
     this.queue.delete(`kill|${runId}`);
-    let outcome: RunOutcome;
-    let status: RunStatus;
-    let reason: string | null = live.run.reason;
-    let cancelCause: CancelCause | null = null;
-    if (exit.exitCode === 0 && live.run.status === "running") {
-      outcome = "succeeded";
-      status = "completed";
-      if (live.timedOut) reason = `timed out after ${formatDuration(job.timeoutMs)} but exited cleanly on SIGTERM`;
-    } else if (live.timedOut) {
-      outcome = "timed_out";
-      status = "cancelled";
-      cancelCause = "timeout";
-      reason = `timed out after ${formatDuration(job.timeoutMs)}; ${exit.killed ? `killed after grace period ${formatDuration(job.gracePeriodMs)}` : `exited with code ${String(exit.exitCode)} after SIGTERM`}`;
-    } else if (live.cancelCause) {
-      outcome = "cancelled";
-      status = "cancelled";
-      cancelCause = live.cancelCause;
-      reason = live.cancelCause === "user" ? "cancelled by user" : (exit.message ?? "cancelled by the runtime");
-    } else {
-      outcome = "failed";
-      status = "failed";
-      reason = exit.message ?? `exit code ${String(exit.exitCode)}`;
-    }
+    const classified = classifyExit(exit, {
+      wasRunning: live.run.status === "running",
+      timedOut: live.timedOut,
+      cancelCause: live.cancelCause,
+      timeoutMs: job.timeoutMs,
+      gracePeriodMs: job.gracePeriodMs,
+      reason: live.run.reason,
+    });
+    const { outcome, status, reason, cancelCause } = classified;
     let cleared: string[] = [];
     const run = this.store.transaction(() => {
       const finished = transitionRun(live.run, status, now, { finishedMs: now, exitCode: exit.exitCode, reason, cancelCause });
@@ -480,12 +467,7 @@ export class Scheduler {
     this.activeByJob.get(job.jobRef)?.delete(runId);
     this.events.emit("run:finished", { run, outcome });
     if (cleared.length > 0) this.events.emit("refresh:cleared", { rootRef: job.jobRef, cleared, atMs: now });
-    const event =
-      outcome === "succeeded"
-        ? `job.success:${job.jobRef}`
-        : outcome === "failed" || outcome === "timed_out" || cancelCause === "runtime"
-          ? `job.fail:${job.jobRef}`
-          : null;
+    const event = followUpEvent(job.jobRef, classified);
     for (const follower of (event && this.followers.get(event)) || []) {
       const followerJob = this.jobs.get(follower.jobRef);
       if (followerJob) this.safely(follower.jobRef, "follow-up", () => this.dispatch(followerJob, follower.trigger, "event"));
