@@ -283,6 +283,23 @@ describe("re-deploys", () => {
   });
 });
 
+describe("interactive jobs", () => {
+  it("start on demand with their http: trigger, one at a time, and get no run-time timeout (idle timeout)", async () => {
+    const s = await simulate("2026-04-14T10:00:00Z", USGS_MANIFEST.jobs, { runDurationMs: 5 * 3600_000 });
+    triggerJobs(s.scheduler, ["usgs_dashboard"]);
+    triggerJobs(s.scheduler, ["http:*"]);
+    s.advanceTo(ms("2026-04-14T14:00:00Z"));
+    const dashboard = of(s, "usgs_dashboard").map((r) => [r.event, r.trigger, r.interval_start]);
+    expect(dashboard).toEqual([
+      ["started", "http:", "2026-04-14T10:00:00.000Z"],
+      ["queued", "http:", null],
+    ]);
+    expect(of(s, "dashboard", "started")).toHaveLength(1);
+    expect(s.records.filter((r) => r.event === "timed_out").map((r) => r.job)).not.toContain("usgs_dashboard");
+    expect(s.records.filter((r) => r.event === "timed_out").map((r) => r.job)).toContain("clock");
+  });
+});
+
 describe("isolation and visibility", () => {
   it("an executor that throws for one job fails that run only; the others keep running", async () => {
     const clock = new ManualClock(ms("2026-04-14T09:59:00Z"));
