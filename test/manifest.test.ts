@@ -20,7 +20,6 @@ import type { Job } from "../schemas/index.js";
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "..");
 const WORKSPACES = join(ROOT, "fixtures/workspaces");
-const BROKEN = join(ROOT, "fixtures/broken");
 
 /** Spec manifest.md §2: hash_job_definition of this job, verified with dlt 1.26.0. */
 const SPEC_JOB_VECTOR =
