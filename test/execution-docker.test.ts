@@ -189,6 +189,19 @@ describe("docker executor", () => {
     expect(await containersOf(ticks.runId)).toEqual([]);
   });
 
+  it("fails to start with a masked run_start_failed error and leaves nothing behind", async () => {
+    const { secretStore, logStore, overlayRoot, prepare, texts } = setup();
+    secretStore.set("ws", "prod", 'token = "tok_missing_image"\n');
+    const executor = createDockerExecutor({ engine, clock: new SystemClock(), logStore, secretStore, environmentFor: async () => ({ image: "sluice/does-not-exist:tok_missing_image", python: "/usr/bin/python3" }), network: "none", overlayRoot });
+    const run = prepare(`d-noimage-${Date.now()}`, "fail");
+    const error = await executor.start(run).then(() => undefined, (caught: unknown) => caught as { code?: string; message: string });
+    expect(error?.code).toBe("run_start_failed");
+    expect(error?.message).not.toContain("tok_missing_image");
+    expect(texts(run.runId).join("\n")).toContain("could not be started");
+    expect(readdirSync(overlayRoot)).toEqual([]);
+    expect(await containersOf(run.runId)).toEqual([]);
+  });
+
   it("after a restart reports a container that ended while Sluice was down and removes it", async () => {
     const { makeExecutor, prepare } = setup();
     const run = prepare(`d-ended-${Date.now()}`, "fail");

@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SystemClock } from "../core/index.js";
 import { startFakeSources, type FakeSources } from "../fixtures/fake-sources/index.js";
 import { createDockerodeEngine } from "../runner/docker/index.js";
-import { createDockerExecutor, Launcher, prepareRun, type PreparedRun, type RunnableJob } from "../runner/executors/index.js";
-import { ContainerPaths, ensureWorkspaceEnvironment } from "../runner/images/index.js";
+import { createDockerExecutor, imageEnvironments, Launcher, prepareRun, type PreparedRun, type RunnableJob } from "../runner/executors/index.js";
 import { createLogStore } from "../runner/logs/index.js";
 import { createSecretStore } from "../runner/secrets/index.js";
 
@@ -32,14 +31,12 @@ const checks: RunnableJob = {
 let sources: FakeSources;
 let home: string;
 let ws: string;
-let image: string;
 
 beforeAll(async () => {
   sources = await startFakeSources({ port: 0, githubToken: TOKEN });
   home = mkdtempSync(join(tmpdir(), "sluice-e2e-"));
   ws = join(home, "github");
   cpSync(resolve("fixtures/workspaces/github_ingest_workspace"), ws, { recursive: true });
-  image = (await ensureWorkspaceEnvironment(createDockerodeEngine(), { workspaceDir: ws, onProgress: () => {} })).image;
 });
 
 afterAll(async () => {
@@ -58,7 +55,7 @@ describe("github workspace end to end", () => {
       clock,
       logStore,
       secretStore,
-      environmentFor: async () => ({ image, python: `${ContainerPaths.venv}/bin/python` }),
+      environmentFor: imageEnvironments(engine, { onProgress: () => {} }),
       network: "host",
       overlayRoot: join(home, "overlays"),
     });

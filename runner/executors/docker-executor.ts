@@ -5,7 +5,7 @@
  * alive are re-attached and supervised again (timeouts count from the original start); ended
  * ones yield their exit code and are removed.
  */
-import type { Clock } from "../../core/index.js";
+import { errorText, SluiceError, type Clock } from "../../core/index.js";
 import type { ContainerEngine, ContainerSummary } from "../docker/index.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, removeSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
@@ -166,9 +166,14 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       } catch (error) {
         if (containerId) await engine.removeContainer(containerId, { force: true }).catch(() => undefined);
         overlay?.remove();
-        log.system(`sluice: the run's container could not be started: ${run.redact(String(error))}`);
+        const message = run.redact(errorText(error));
+        log.system(`sluice: the run's container could not be started: ${message}`);
         logStore.end(run.runId);
-        throw error;
+        // The original error may quote the spec (env, mounts): only the masked text leaves.
+        throw new SluiceError("run_start_failed", `Run ${run.runId} of ${run.job.job_ref} could not be started: ${message}`, {
+          hint: "See the run's log for details.",
+          details: { job: run.job.job_ref },
+        });
       }
     },
     async adopt(runId) {

@@ -18,3 +18,4 @@ export { createDockerExecutor } from "./docker-executor.js";
 export type { AdoptedRun, DockerExecutor, DockerExecutorOptions, RunContainerEngine, RunEnvironment } from "./docker-executor.js";
 export { createSchedulerExecutor, toRunExit } from "./scheduler-executor.js";
 export type { SchedulerExecutorOptions, StartsRuns } from "./scheduler-executor.js";
+export { hostVenvPythons, imageEnvironments } from "./environments.js";
