@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Clock, Logger } from "../../core/index.js";
+import { SluiceError, silentLogger } from "../../core/index.js";
+import { isLoopback } from "./config.js";
+import type { DaemonEventSource } from "./event-hub.js";
+import { optionalString, readJsonBody, sendError, sendJson, sendThrown } from "./http-util.js";
+import type { DaemonServices } from "./services.js";
+import { openEventStream } from "./sse.js";
+import { tokenMatches } from "./token.js";
+
+export interface ApiServerOptions {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  token: string;
+  /** Shown in the 401 hint so a user knows where the token lives. */
+  tokenFile: string;
+  services: DaemonServices;
+  events: DaemonEventSource;
+  clock: Clock;
+  heartbeatMs?: number;
+  logger?: Logger;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; url: URL }) => Promise<void> | void;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+/** The daemon's HTTP API: loopback only, a bearer token on every request, JSON in and out. */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  if (!isLoopback(options.host)) {
+    throw new SluiceError("api_host_not_loopback", `The API must listen on a loopback address, not '${options.host}'.`, {
+      hint: "Use 127.0.0.1 (the default) in sluice.yaml `api.host`.",
+    });
+  }
+  const logger = (options.logger ?? silentLogger).child("api");
+  const routes = buildRoutes(options);
+  const streams = new Set<() => void>();
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendThrown(res, error);
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1];
+    if (!tokenMatches(presented, options.token)) {
+      logger.warn("request refused without a valid token", { method: req.method, path: url.pathname });
+      res.setHeader("www-authenticate", 'Bearer realm="sluice"');
+      sendError(res, 401, "unauthorized", "Missing or wrong API token.", `Send 'Authorization: Bearer <token>' with the token from ${options.tokenFile}.`);
+      return;
+    }
+    if (url.pathname === "/v1/events" && req.method === "GET") {
+      const close = openEventStream(req, res, {
+        events: options.events,
+        clock: options.clock,
+        heartbeatMs: options.heartbeatMs ?? 15_000,
+        workspace: url.searchParams.get("workspace") ?? undefined,
+      });
+      streams.add(close);
+      res.on("close", () => streams.delete(close));
+      return;
+    }
+    let pathMatched = false;
+    for (const route of routes) {
+      const match = route.pattern.exec(url.pathname);
+      if (!match) continue;
+      pathMatched = true;
+      if (route.method !== req.method) continue;
+      await route.handler({ req, res, url, params: match.slice(1).map((p) => decodeURIComponent(p)) });
+      return;
+    }
+    if (pathMatched) sendError(res, 405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}.`);
+    else sendError(res, 404, "not_found", `No endpoint ${req.method} ${url.pathname}.`, "See docs/daemon.md for the endpoints.");
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
+  logger.info("api listening", { host: options.host, port });
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const close of streams) close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function buildRoutes(options: ApiServerOptions): Route[] {
+  const { services } = options;
+  const route = (method: string, path: string, handler: Handler): Route => ({
+    method,
+    pattern: new RegExp(`^${path.replace(/:[a-z]+/g, "([^/]+)")}/?$`),
+    handler,
+  });
+  return [
+    route("GET", "/v1/health", ({ res }) => sendJson(res, 200, { ok: true })),
+    route("GET", "/v1/repos", ({ res }) => sendJson(res, 200, { repos: services.listRepos() })),
+    route("POST", "/v1/repos", async ({ req, res }) => {
+      const body = await readJsonBody(req);
+      const name = optionalString(body, "name");
+      if (!name) throw new SluiceError("bad_request", "'name' is required.");
+      const push = body.push === undefined ? undefined : body.push === true;
+      const result = await services.addRepo({
+        name,
+        url: optionalString(body, "url"),
+        push,
+        branch: optionalString(body, "branch"),
+        path: optionalString(body, "path"),
+      });
+      sendJson(res, 201, result);
+    }),
+    route("GET", "/v1/repos/:name", ({ res, params }) => sendJson(res, 200, services.repoStatus(params[0] ?? ""))),
+    route("DELETE", "/v1/repos/:name", async ({ res, params }) => sendJson(res, 200, await services.removeRepo(params[0] ?? ""))),
+    route("POST", "/v1/hooks/push", async ({ res }) => {
+      await services.poke();
+      sendJson(res, 202, { polled: true });
+    }),
+    route("GET", "/v1/workspaces/:name/deployments", ({ res, params, url }) => {
+      const limit = Number(url.searchParams.get("limit") ?? "50");
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new SluiceError("bad_request", "'limit' must be a whole number 1–1000.");
+      sendJson(res, 200, { deployments: services.deployments(params[0] ?? "", limit) });
+    }),
+    route("POST", "/v1/workspaces/:name/rollback", async ({ req, res, params }) => {
+      const body = await readJsonBody(req);
+      const to = body.to;
+      if (to !== undefined && (typeof to !== "number" || !Number.isInteger(to) || to < 0)) {
+        throw new SluiceError("bad_request", "'to' must be a version number (a whole number ≥ 0).");
+      }
+      sendJson(res, 200, { deployment: await services.rollback(params[0] ?? "", to) });
+    }),
+  ];
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { parseDaemonConfig } from "./config.js";
+
+describe("daemon config (sluice.yaml)", () => {
+  it("fills every default from an empty file", () => {
+    expect(parseDaemonConfig("")).toEqual({
+      api: { host: "127.0.0.1", port: 7878 },
+      pollIntervalMs: 30_000,
+      retryAfterMs: 60_000,
+      generateTimeoutMs: 600_000,
+      manifestExecutor: "docker",
+      logLevel: "info",
+    });
+  });
+
+  it("compiles durations given as text or seconds", () => {
+    const options = parseDaemonConfig("repos:\n  pollInterval: 5s\nreconcile:\n  retryAfter: 90\n  generateTimeout: 1.5m\napi:\n  port: 9000\n");
+    expect(options).toMatchObject({ pollIntervalMs: 5000, retryAfterMs: 90_000, generateTimeoutMs: 90_000, api: { port: 9000 } });
+  });
+
+  it("lists every error with its key and what is allowed", () => {
+    const text = "api:\n  host: 0.0.0.0\n  port: 70000\nrepos:\n  pollInterval: soon\n  interval: 5s\nmanifest:\n  executor: podman\nextra: 1\n";
+    let message = "";
+    try {
+      parseDaemonConfig(text, "my.yaml");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("my.yaml is invalid");
+    expect(message).toMatch(/api\.host: must be a loopback address/);
+    expect(message).toMatch(/api\.port: expected a port number 1–65535/);
+    expect(message).toMatch(/repos\.pollInterval: expected a duration such as 30s/);
+    expect(message).toMatch(/repos\.interval: unknown key; allowed here: pollInterval/);
+    expect(message).toMatch(/manifest\.executor: expected one of: docker, local/);
+    expect(message).toMatch(/extra: unknown key; allowed here: api, repos, reconcile, manifest, log/);
+  });
+
+  it("reports YAML syntax errors and a non-mapping section", () => {
+    expect(() => parseDaemonConfig("api: [1, 2")).toThrow(/not valid YAML/);
+    expect(() => parseDaemonConfig("api: 5")).toThrow(/api: expected a mapping with keys host, port/);
+  });
+});
