@@ -8,7 +8,8 @@ import { createLocalExecutor } from "../runner/executors/local-executor.js";
 import { createSchedulerExecutor } from "../runner/executors/scheduler-executor.js";
 import type { RunOutcome } from "../runner/executors/supervisor.js";
 import { createLogStore } from "../runner/logs/index.js";
-import type { RunExit, RunSpec } from "../runner/scheduler/index.js";
+import { openDatabase } from "../core/index.js";
+import { Scheduler, SchedulerStore, triggerJobs, type RunExit, type RunSpec } from "../runner/scheduler/index.js";
 import { createSecretStore } from "../runner/secrets/index.js";
 
 const SCRIPT = `
@@ -67,5 +68,48 @@ describe("scheduler executor adapter", () => {
     expect(exit.exitCode).toBeNull();
     expect(logStore.read("s-slow").lines.filter((line) => line.text === "term")).toHaveLength(1);
     expect(outcomes.map((o) => o.runId)).toEqual(["s-quick", "s-slow"]);
+  });
+});
+
+describe("scheduler with the local executor", () => {
+  it("enforces execute.timeout through the real scheduler: one SIGTERM, SIGKILL after grace, run cancelled(timeout)", async () => {
+    const home = mkdtempSync(join(tmpdir(), "sluice-sched-real-"));
+    const ws = join(home, "ws");
+    mkdirSync(ws);
+    writeFileSync(join(ws, "fake_launcher.py"), SCRIPT);
+    const clock = new SystemClock();
+    const logStore = createLogStore({ dir: join(home, "logs") });
+    const scheduler = new Scheduler({
+      clock,
+      store: new SchedulerStore(openDatabase(join(home, "state.db"))),
+      executor: createSchedulerExecutor({
+        executor: createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false }),
+        clock,
+        context: { secretStore: createSecretStore(join(home, "secrets")), dataRoot: join(home, "data") },
+        workspaceOf: () => ({ name: "ws", dir: ws }),
+      }),
+    });
+    await scheduler.start();
+    scheduler.deploy({
+      manifest: {
+        jobs: [
+          {
+            job_ref: "jobs.fake.slow",
+            entry_point: { module: "fake", function: "slow", job_type: "batch", launcher: "fake_launcher" },
+            triggers: [],
+            expose: { manual: true },
+            execute: { timeout: { timeout: 1, grace_period: 1 }, concurrency: 1 },
+          },
+        ],
+      },
+    });
+    const finished = scheduler.events.waitFor("run:finished");
+    triggerJobs(scheduler, ["jobs.fake.slow"]);
+    const { run } = await finished;
+    scheduler.stop();
+    expect(run).toMatchObject({ status: "cancelled", cancelCause: "timeout" });
+    const lines = logStore.read(run.runId).lines.map((line) => line.text);
+    expect(lines.filter((line) => line === "term")).toHaveLength(1);
+    expect(lines.filter((line) => line.includes("sending SIGTERM"))).toHaveLength(1);
   });
 });
