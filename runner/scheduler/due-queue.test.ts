@@ -16,6 +16,17 @@ describe("DueQueue", () => {
     expect(q.size).toBe(1);
   });
 
+  it("keeps memory proportional to live entries when most entries are deleted early", () => {
+    const q = new DueQueue();
+    for (let i = 0; i < 50_000; i++) {
+      q.set(`timeout|${i}`, 1_000_000 + i);
+      q.delete(`timeout|${i}`);
+    }
+    q.set("fire", 5);
+    expect(q.heapSize).toBeLessThan(3000);
+    expect(q.popDue(10)).toEqual({ key: "fire", atMs: 5 });
+  });
+
   it("agrees with a sorted list for any sequence of sets and deletes", () => {
     fc.assert(
       fc.property(

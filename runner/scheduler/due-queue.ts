@@ -1,7 +1,9 @@
 /**
  * A min-heap of "something is due at atMs", keyed by a string. Setting a key again
  * replaces its entry; removed or replaced entries are dropped lazily when they reach the
- * top, so every operation is O(log n) however many jobs are deployed.
+ * top, so every operation is O(log n) however many jobs are deployed. When stale entries
+ * outnumber live ones (e.g. timeouts of runs that finished long before their deadline),
+ * the heap is rebuilt from the live entries, so memory stays proportional to live entries.
  */
 interface Entry {
   atMs: number;
@@ -13,6 +15,7 @@ export class DueQueue {
   private heap: Entry[] = [];
   private current = new Map<string, { gen: number; atMs: number }>();
   private gen = 0;
+  private stale = 0;
 
   get size(): number {
     return this.current.size;
@@ -20,12 +23,22 @@ export class DueQueue {
 
   set(key: string, atMs: number): void {
     const gen = ++this.gen;
+    if (this.current.has(key)) this.stale++;
     this.current.set(key, { gen, atMs });
     this.push({ atMs, key, gen });
+    this.compactIfMostlyStale();
   }
 
   delete(key: string): void {
-    this.current.delete(key);
+    if (this.current.delete(key)) {
+      this.stale++;
+      this.compactIfMostlyStale();
+    }
+  }
+
+  /** Entries held in the heap, stale ones included (for tests and the bench). */
+  get heapSize(): number {
+    return this.heap.length;
   }
 
   get(key: string): number | undefined {
@@ -55,7 +68,14 @@ export class DueQueue {
       const live = this.current.get(top.key);
       if (live && live.gen === top.gen) return;
       this.pop();
+      this.stale = Math.max(0, this.stale - 1);
     }
+  }
+
+  private compactIfMostlyStale(): void {
+    if (this.stale < 1024 || this.stale * 2 < this.heap.length) return;
+    this.heap = [...this.current].map(([key, { gen, atMs }]) => ({ atMs, key, gen })).sort((a, b) => (less(a, b) ? -1 : 1));
+    this.stale = 0;
   }
 
   private push(entry: Entry): void {
