@@ -5,6 +5,8 @@ import { silentLogger } from "../core/index.js";
 import type { RunningDaemon } from "../cli/daemon/daemon.js";
 import { startDaemon } from "../cli/daemon/daemon.js";
 import { ensureToken } from "../cli/daemon/token.js";
+import { registerDaemonCommands } from "../cli/daemon/commands.js";
+import { Command } from "commander";
 import { InMemoryDeploymentTarget } from "../reconciler/reconcile/index.js";
 import { JsonManifestPort, WorkingRepo, job, tempDir } from "./reconcile-support.js";
 
@@ -118,5 +120,33 @@ describe("daemon API", () => {
     writeFileSync(config, "api:\n  host: 0.0.0.0\n");
     await expect(startDaemon({ home, configFile: config, logger: silentLogger })).rejects.toThrow(/api\.host: must be a loopback address/);
     await expect(startDaemon({ home, configFile: join(tmp.path, "missing.yaml"), logger: silentLogger })).rejects.toThrow(/Cannot read the config file/);
+  });
+
+  it("the repo/deployments commands talk to the running daemon with the token from the home", async () => {
+    const d = await start();
+    const home = join(tmp.path, "home");
+    let out = "";
+    const run = (...args: string[]) => {
+      const program = new Command("sluice").exitOverride();
+      registerDaemonCommands(program, { write: (t) => (out += t) });
+      return program.parseAsync(["node", "sluice", ...args, "--home", home]);
+    };
+    await run("repo", "add", "web", "--push", "--path", "apps/web");
+    expect(out).toContain(`git remote add sluice ${join(home, "repos", "web.git")}`);
+    const work = WorkingRepo.init(join(tmp.path, "work"), join(home, "repos", "web.git"));
+    work.writeManifest("apps/web", [job("load")]).commit("first");
+    work.push();
+    await d.gitops.poke();
+    await d.gitops.whenIdle();
+    out = "";
+    await run("repo", "list");
+    expect(out).toMatch(/^NAME\s+SOURCE\s+BRANCH\s+PATH\s+STATUS\s+VERSION\s+COMMIT\nweb\s+hosted\s+main\s+apps\/web\s+ready\s+0\s+[0-9a-f]{12}\n$/);
+    out = "";
+    await run("deployments", "web", "--output", "json");
+    expect(JSON.parse(out)).toMatchObject([{ version: 0, status: "applied", commit: { subject: "first" } }]);
+    await expect(run("rollback", "web", "--to", "x")).rejects.toThrow(/--to must be a version number/);
+    await d.stop();
+    daemon = undefined;
+    await expect(run("repo", "list")).rejects.toMatchObject({ code: "daemon_unreachable" });
   });
 });

@@ -90,9 +90,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new SluiceError("api_port_in_use", `Port ${options.port} on ${options.host} is already in use.`, {
+              hint: "Another `sluice up` may be running; stop it or set `api.port` in sluice.yaml.",
+            })
+          : error,
+      ),
+    );
     server.listen(options.port, options.host, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
       resolve();
     });
   });

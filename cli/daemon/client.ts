@@ -1,0 +1,52 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { SluiceError } from "../../core/index.js";
+import { DAEMON_INFO_FILE } from "./daemon.js";
+import { homeLayout } from "./home.js";
+
+/** Talks to a running daemon with the token from its home. */
+export class DaemonClient {
+  constructor(
+    readonly url: string,
+    private readonly token: string,
+  ) {}
+
+  static async fromHome(home: string): Promise<DaemonClient> {
+    const layout = homeLayout(home);
+    let info: { url?: string };
+    let token: string;
+    try {
+      info = JSON.parse(await readFile(join(home, DAEMON_INFO_FILE), "utf8")) as { url?: string };
+      token = (await readFile(layout.tokenFile, "utf8")).trim();
+    } catch {
+      throw unreachable(home);
+    }
+    if (!info.url) throw unreachable(home);
+    return new DaemonClient(info.url, token);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new SluiceError("daemon_unreachable", `The Sluice daemon at ${this.url} does not answer.`, { hint: "Start it with `sluice up`.", cause: error });
+    }
+    const payload = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string; hint?: string } };
+    if (!res.ok) {
+      const error = payload.error ?? { code: "daemon_error", message: `The daemon answered ${res.status}.` };
+      throw new SluiceError(error.code, error.message, error.hint ? { hint: error.hint } : {});
+    }
+    return payload as T;
+  }
+}
+
+function unreachable(home: string): SluiceError {
+  return new SluiceError("daemon_unreachable", `No running Sluice daemon found for home ${home}.`, {
+    hint: "Start it with `sluice up` (same --home / SLUICE_HOME).",
+  });
+}

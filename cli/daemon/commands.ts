@@ -1,0 +1,137 @@
+/**
+ * `sluice up`, `sluice repo add|list|remove`, `sluice deployments`, `sluice rollback`.
+ * Register with `registerDaemonCommands(program)` from cli/main.ts.
+ */
+import type { Command } from "commander";
+import { SluiceError } from "../../core/index.js";
+import type { DeploymentRecord } from "../../reconciler/history/index.js";
+import type { AddRepoResult, RepoStatus } from "../../reconciler/reconcile/index.js";
+import { formatTable, printJson } from "../output.js";
+import { DaemonClient } from "./client.js";
+import type { StartDaemonInput } from "./daemon.js";
+import { startDaemon } from "./daemon.js";
+import { resolveHome } from "./home.js";
+
+export interface DaemonCommandHooks {
+  /** Supplies the scheduler target (and other ports) for `sluice up`; in-memory when absent. */
+  ports?: (home: string) => Promise<StartDaemonInput["ports"]> | StartDaemonInput["ports"];
+  write?: (text: string) => void;
+}
+
+export function registerDaemonCommands(program: Command, hooks: DaemonCommandHooks = {}): void {
+  const write = hooks.write ?? ((text: string) => process.stdout.write(text));
+  const client = (home?: string) => DaemonClient.fromHome(resolveHome(home));
+
+  program
+    .command("up")
+    .description("Start the daemon: watch repos, reconcile pushes, serve the API on 127.0.0.1")
+    .option("--home <dir>", "state folder (default $SLUICE_HOME or ~/.sluice)")
+    .option("--config <file>", "sluice.yaml (default <home>/sluice.yaml when present)")
+    .action(async (opts: { home?: string; config?: string }) => {
+      const home = resolveHome(opts.home);
+      const daemon = await startDaemon({ home, configFile: opts.config, ports: await hooks.ports?.(home) });
+      write(`sluice daemon listening on ${daemon.url}\nAPI token: ${daemon.layout.tokenFile}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      await daemon.stop();
+    });
+
+  const repo = program.command("repo").description("Repositories (workspaces) the daemon deploys");
+  repo
+    .command("add <name>")
+    .description("Watch a git repo (--url) or host one to push to (--push)")
+    .option("--url <git-url>", "remote URL or local path to watch")
+    .option("--push", "create a bare repo that Sluice hosts; `git push sluice main` deploys")
+    .option("--branch <branch>", "deploy branch", "main")
+    .option("--path <dir>", "workspace folder inside the repo (default: repo root)")
+    .option("--home <dir>")
+    .action(async (name: string, opts: { url?: string; push?: boolean; branch: string; path?: string; home?: string }) => {
+      const result = await (await client(opts.home)).request<AddRepoResult>("POST", "/v1/repos", {
+        name,
+        url: opts.url,
+        push: opts.push === true,
+        branch: opts.branch,
+        path: opts.path,
+      });
+      write(`added ${result.repo.name} (${result.repo.kind}, branch ${result.repo.branch}${result.repo.path ? `, path ${result.repo.path}` : ""})\n`);
+      if (result.remote) write(`\nAdd the remote and push to deploy:\n  git remote add sluice ${result.remote}\n  git push sluice ${result.repo.branch}\n`);
+    });
+  repo
+    .command("list")
+    .option("--output <format>", "table or json", "table")
+    .option("--home <dir>")
+    .action(async (opts: { output: string; home?: string }) => {
+      const { repos } = await (await client(opts.home)).request<{ repos: RepoStatus[] }>("GET", "/v1/repos");
+      if (opts.output === "json") return printJson(repos, write);
+      write(
+        formatTable(
+          ["NAME", "SOURCE", "BRANCH", "PATH", "STATUS", "VERSION", "COMMIT"],
+          repos.map((r) => [
+            r.repo.name,
+            r.repo.kind === "hosted" ? "hosted" : r.repo.url,
+            r.repo.branch,
+            r.repo.path || "/",
+            r.state?.status ?? "idle",
+            r.active?.version == null ? "-" : String(r.active.version),
+            r.active?.commit.slice(0, 12) ?? "-",
+          ]),
+        ),
+      );
+    });
+  repo
+    .command("remove <name>")
+    .description("Stop deploying the repo and archive its jobs (history and runs are kept)")
+    .option("--home <dir>")
+    .action(async (name: string, opts: { home?: string }) => {
+      const { archived } = await (await client(opts.home)).request<{ archived: string[] }>("DELETE", `/v1/repos/${encodeURIComponent(name)}`);
+      write(`removed ${name}; archived ${archived.length} job(s)\n`);
+    });
+
+  program
+    .command("deployments <workspace>")
+    .description("Deployment history of a workspace, newest first")
+    .option("--output <format>", "table or json", "table")
+    .option("--home <dir>")
+    .action(async (workspace: string, opts: { output: string; home?: string }) => {
+      const { deployments } = await (await client(opts.home)).request<{ deployments: DeploymentRecord[] }>(
+        "GET",
+        `/v1/workspaces/${encodeURIComponent(workspace)}/deployments`,
+      );
+      if (opts.output === "json") return printJson(deployments, write);
+      write(
+        formatTable(
+          ["VERSION", "STATUS", "KIND", "COMMIT", "AUTHOR", "CHANGES", "FINISHED"],
+          deployments.map((d) => [
+            d.version == null ? "-" : String(d.version),
+            d.status,
+            d.kind,
+            d.commit.sha.slice(0, 12),
+            d.commit.authorName ?? "",
+            d.diff ? `+${d.diff.added.length} ~${d.diff.updated.length} -${d.diff.archived.length}` : (d.cause?.message.split("\n")[0] ?? ""),
+            d.finishedAt,
+          ]),
+        ),
+      );
+    });
+
+  program
+    .command("rollback <workspace>")
+    .description("Re-apply an earlier version; automatic deploys resume at the next push")
+    .option("--to <version>", "version to go back to (default: the last one that differs from the active one)")
+    .option("--home <dir>")
+    .action(async (workspace: string, opts: { to?: string; home?: string }) => {
+      const to = opts.to === undefined ? undefined : Number(opts.to);
+      if (to !== undefined && (!Number.isInteger(to) || to < 0)) {
+        throw new SluiceError("bad_request", `--to must be a version number, got '${opts.to}'.`, { hint: "`sluice deployments <workspace>` lists the versions." });
+      }
+      const { deployment } = await (await client(opts.home)).request<{ deployment: DeploymentRecord }>(
+        "POST",
+        `/v1/workspaces/${encodeURIComponent(workspace)}/rollback`,
+        to === undefined ? {} : { to },
+      );
+      write(`${workspace}: rolled back to version ${deployment.rollbackToVersion} (commit ${deployment.commit.sha.slice(0, 12)}), now version ${deployment.version}\n`);
+    });
+}
