@@ -71,6 +71,8 @@ export class Scheduler {
   private timer: TimerHandle | undefined;
   private armedAtMs: number | undefined;
   private startedUp = false;
+  /** The run finish() recorded last: a run that ends during its own launch is returned from it. */
+  private lastFinished: RunRecord | undefined;
   private stopped = false;
 
   constructor(options: SchedulerOptions) {
@@ -292,7 +294,7 @@ export class Scheduler {
     if (queued) this.pending.delete(job.jobRef);
     this.track(run, job);
     this.startExecutor(run, job);
-    return this.live.get(run.runId)?.run ?? this.store.getRun(run.runId) ?? run;
+    return this.live.get(run.runId)?.run ?? (this.lastFinished?.runId === run.runId ? this.lastFinished : run);
   }
 
   private parsed(raw: string) {
@@ -463,6 +465,7 @@ export class Scheduler {
       }
       return finished;
     });
+    this.lastFinished = run;
     this.live.delete(runId);
     this.activeByJob.get(job.jobRef)?.delete(runId);
     this.events.emit("run:finished", { run, outcome });

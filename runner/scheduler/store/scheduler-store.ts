@@ -79,6 +79,7 @@ export class SchedulerStore {
   private readonly statements;
   /** One reusable wrapper: creating a better-sqlite3 transaction function per call is costly. */
   private readonly runInTransaction: (fn: () => unknown) => unknown;
+  private lastSeq: number | undefined;
 
   constructor(private readonly db: Database) {
     applyMigrations(db, "scheduler", SCHEDULER_MIGRATIONS);
@@ -106,12 +107,12 @@ export class SchedulerStore {
       allTriggers: db.prepare("SELECT * FROM sched_triggers"),
       deactivateTriggers: db.prepare("UPDATE sched_triggers SET active = 0, next_fire_ms = NULL WHERE job_ref = ?"),
       insertRun: db.prepare(
-        `INSERT INTO sched_runs (run_id, job_ref, trigger, status, reason, since_ms, created_ms, started_ms, finished_ms,
+        `INSERT INTO sched_runs (seq, run_id, job_ref, trigger, status, reason, since_ms, created_ms, started_ms, finished_ms,
            interval_start_ms, interval_end_ms, refresh, exit_code, cancel_cause, deployment_version)
-         VALUES ('', @jobRef, @trigger, @status, @reason, @sinceMs, @createdMs, @startedMs, @finishedMs,
+         VALUES (@seq, @runId, @jobRef, @trigger, @status, @reason, @sinceMs, @createdMs, @startedMs, @finishedMs,
            @intervalStartMs, @intervalEndMs, @refresh, @exitCode, @cancelCause, @deploymentVersion)`,
       ),
-      nameRun: db.prepare("UPDATE sched_runs SET run_id = ? WHERE seq = ?"),
+      maxSeq: db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM sched_runs"),
       updateRun: db.prepare(
         `UPDATE sched_runs SET trigger = @trigger, status = @status, reason = @reason, since_ms = @sinceMs,
            started_ms = @startedMs, finished_ms = @finishedMs, interval_start_ms = @intervalStartMs,
@@ -197,10 +198,13 @@ export class SchedulerStore {
     });
   }
 
+  /** Run ids are `run-<seq>`, numbered from the highest stored one (one writer per database). */
   insertRun(run: NewRun): RunRecord {
-    const info = this.statements.insertRun.run({ ...run, refresh: run.refresh ? 1 : 0 });
-    const runId = `run-${String(info.lastInsertRowid)}`;
-    this.statements.nameRun.run(runId, info.lastInsertRowid);
+    this.lastSeq ??= (this.statements.maxSeq.get() as { seq: number }).seq;
+    const seq = this.lastSeq + 1;
+    const runId = `run-${seq}`;
+    this.statements.insertRun.run({ ...run, seq, runId, refresh: run.refresh ? 1 : 0 });
+    this.lastSeq = seq;
     return { ...run, runId };
   }
 
