@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RuntimeEntryPoint } from "../../schemas/index.js";
 import { buildRuntimeEntryPoint, intervalEnv, launcherArgv, pythonIsoUtc } from "./entry-point.js";
 import { Launcher, type RunnableJob } from "./job-shape.js";
 
@@ -25,6 +26,7 @@ describe("buildRuntimeEntryPoint", () => {
       allow_external_schedulers: false,
       refresh: true,
     });
+    expect(RuntimeEntryPoint.safeParse(entryPoint).success).toBe(true);
   });
 
   it("passes run args, config and intercept_signals only when present", () => {

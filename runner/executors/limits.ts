@@ -4,11 +4,12 @@
  * `require.machine` names an entry of Sluice's machine table; unknown names fail the run.
  */
 import { SluiceError } from "../../core/index.js";
+import { DEFAULT_BATCH_TIMEOUT_MS, DEFAULT_GRACE_PERIOD_MS, DEFAULT_INTERACTIVE_IDLE_TIMEOUT_MS, resolveExecutionLimits } from "../../schemas/index.js";
 import { isInteractive, type RunnableJob } from "./job-shape.js";
 
-export const DEFAULT_BATCH_TIMEOUT_MS = 120 * 60_000;
-export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
-export const DEFAULT_GRACE_MS = 30_000;
+export { DEFAULT_BATCH_TIMEOUT_MS };
+export const DEFAULT_IDLE_TIMEOUT_MS = DEFAULT_INTERACTIVE_IDLE_TIMEOUT_MS;
+export const DEFAULT_GRACE_MS = DEFAULT_GRACE_PERIOD_MS;
 
 export interface RunTimeLimits {
   /** Wall-clock limit of batch runs. */
@@ -18,12 +19,12 @@ export interface RunTimeLimits {
   graceMs: number;
 }
 
+/** The schema's defaults; a job counts as interactive by job type or by its launcher (marimo, MCP, …). */
 export function runTimeLimits(job: RunnableJob): RunTimeLimits {
-  const declared = job.execute?.timeout;
-  const seconds = typeof declared?.timeout === "number" && declared.timeout > 0 ? declared.timeout * 1000 : undefined;
-  const grace = typeof declared?.grace_period === "number" && declared.grace_period >= 0 ? declared.grace_period * 1000 : DEFAULT_GRACE_MS;
-  if (isInteractive(job)) return { idleTimeoutMs: seconds ?? DEFAULT_IDLE_TIMEOUT_MS, graceMs: grace };
-  return { timeoutMs: seconds ?? DEFAULT_BATCH_TIMEOUT_MS, graceMs: grace };
+  const interactive = isInteractive(job);
+  const limits = resolveExecutionLimits({ entry_point: { job_type: interactive ? "interactive" : "batch" }, execute: job.execute });
+  if (interactive) return { idleTimeoutMs: limits.timeoutMs, graceMs: limits.gracePeriodMs };
+  return { timeoutMs: limits.timeoutMs, graceMs: limits.gracePeriodMs };
 }
 
 export interface MachineSpec {
