@@ -84,10 +84,16 @@ export class GitOpsService {
     this.watcher.start();
   }
 
-  async stop(): Promise<void> {
+  /** Stops polling and waits for running passes, at most `graceMs` (a hung port must not block shutdown). */
+  async stop(graceMs = 30_000): Promise<void> {
     this.watcher.stop();
-    await Promise.all([...this.reconcilers.values()].map((r) => r.whenIdle()));
     for (const r of this.reconcilers.values()) r.close();
+    let timer: { cancel(): void } | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = this.options.clock.setTimer(this.options.clock.now() + graceMs, resolve);
+    });
+    await Promise.race([this.whenIdle(), timeout]);
+    timer?.cancel();
   }
 
   /** Polls now (all sources): the hook for a push webhook or a filesystem watcher. */
