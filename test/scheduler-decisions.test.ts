@@ -216,6 +216,7 @@ describe("durability and restarts", () => {
       ["2026-04-14T10:31:00.000Z", "2026-04-14T10:05:00.000Z", "2026-04-14T10:30:00.000Z"],
     ]);
     expect(scheduler.nextDueAt()).toBe(ms("2026-04-14T10:35:00Z"));
+    expect(scheduler.store.runsOfJob("jobs.mod.tick", 1)[0]?.reason).toBe("covers ticks missed since 2026-04-14T10:10:00.000Z (the scheduler woke late)");
   });
 
   it("a clock jumping backwards never schedules a tick twice", async () => {

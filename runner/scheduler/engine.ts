@@ -203,6 +203,12 @@ export class Scheduler {
       onceFired: state.onceFired || trigger.type === "once",
     };
     this.events.emit("trigger:fired", { jobRef, trigger: raw, scheduledMs, atMs: now });
+    if (trigger.type !== "once" && nextFireTime(trigger, scheduledMs, job.timezone, scheduledMs) < now) {
+      // woke late (host asleep, loop blocked): this one run's window folds in the ticks in between
+      const reason = `covers ticks missed since ${iso(scheduledMs)} (the scheduler woke late)`;
+      this.catchUpNotes.set(jobRef, { reason, sinceMs: scheduledMs });
+      this.events.emit("trigger:missed", { jobRef, trigger: raw, missedFromMs: scheduledMs, nextFireMs: next ?? now, reason });
+    }
     this.store.transaction(() => {
       this.saveTrigger(updated);
       this.dispatch(job, raw, "timed");
