@@ -6,7 +6,7 @@ import { createGitCli } from "../reconciler/git/index.js";
 import { DeploymentHistory, RepoStore } from "../reconciler/history/index.js";
 import type { ReconcilerEventMap } from "../reconciler/reconcile/index.js";
 import { GitOpsService, InMemoryDeploymentTarget } from "../reconciler/reconcile/index.js";
-import { JsonManifestPort, WorkingRepo, deferred, job, tempDir } from "./reconcile-support.js";
+import { JsonManifestPort, WorkingRepo, deferred, git, job, tempDir } from "./reconcile-support.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let db: Database;
@@ -224,5 +224,32 @@ describe("GitOps reconcile (real git, real SQLite)", () => {
     expect(history.list("shop").map((d) => d.kind)).toEqual(["remove", "push"]);
     expect(service.listRepos()).toEqual([]);
     await expect(service.addRepo({ name: "Bad Name", push: true })).rejects.toThrow(/not allowed/);
+  });
+
+  it("after a restart only what changed while down is reconciled (remote URL source)", async () => {
+    const upstream = join(tmp.path, "upstream.git");
+    git(tmp.path, "init", "--quiet", "--bare", "--initial-branch=main", upstream);
+    const work = WorkingRepo.init(join(tmp.path, "work"), upstream);
+    work.writeManifest("ws", [job("load")]).commit("c1");
+    work.push();
+
+    const first = setup();
+    await first.service.addRepo({ name: "shop", url: upstream, path: "ws" });
+    await settle(first.service);
+    expect(first.history.active("shop")?.version).toBe(0);
+    await first.service.stop();
+
+    const again = setup();
+    await settle(again.service);
+    expect(again.manifests.calls).toHaveLength(0);
+
+    await again.service.stop();
+    const c2 = work.writeManifest("ws", [job("load"), job("more")]).commit("while down");
+    work.push();
+    const third = setup();
+    await settle(third.service);
+    expect(third.manifests.calls.map((c) => c.commit)).toEqual([c2]);
+    expect(third.history.active("shop")).toMatchObject({ version: 1, commit: { sha: c2, subject: "while down" } });
+    expect(third.history.active("shop")?.diff?.added.map((c) => c.jobRef)).toEqual(["jobs.__deployment__.more"]);
   });
 });
