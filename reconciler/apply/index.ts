@@ -1,0 +1,1 @@
+export { SchedulerDeploymentTarget, type DeployedWorkspace, type SchedulerTargetOptions } from "./scheduler-target.js";
