@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { generateManifest } from "../reconciler/index.js";
-import type { GeneratedManifest } from "../reconciler/index.js";
+import { isSluiceError } from "../core/index.js";
+import type { GeneratedManifest, ManifestEnvironmentInfo } from "../reconciler/index.js";
 import { createDockerodeEngine } from "../runner/docker/index.js";
 import type { ContainerEngine } from "../runner/docker/index.js";
 
@@ -51,7 +52,7 @@ function line(name: string, timing: Timing, extra = ""): void {
 async function timeOnce(fixture: Fixture, workspaceDir: string, engine: ContainerEngine | undefined): Promise<Timing & { image?: string }> {
   const started = performance.now();
   let generated: GeneratedManifest | undefined;
-  let failure: { prepareMs: number; generateMs: number } | undefined;
+  let failure: ManifestEnvironmentInfo | undefined;
   try {
     generated = await generateManifest({
       workspaceDir,
@@ -61,11 +62,12 @@ async function timeOnce(fixture: Fixture, workspaceDir: string, engine: Containe
     });
   } catch (error) {
     // broken fixtures fail by design; their time still counts
-    if (!fixture.name.startsWith("broken")) throw error;
-    failure = { prepareMs: Number.NaN, generateMs: Number.NaN };
+    const environment = isSluiceError(error) ? (error.details.environment as ManifestEnvironmentInfo | undefined) : undefined;
+    if (!fixture.name.startsWith("broken") || !environment) throw error;
+    failure = environment;
   }
   const totalMs = performance.now() - started;
-  if (!generated) return { totalMs, reused: true, ...(failure ?? { prepareMs: Number.NaN, generateMs: Number.NaN }) };
+  if (!generated) return { totalMs, reused: failure?.reused ?? false, prepareMs: failure?.prepareMs ?? Number.NaN, generateMs: failure?.generateMs ?? Number.NaN };
   return {
     totalMs,
     prepareMs: generated.environment.prepareMs,

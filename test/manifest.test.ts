@@ -263,3 +263,16 @@ describe("environment reuse and isolation", () => {
     expect(second.manifestHash).not.toBe(first.manifestHash);
   });
 });
+
+describe("local executor", () => {
+  it("a host venv (host python) gives the same jobs and dlt hashes as the Docker environment", async () => {
+    const dir = await copyWorkspace("usgs_earthquakes_workspace");
+    const local = await generateManifest({ workspaceDir: dir, executor: "local" });
+    const docker = await generate(dir);
+    expect(local.environment.executor).toBe("local");
+    expect(local.environment.pythonPath).toMatch(/bin\/python$/);
+    expect(local.manifest.jobs.map((j) => j.job_ref)).toEqual(docker.manifest.jobs.map((j) => j.job_ref));
+    expect(local.jobHashes).toEqual(docker.jobHashes);
+    expect(local.manifestHash).toBe(docker.manifestHash);
+  });
+});

@@ -37,13 +37,18 @@ export async function generateManifestWith(options: GenerateWithExecutorOptions)
   const wrapper = parseWrapperOutput(output, { workspace: options.workspaceDir, timeoutMs });
   const retryCommand = options.retryCommand ?? defaultRetryCommand(options.workspaceDir, options.script);
 
+  const environment = { ...prepared.info, pythonVersion: wrapper.python_version || prepared.info.pythonVersion, generateMs };
   if (wrapper.exit_code !== 0) {
-    throw workerFailureError(wrapper, {
+    const error = workerFailureError(wrapper, {
       workspace: options.workspaceDir,
       moduleFile: target.file,
       roots: [prepared.workspaceRoot, target.workspaceDir],
       retryCommand,
     });
+    // a failed generation is still recorded with the environment it ran in
+    error.details.environment = environment;
+    error.details.dltVersion = wrapper.dlt_version;
+    throw error;
   }
   const payload = parseWorkerPayload(wrapper.worker_stdout, wrapper.pua_start);
   if (payload?.kind !== "success") {
@@ -72,11 +77,7 @@ export async function generateManifestWith(options: GenerateWithExecutorOptions)
     dltVersion: wrapper.dlt_version ?? "unknown",
     deploymentModule: typeof payload.manifest.deployment_module === "string" ? payload.manifest.deployment_module : target.module,
     adHoc: target.adHoc,
-    environment: {
-      ...prepared.info,
-      pythonVersion: wrapper.python_version || prepared.info.pythonVersion,
-      generateMs,
-    },
+    environment,
   };
 }
 
