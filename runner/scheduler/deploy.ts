@@ -12,10 +12,13 @@
  *   kept, timed triggers start fresh from now, so no burst for the time it was gone;
  * - `once:` triggers keep their fired flag across updates, archive and revival.
  */
-import type { RunRecord } from "./run-state.js";
 import type { CompiledJob, JobDefinition } from "./compiled-job.js";
-import { hashJobDefinition } from "./compiled-job.js";
+import { compileJob, hashJobDefinition } from "./compiled-job.js";
 import { nextFireTime } from "./deps.js";
+import { triggerKey } from "./due-keys.js";
+import type { EngineContext } from "./engine-context.js";
+import { transitionRun, type RunRecord } from "./run-state.js";
+import { saveTrigger } from "./timed-triggers.js";
 import type { DeployChange } from "./scheduler-events.js";
 import type { HeldRetry, SchedulerStore, StoredTrigger } from "./store/scheduler-store.js";
 
@@ -84,12 +87,12 @@ function registerTimedTriggers(
 ): void {
   const current = new Set(job.timedTriggers.map((t) => t.raw));
   for (const old of previous?.timedTriggers ?? []) {
-    const state = ctx.triggerStates.get(key(job.jobRef, old.raw));
+    const state = ctx.triggerStates.get(triggerKey(job.jobRef, old.raw));
     if (state && !current.has(old.raw)) ctx.saveTrigger({ ...state, active: false, nextFireMs: null });
   }
   const sameZone = previous?.timezone === job.timezone;
   for (const trigger of job.timedTriggers) {
-    const existing = ctx.triggerStates.get(key(job.jobRef, trigger.raw));
+    const existing = ctx.triggerStates.get(triggerKey(job.jobRef, trigger.raw));
     if (trigger.type === "once") {
       const onceFired = existing?.onceFired ?? false;
       ctx.saveTrigger({
@@ -119,12 +122,32 @@ function archive(ctx: DeployContext, job: CompiledJob, nowMs: number): void {
   ctx.jobs.delete(job.jobRef);
   ctx.held.delete(job.jobRef);
   for (const trigger of job.timedTriggers) {
-    const state = ctx.triggerStates.get(key(job.jobRef, trigger.raw));
+    const state = ctx.triggerStates.get(triggerKey(job.jobRef, trigger.raw));
     if (state) ctx.saveTrigger({ ...state, active: false, nextFireMs: null });
   }
   ctx.dropQueued(job.jobRef, "job archived");
 }
 
-function key(jobRef: string, trigger: string): string {
-  return `${jobRef}|${trigger}`;
+/** The engine's state as deploy sees it: what it reads and the writers it may call. */
+export function deployContextOf(ctx: EngineContext): DeployContext {
+  return {
+    store: ctx.store,
+    jobs: ctx.jobs,
+    known: ctx.known,
+    watermarks: ctx.watermarks,
+    triggerStates: ctx.triggerStates,
+    pending: ctx.pending,
+    held: ctx.held,
+    saveTrigger: (state: StoredTrigger) => saveTrigger(ctx, state),
+    dropQueued: (jobRef: string, reason: string) => {
+      const queued = ctx.pending.get(jobRef);
+      if (queued) {
+        ctx.pending.delete(jobRef);
+        const run = transitionRun(queued, "skipped", ctx.clock.now(), { reason });
+        ctx.store.updateRun(run);
+        ctx.events.emit("run:skipped", { run });
+      }
+    },
+    compile: (definition: Record<string, unknown>, jobHash: string) => compileJob(definition as JobDefinition, jobHash, ctx.parsedTriggers),
+  };
 }

@@ -74,3 +74,23 @@ export function transitionRun(run: RunRecord, to: RunStatus, atMs: number, patch
 export function isTerminal(status: RunStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }
+
+/** A fresh record for `jobRef` entering `status` at `atMs` (no window, no exit yet); the store assigns the id. */
+export function newRunRecord(jobRef: string, trigger: string, status: RunStatus, reason: string | null, atMs: number): Omit<RunRecord, "runId"> {
+  return {
+    jobRef,
+    trigger,
+    status,
+    reason,
+    sinceMs: atMs,
+    createdMs: atMs,
+    startedMs: null,
+    finishedMs: null,
+    intervalStartMs: null,
+    intervalEndMs: null,
+    refresh: false,
+    exitCode: null,
+    cancelCause: null,
+    deploymentVersion: null,
+  };
+}

@@ -1,5 +1,6 @@
 /** The read side of "why is this job waiting, and since when" (docs/scheduling.md). */
 import type { Scheduler } from "./engine.js";
+import { triggerKey } from "./due-keys.js";
 import { iso } from "./format.js";
 
 export interface WaitingEntry {
@@ -21,7 +22,7 @@ export function waitingEntries(scheduler: Scheduler): WaitingEntry[] {
     if (note) out.push({ jobRef, kind: "downtime", reason: note.reason, sinceMs: note.sinceMs });
     const next = scheduler.nextFireOf(job);
     if (next !== null) {
-      const lastFire = scheduler.triggerStates.get(`${jobRef}|${next.trigger}`)?.lastFireMs ?? null;
+      const lastFire = scheduler.triggerStates.get(triggerKey(jobRef, next.trigger))?.lastFireMs ?? null;
       out.push({
         jobRef,
         kind: "window",

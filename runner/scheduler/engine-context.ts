@@ -1,0 +1,82 @@
+/**
+ * The scheduler's in-memory state and collaborators, handed explicitly to the step
+ * functions (dispatch, completion, timed triggers, freshness holds, refresh, boot).
+ * `Scheduler` (engine.ts) owns one and exposes parts of it read-only.
+ */
+import type { Clock, Logger, TypedEvents } from "../../core/index.js";
+import { errorText } from "../../core/index.js";
+import type { CompiledJob, TriggerCache } from "./compiled-job.js";
+import { checkJobFreshness, type FreshnessGate } from "./freshness-gate.js";
+import type { DueQueue } from "./due-queue.js";
+import type { Executor, RunExit, RunHandle } from "./executor.js";
+import type { CancelCause, RunRecord } from "./run-state.js";
+import type { SchedulerEventMap } from "./scheduler-events.js";
+import type { HeldRetry, SchedulerStore, StoredTrigger } from "./store/scheduler-store.js";
+
+/** Why a dispatch happens; only timed dispatches are skipped for an empty declared interval. */
+export type DispatchCause = "timed" | "event" | "manual" | "deployment" | "retry" | "queued";
+
+/** A run between `starting` and its terminal status, as the engine follows it. */
+export interface LiveRun {
+  run: RunRecord;
+  job: CompiledJob;
+  handle: RunHandle | undefined;
+  timedOut: boolean;
+  cancelCause: CancelCause | null;
+}
+
+export interface EngineContext {
+  readonly clock: Clock;
+  readonly store: SchedulerStore;
+  readonly executor: Executor;
+  readonly log: Logger;
+  readonly events: TypedEvents<SchedulerEventMap>;
+  /** Active jobs (selectable, with triggers registered). */
+  readonly jobs: Map<string, CompiledJob>;
+  /** Every job ever deployed, archived ones included (for in-flight runs and revivals). */
+  readonly known: Map<string, CompiledJob>;
+  readonly watermarks: Map<string, number | null>;
+  readonly triggerStates: Map<string, StoredTrigger>;
+  /** One coalesced queued run per job. */
+  readonly pending: Map<string, RunRecord>;
+  /** One freshness retry per job. */
+  readonly held: Map<string, HeldRetry>;
+  /** One-shot note for a job's next run: the ticks it folds in were missed while down. */
+  readonly catchUpNotes: Map<string, { reason: string; sinceMs: number }>;
+  readonly queue: DueQueue;
+  readonly parsedTriggers: TriggerCache;
+  readonly live: Map<string, LiveRun>;
+  readonly activeByJob: Map<string, Set<string>>;
+  /** `job.success:<ref>` / `job.fail:<ref>` → the jobs (and trigger texts) that follow it. */
+  readonly followers: Map<string, Array<{ jobRef: string; trigger: string }>>;
+  /** Upstream ref → refs whose freshness gate reads it. */
+  readonly freshnessDownstream: Map<string, string[]>;
+  /** Set by stop(): a stopped scheduler no longer owns its runs. */
+  stopped: boolean;
+  /** The run finishRun() recorded last: a run that ends during its own launch is returned from it. */
+  lastFinished: RunRecord | undefined;
+  /** Arms the one clock timer for the earliest due entry (the coordinator's). */
+  arm(): void;
+  /** Hands a run's exit to completion (wired by the coordinator, so dispatch need not import completion). */
+  finishRun(runId: string, exit: RunExit): void;
+}
+
+/** Runs one job's step; an error is recorded and the loop goes on with the others. */
+export function safely(ctx: EngineContext, jobRef: string, step: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    const message = errorText(error);
+    ctx.log.error("scheduler step failed", { jobRef, step, error: message });
+    ctx.events.emit("job:error", { jobRef, step, message, atMs: ctx.clock.now() });
+  }
+}
+
+export function activeRunCount(ctx: EngineContext, jobRef: string): number {
+  return ctx.activeByJob.get(jobRef)?.size ?? 0;
+}
+
+/** The job's freshness gate against the active jobs and current watermarks. */
+export function jobFreshness(ctx: EngineContext, job: CompiledJob, nowMs: number): FreshnessGate {
+  return checkJobFreshness(job, ctx.jobs, ctx.watermarks, nowMs);
+}
