@@ -39,6 +39,8 @@ Examples:
   sluice manifest ./fruitshop --script fruitshop_pipeline.py --output json
   sluice manifest . --local --show-hashes
 
+Progress of environment builds and dlt's warnings (\`warning: …\`) go to stderr.
+
 Exit codes: 0 manifest printed, 1 the manifest could not be generated (the error names the
 file, line and job when dlt tells them).`;
 

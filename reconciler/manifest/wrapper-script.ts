@@ -9,9 +9,12 @@ export function readWrapperScript(): Promise<string> {
   return readFile(WRAPPER_SCRIPT_PATH, "utf8");
 }
 
-/** Arguments after the script: module, ad-hoc flag, and a worker timeout below the outer one. */
+/**
+ * Arguments after the script: module, ad-hoc flag, and a worker timeout below the outer one, with
+ * room for container start-up and the wrapper's report.
+ */
 export function wrapperArgs(target: ManifestTarget, timeoutMs: number): string[] {
-  const workerSeconds = Math.max(1, Math.floor((timeoutMs * 0.9) / 1000));
+  const workerSeconds = Math.max(1, Math.floor((timeoutMs * 0.85 - 2000) / 1000));
   return [target.module, ...(target.adHoc ? ["--no-use-all"] : []), "--worker-timeout", String(workerSeconds)];
 }
 
