@@ -3,13 +3,14 @@
 Usage (cwd = workspace root, interpreter = the workspace environment's python):
 
     python sluice_manifest.py <module-or-path> [--no-use-all] [--worker-timeout SECONDS]
+    python -c "<this file's source>" <module-or-path> ...      (how containers run it)
 
 Runs ``python -m dlt._workspace.deployment._manifest_worker`` in a child process (the
 manifest always comes from dlt's worker), then, with dlt itself, computes the per-job
 hashes and the manifest content hash. Prints exactly one JSON document on stdout:
 
     {"exit_code", "worker_stdout", "worker_stderr", "job_hashes", "manifest_hash",
-     "dlt_version", "python_version", "pua_start", "diagnostics"}
+     "dlt_version", "python_version", "pua_start", "diagnostics", "timed_out"[, "hash_error"]}
 
 Always exits 0 when it could report; a non-zero exit means the wrapper itself broke.
 """
@@ -25,7 +26,7 @@ import traceback
 WORKER_MODULE = "dlt._workspace.deployment._manifest_worker"
 # Starts of the worker's payload, used when native code wrote to fd 1 before it.
 PAYLOAD_PREFIXES = ('{"manifest":', '{"error":')
-# Payload error types whose message already says where the problem is.
+# Validation failures: the import succeeds, so diagnostics locate the jobs the message names.
 LOCATED_ERROR_TYPES = ("InvalidManifest",)
 
 
