@@ -2,7 +2,8 @@
  * Interactive jobs of the fixture workspaces behind the reverse proxy, in containers (bridge
  * network, port published on 127.0.0.1 only): the jaffle MCP server (dlt's job launcher hands the
  * returned FastMCP to its MCP runner, SSE transport at /mcp) and the fruitshop marimo notebook.
- * The first request starts the service, the idle timeout (shortened to a few seconds) stops it —
+ * The MCP endpoint announced over SSE carries the proxy prefix (the proxy rewrites it), so a client
+ * posts its messages where it is told. The first request starts the service, the idle timeout (shortened to a few seconds) stops it —
  * its container is gone — and the next request brings it back as a new run.
  */
 import { execFileSync } from "node:child_process";
@@ -96,9 +97,8 @@ async function openMcp(): Promise<{ sse: SseStream; endpoint: string }> {
 }
 
 async function rpc(sse: SseStream, endpoint: string, message: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
-  // The server announces its endpoint without the proxy prefix; a client behind the proxy has to put
-  // /w/<workspace>/<job> in front of it.
-  const posted = await httpRequest(port, `/w/jaffle/jaffle_mcp${endpoint}`, { method: "POST", body: JSON.stringify(message), headers: { "content-type": "application/json" } });
+  // posted where the server said, as an MCP client does (the proxy put its prefix into the announcement)
+  const posted = await httpRequest(port, endpoint, { method: "POST", body: JSON.stringify(message), headers: { "content-type": "application/json" } });
   expect(posted.status).toBe(202);
   if (!("id" in message)) return undefined;
   const answer = await sse.next();
@@ -109,7 +109,7 @@ async function rpc(sse: SseStream, endpoint: string, message: Record<string, unk
 describe("interactive fixture jobs behind the proxy", () => {
   it("jaffle MCP server: answers MCP over SSE, is gone after the idle timeout, comes back on the next request", async () => {
     const { sse, endpoint } = await openMcp();
-    expect(endpoint).toMatch(/^\/messages\/\?session_id=[0-9a-f]+$/);
+    expect(endpoint).toMatch(/^\/w\/jaffle\/jaffle_mcp\/messages\/\?session_id=[0-9a-f]+$/);
     const runId = currentRunId("jaffle", "jaffle_mcp");
     expect(runningContainersOf("jobs.jaffle_mcp.jaffle_mcp")).toHaveLength(1);
 

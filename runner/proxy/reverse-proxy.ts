@@ -7,6 +7,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { createSseEndpointRewrite, isEventStream } from "./sse-endpoint-rewrite.js";
 
 export interface ServiceTarget {
   port: number;
@@ -77,6 +78,13 @@ export function createReverseProxy(router: ServiceRouter): ReverseProxy {
     const upstream = httpRequest(
       { host: "127.0.0.1", port: target.port, method: req.method, path: upstreamPath(route, target, req.url ?? "/"), headers: forwardedHeaders(req) },
       (answer) => {
+        if (target.stripPrefix && isEventStream(answer.headers["content-type"])) {
+          const headers = { ...answer.headers };
+          delete headers["content-length"];
+          res.writeHead(answer.statusCode ?? 502, headers);
+          answer.pipe(createSseEndpointRewrite(route.prefix)).pipe(res);
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
