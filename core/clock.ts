@@ -43,16 +43,23 @@ interface VirtualTimer {
   atMs: number;
   seq: number;
   fn: () => void;
-  cancelled: boolean;
+  /** pending: in the heap and due to fire; fired or cancelled: never fires (again). */
+  state: "pending" | "fired" | "cancelled";
 }
 
 /**
  * A clock that only moves when told to. `advanceTo` fires due timers in time order
  * (ties in creation order), setting `now` to each timer's instant before calling it.
+ *
+ * Timers sit in a binary min-heap keyed by (atMs, seq), so a step costs O(log n) however
+ * long the simulation runs. A cancelled timer stays in the heap until it reaches the top
+ * (lazy deletion); when cancelled ones make up most of the heap it is rebuilt from the
+ * pending ones, so memory follows the pending timers, not every timer ever cancelled.
  */
 export class VirtualClock implements Clock {
   private current: number;
-  private timers: VirtualTimer[] = [];
+  private heap: VirtualTimer[] = [];
+  private cancelledInHeap = 0;
   private seq = 0;
 
   constructor(startMs: number) {
@@ -64,39 +71,88 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(atMs: number, fn: () => void): TimerHandle {
-    const timer: VirtualTimer = { atMs: Math.max(atMs, this.current), seq: this.seq++, fn, cancelled: false };
-    this.timers.push(timer);
+    const timer: VirtualTimer = { atMs: Math.max(atMs, this.current), seq: this.seq++, fn, state: "pending" };
+    this.push(timer);
     return {
       cancel: () => {
-        timer.cancelled = true;
+        if (timer.state !== "pending") return;
+        timer.state = "cancelled";
+        this.cancelledInHeap++;
+        this.compactIfMostlyCancelled();
       },
     };
   }
 
   /** The instant of the earliest pending timer, or undefined when none is pending. */
   nextTimerAt(): number | undefined {
-    const pending = this.pendingTimers();
-    return pending[0]?.atMs;
+    return this.peek()?.atMs;
   }
 
   /** Moves time forward to `targetMs`, firing every timer due on the way. */
   advanceTo(targetMs: number): void {
     for (;;) {
-      const next = this.pendingTimers()[0];
+      const next = this.peek();
       if (!next || next.atMs > targetMs) break;
-      next.cancelled = true;
+      this.pop();
+      next.state = "fired";
       this.current = Math.max(this.current, next.atMs);
       next.fn();
     }
     this.current = Math.max(this.current, targetMs);
-    this.timers = this.timers.filter((t) => !t.cancelled);
   }
 
   advanceBy(ms: number): void {
     this.advanceTo(this.current + ms);
   }
 
-  private pendingTimers(): VirtualTimer[] {
-    return this.timers.filter((t) => !t.cancelled).sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
+  /** The earliest pending timer; cancelled ones met on top are dropped. */
+  private peek(): VirtualTimer | undefined {
+    for (let top = this.heap[0]; top; top = this.heap[0]) {
+      if (top.state === "pending") return top;
+      this.pop();
+      this.cancelledInHeap--;
+    }
+    return undefined;
   }
+
+  private compactIfMostlyCancelled(): void {
+    if (this.cancelledInHeap < 1024 || this.cancelledInHeap * 2 < this.heap.length) return;
+    this.heap = this.heap.filter((t) => t.state === "pending").sort((a, b) => (earlier(a, b) ? -1 : 1));
+    this.cancelledInHeap = 0;
+  }
+
+  private push(timer: VirtualTimer): void {
+    const heap = this.heap;
+    heap.push(timer);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!earlier(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  /** Removes the top of the heap. */
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop();
+    if (!last || heap.length === 0) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && earlier(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && earlier(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  }
+}
+
+function earlier(a: VirtualTimer, b: VirtualTimer): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
 }
