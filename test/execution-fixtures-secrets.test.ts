@@ -48,6 +48,8 @@ describe("secrets of the github workspace", () => {
     const missing = await runtime.runBatch(ws, ws.job(INGEST));
     expect(missing.outcome).toMatchObject({ status: "failed", exitCode: 1, reason: "exit code 1" });
     expect(missing.logs).toContain("access_token");
+    // dlt follows the exception with ~20 lines of config-provider help, so the record's last lines are those
+    expect(missing.outcome.lastLines.join("\n")).toContain("Provider `secrets.toml` probed but not found");
     expect(runtime.sources.requests.filter((request) => request.path.startsWith("/repos/"))).toEqual([]);
 
     runtime.secretStore.set("github", "prod", `[sources.github]\naccess_token = "${WRONG}"\n`);
@@ -55,6 +57,7 @@ describe("secrets of the github workspace", () => {
     expect(wrong.outcome).toMatchObject({ status: "failed", exitCode: 1 });
     expect(runtime.sources.requests.at(-1)).toMatchObject({ path: "/repos/dlt-hub/dlt/commits", authorized: true, status: 401 });
     expect(wrong.logs).toMatch(/401/);
+    expect(wrong.outcome.lastLines.join("\n")).toMatch(/401/);
     expect(wrong.logs + recordText(wrong.outcome)).not.toContain(WRONG);
   });
 
