@@ -7,6 +7,19 @@ import { reportError } from "./errors.js";
 import { registerManifestCommand } from "./commands/manifest.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
 import { registerEnvironmentCommands } from "./commands/environments.js";
+import { registerSecretsCommands } from "./commands/secrets.js";
+import { registerDeployCommand } from "./commands/deploy.js";
+import { registerLaunchCommand } from "./commands/launch.js";
+import { registerServeCommand } from "./commands/serve.js";
+import { registerTriggerCommand } from "./commands/trigger.js";
+import { registerJobCommand } from "./commands/job.js";
+import { registerRunsCommand } from "./commands/runs.js";
+import { registerLogsCommand } from "./commands/logs.js";
+import { registerCancelCommand } from "./commands/cancel.js";
+import { registerInfoCommand } from "./commands/info.js";
+import { registerRunPipelineCommand } from "./commands/run-pipeline.js";
+import { composeRuntime } from "./compose/runtime.js";
+import { registerDaemonCommands } from "./daemon/commands.js";
 
 export function buildProgram(): Command {
   const program = new Command("sluice")
@@ -17,6 +30,18 @@ export function buildProgram(): Command {
   registerManifestCommand(program);
   registerSimulateCommand(program);
   registerEnvironmentCommands(program);
+  registerSecretsCommands(program);
+  registerDaemonCommands(program, { runtime: composeRuntime });
+  registerDeployCommand(program);
+  registerLaunchCommand(program);
+  registerServeCommand(program);
+  registerTriggerCommand(program);
+  registerJobCommand(program);
+  registerRunsCommand(program);
+  registerLogsCommand(program);
+  registerCancelCommand(program);
+  registerInfoCommand(program);
+  registerRunPipelineCommand(program);
   return program;
 }
 

@@ -6,6 +6,8 @@ import { SluiceError, silentLogger } from "../../core/index.js";
 import { isLoopback } from "./config.js";
 import type { DaemonEventSource } from "./event-hub.js";
 import { optionalString, readJsonBody, sendError, sendJson, sendThrown } from "./http-util.js";
+import { runtimeRoutes } from "./runtime-routes.js";
+import type { RuntimeServices } from "./runtime-types.js";
 import type { DaemonServices } from "./services.js";
 import { openEventStream } from "./sse.js";
 import { tokenMatches } from "./token.js";
@@ -18,6 +20,8 @@ export interface ApiServerOptions {
   /** Shown in the 401 hint so a user knows where the token lives. */
   tokenFile: string;
   services: DaemonServices;
+  /** Jobs, runs, logs and local deploys; absent when no scheduler is wired (those endpoints answer 503). */
+  runtime?: RuntimeServices;
   events: DaemonEventSource;
   clock: Clock;
   heartbeatMs?: number;
@@ -30,12 +34,17 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; url: URL }) => Promise<void> | void;
+export type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; url: URL }) => Promise<void> | void;
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
+}
+
+/** `:name` segments become captured params. */
+export function makeRoute(method: string, path: string, handler: Handler): Route {
+  return { method, pattern: new RegExp(`^${path.replace(/:[a-z]+/g, "([^/]+)")}/?$`), handler };
 }
 
 /** The daemon's HTTP API: loopback only, a bearer token on every request, JSON in and out. */
@@ -46,7 +55,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   }
   const logger = (options.logger ?? silentLogger).child("api");
-  const routes = buildRoutes(options);
+  const routes = [...buildRoutes(options), ...runtimeRoutes(options.runtime)];
   const streams = new Set<() => void>();
 
   const server = createServer((req, res) => {
@@ -121,11 +130,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
 function buildRoutes(options: ApiServerOptions): Route[] {
   const { services } = options;
-  const route = (method: string, path: string, handler: Handler): Route => ({
-    method,
-    pattern: new RegExp(`^${path.replace(/:[a-z]+/g, "([^/]+)")}/?$`),
-    handler,
-  });
+  const route = makeRoute;
   return [
     route("GET", "/v1/health", ({ res }) => sendJson(res, 200, { ok: true })),
     route("GET", "/v1/repos", ({ res }) => sendJson(res, 200, { repos: services.listRepos() })),

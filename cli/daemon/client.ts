@@ -26,9 +26,34 @@ export class DaemonClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+    const res = await this.send(method, path, body);
+    return (await this.parse(res)) as T;
+  }
+
+  /** NDJSON streams (`logs -f`): calls `onObject` per line until the server ends the response. */
+  async stream(path: string, onObject: (value: unknown) => void): Promise<void> {
+    const res = await this.send("GET", path);
+    if (!res.ok || !res.body) {
+      await this.parse(res);
+      return;
+    }
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let newline = buffer.indexOf("\n");
+      while (newline >= 0) {
+        const text = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (text) onObject(JSON.parse(text));
+        newline = buffer.indexOf("\n");
+      }
+    }
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
     try {
-      res = await fetch(`${this.url}${path}`, {
+      return await fetch(`${this.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -36,12 +61,15 @@ export class DaemonClient {
     } catch (error) {
       throw new SluiceError("daemon_unreachable", `The Sluice daemon at ${this.url} does not answer.`, { hint: "Start it with `sluice up`.", cause: error });
     }
+  }
+
+  private async parse(res: Response): Promise<unknown> {
     const payload = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string; hint?: string } };
     if (!res.ok) {
       const error = payload.error ?? { code: "daemon_error", message: `The daemon answered ${res.status}.` };
       throw new SluiceError(error.code, error.message, error.hint ? { hint: error.hint } : {});
     }
-    return payload as T;
+    return payload;
   }
 }
 

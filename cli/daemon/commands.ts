@@ -8,13 +8,15 @@ import type { DeploymentRecord } from "../../reconciler/history/index.js";
 import type { AddRepoResult, RepoStatus } from "../../reconciler/reconcile/index.js";
 import { formatTable, printJson } from "../output.js";
 import { DaemonClient } from "./client.js";
-import type { StartDaemonInput } from "./daemon.js";
+import type { RuntimeFactory, StartDaemonInput } from "./daemon.js";
 import { startDaemon } from "./daemon.js";
 import { resolveHome } from "./home.js";
 
 export interface DaemonCommandHooks {
   /** Supplies the scheduler target (and other ports) for `sluice up`; in-memory when absent. */
   ports?: (home: string) => Promise<StartDaemonInput["ports"]> | StartDaemonInput["ports"];
+  /** Scheduler, executors and proxy (cli/compose). */
+  runtime?: RuntimeFactory;
   write?: (text: string) => void;
 }
 
@@ -29,8 +31,9 @@ export function registerDaemonCommands(program: Command, hooks: DaemonCommandHoo
     .option("--config <file>", "sluice.yaml (default <home>/sluice.yaml when present)")
     .action(async (opts: { home?: string; config?: string }) => {
       const home = resolveHome(opts.home);
-      const daemon = await startDaemon({ home, configFile: opts.config, ports: await hooks.ports?.(home) });
-      write(`sluice daemon listening on ${daemon.url}\nAPI token: ${daemon.layout.tokenFile}\n`);
+      const daemon = await startDaemon({ home, configFile: opts.config, ports: await hooks.ports?.(home), ...(hooks.runtime ? { runtime: hooks.runtime } : {}) });
+      const proxy = daemon.runtime?.proxyUrl?.();
+      write(`sluice daemon listening on ${daemon.url}\nAPI token: ${daemon.layout.tokenFile}\n${proxy ? `interactive jobs: ${proxy}/w/<workspace>/<job>/\n` : ""}`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);

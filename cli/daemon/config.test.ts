@@ -9,8 +9,24 @@ describe("daemon config (sluice.yaml)", () => {
       retryAfterMs: 60_000,
       generateTimeoutMs: 600_000,
       manifestExecutor: "docker",
+      runExecutor: "docker",
+      runNetwork: "bridge",
+      runEnv: {},
+      proxyPort: 7879,
+      machines: {},
       logLevel: "info",
     });
+  });
+
+  it("runs locally with `executor: local`, manifests included unless manifest.executor says otherwise", () => {
+    expect(parseDaemonConfig("executor: local\n")).toMatchObject({ runExecutor: "local", manifestExecutor: "local" });
+    expect(parseDaemonConfig("executor: local\nmanifest:\n  executor: docker\n")).toMatchObject({ runExecutor: "local", manifestExecutor: "docker" });
+    expect(parseDaemonConfig("runs:\n  network: host\n  env:\n    SOURCES__USGS__BASE_URL: http://127.0.0.1:9\nmachines:\n  small: { cpus: 0.5, memoryMb: 256 }\n")).toMatchObject({
+      runNetwork: "host",
+      runEnv: { SOURCES__USGS__BASE_URL: "http://127.0.0.1:9" },
+      machines: { small: { cpus: 0.5, memoryMb: 256 } },
+    });
+    expect(() => parseDaemonConfig("runs:\n  env:\n    bad-name: x\n")).toThrow(/runs\.env\.bad-name/);
   });
 
   it("compiles durations given as text or seconds", () => {
@@ -32,7 +48,7 @@ describe("daemon config (sluice.yaml)", () => {
     expect(message).toMatch(/repos\.pollInterval: expected a duration such as 30s/);
     expect(message).toMatch(/repos\.interval: unknown key; allowed here: pollInterval/);
     expect(message).toMatch(/manifest\.executor: expected one of: docker, local/);
-    expect(message).toMatch(/extra: unknown key; allowed here: api, repos, reconcile, manifest, log/);
+    expect(message).toMatch(/extra: unknown key; allowed here: api, repos, reconcile, manifest, log, executor, runs, proxy, machines/);
   });
 
   it("reports YAML syntax errors and a non-mapping section", () => {

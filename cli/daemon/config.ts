@@ -12,18 +12,43 @@ const Duration = z.union([z.string().regex(DURATION_RE, { error: `expected ${DUR
 
 const ApiSection = z.strictObject({
   host: z.string({ error: `expected ${LOOPBACK_HELP}` }).refine(isLoopback, { error: `must be ${LOOPBACK_HELP}; the API is never exposed beyond this machine` }).default("127.0.0.1"),
-  port: z.number({ error: "expected a port number 1–65535" }).int({ error: "expected a whole port number 1–65535" }).min(1, { error: "expected a port number 1–65535" }).max(65535, { error: "expected a port number 1–65535" }).default(7878),
+  /** 0 picks a free port (tests); clients find it in daemon.json. */
+  port: z.number({ error: "expected a port number 1–65535 (0: any free port)" }).int({ error: "expected a whole port number 1–65535" }).min(0, { error: "expected a port number 1–65535 (0: any free port)" }).max(65535, { error: "expected a port number 1–65535" }).default(7878),
 });
 const ReposSection = z.strictObject({ pollInterval: Duration.default("30s") });
 const ReconcileSection = z.strictObject({ retryAfter: Duration.default("1m"), generateTimeout: Duration.default("10m") });
+const Executor = z.enum(["docker", "local"], { error: "expected one of: docker, local" });
 const ManifestSection = z.strictObject({
-  executor: z.enum(["docker", "local"], { error: "expected one of: docker, local" }).default("docker"),
+  /** Defaults to the top-level `executor`. */
+  executor: Executor.optional(),
+});
+const RunsSection = z.strictObject({
+  network: z.enum(["bridge", "host", "none"], { error: "expected one of: bridge, host, none" }).default("bridge"),
+  /** Extra environment for every run (tests point sources at fake APIs with it). */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" }), z.string({ error: "expected a string value" })).default({}),
+});
+const ProxySection = z.strictObject({
+  port: z.number({ error: "expected a port number 0–65535" }).int().min(0).max(65535, { error: "expected a port number 0–65535" }).default(7879),
+});
+const Machine = z.strictObject({
+  cpus: z.number({ error: "expected a number of CPUs, e.g. 0.5" }).positive().optional(),
+  memoryMb: z.number({ error: "expected megabytes, e.g. 512" }).int().positive().optional(),
 });
 const LogSection = z.strictObject({
   level: z.enum(["debug", "info", "warn", "error"], { error: "expected one of: debug, info, warn, error" }).default("info"),
 });
 
-const SECTIONS = { api: ApiSection, repos: ReposSection, reconcile: ReconcileSection, manifest: ManifestSection, log: LogSection } as const;
+const SECTIONS = {
+  api: ApiSection,
+  repos: ReposSection,
+  reconcile: ReconcileSection,
+  manifest: ManifestSection,
+  log: LogSection,
+  executor: Executor,
+  runs: RunsSection,
+  proxy: ProxySection,
+  machines: z.record(z.string(), Machine),
+} as const;
 
 /** `sluice.yaml` as written by the user; every key is optional. */
 export const DaemonConfig = z.strictObject({
@@ -32,6 +57,12 @@ export const DaemonConfig = z.strictObject({
   reconcile: ReconcileSection.prefault({}),
   manifest: ManifestSection.prefault({}),
   log: LogSection.prefault({}),
+  /** Where runs (and, unless `manifest.executor` says otherwise, manifest generation) execute. */
+  executor: Executor.default("docker"),
+  runs: RunsSection.prefault({}),
+  proxy: ProxySection.prefault({}),
+  /** `require.machine` names → limits; a `default` entry applies to jobs that name none. */
+  machines: z.record(z.string(), Machine).default({}),
 });
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
 
@@ -42,6 +73,12 @@ export interface DaemonOptions {
   retryAfterMs: number;
   generateTimeoutMs: number;
   manifestExecutor: "docker" | "local";
+  runExecutor: "docker" | "local";
+  runNetwork: "bridge" | "host" | "none";
+  runEnv: Record<string, string>;
+  /** Loopback port of the interactive-job proxy (`/w/<workspace>/<job>/`); 0 picks a free one. */
+  proxyPort: number;
+  machines: Record<string, { cpus?: number; memoryMb?: number }>;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -51,7 +88,12 @@ export function compileDaemonConfig(config: DaemonConfig): DaemonOptions {
     pollIntervalMs: durationMs(config.repos.pollInterval),
     retryAfterMs: durationMs(config.reconcile.retryAfter),
     generateTimeoutMs: durationMs(config.reconcile.generateTimeout),
-    manifestExecutor: config.manifest.executor,
+    manifestExecutor: config.manifest.executor ?? config.executor,
+    runExecutor: config.executor,
+    runNetwork: config.runs.network,
+    runEnv: config.runs.env,
+    proxyPort: config.proxy.port,
+    machines: config.machines,
     logLevel: config.log.level,
   };
 }
@@ -108,10 +150,12 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") {
     const section = path as keyof typeof SECTIONS | "";
-    const allowed = section === "" ? Object.keys(SECTIONS) : Object.keys(SECTIONS[section]?.shape ?? {});
+    const schema = section === "" ? undefined : SECTIONS[section];
+    const allowed = section === "" ? Object.keys(SECTIONS) : Object.keys(schema && "shape" in schema ? schema.shape : {});
     return issue.keys.map((key) => `${path ? `${path}.` : ""}${key}: unknown key; allowed here: ${allowed.join(", ")}`).join("\n  ");
   }
   if (path === "" ) return `(top level): expected a mapping of sections (${Object.keys(SECTIONS).join(", ")})`;
-  if (issue.code === "invalid_type" && issue.expected === "object") return `${path}: expected a mapping with keys ${Object.keys(SECTIONS[path as keyof typeof SECTIONS]?.shape ?? {}).join(", ")}`;
+  const section = SECTIONS[path as keyof typeof SECTIONS];
+  if (issue.code === "invalid_type" && issue.expected === "object" && section && "shape" in section) return `${path}: expected a mapping with keys ${Object.keys(section.shape).join(", ")}`;
   return `${path}: ${issue.message}`;
 }

@@ -16,8 +16,37 @@ import type { DaemonOptions } from "./config.js";
 import { loadDaemonConfig } from "./config.js";
 import { EventHub, forwardReconcilerEvents } from "./event-hub.js";
 import type { HomeLayout } from "./home.js";
+import type { RuntimeServices } from "./runtime-types.js";
 import { prepareHome } from "./home.js";
 import { ensureToken } from "./token.js";
+
+/** What the composition root hands to the factory of the runtime (scheduler, executors, proxy). */
+export interface RuntimeContext {
+  layout: HomeLayout;
+  options: DaemonOptions;
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  hub: EventHub;
+  events: TypedEvents<ReconcilerEventMap>;
+  history: DeploymentHistory;
+  repos: RepoStore;
+  manifests: ManifestPort;
+  validator: ManifestValidatorPort | undefined;
+}
+
+/** The scheduler side of the daemon, built by `cli/compose` (kept out of this file so tests can run without it). */
+export interface DaemonRuntime {
+  target: DeploymentTarget;
+  services: RuntimeServices;
+  /** Called before the first reconcile: loads state, adopts runs, opens the proxy. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** For `info`: the proxy's base URL, if any. */
+  proxyUrl?: () => string | null;
+}
+
+export type RuntimeFactory = (context: RuntimeContext) => Promise<DaemonRuntime>;
 
 export interface StartDaemonInput {
   home: string;
@@ -26,6 +55,8 @@ export interface StartDaemonInput {
   /** Overrides of the compiled config (tests: port 0, short poll interval). */
   overrides?: Partial<DaemonOptions>;
   ports?: { manifests?: ManifestPort; target?: DeploymentTarget; validator?: ManifestValidatorPort | null };
+  /** Scheduler, executors and proxy; without it deployments are kept in memory only. */
+  runtime?: RuntimeFactory;
   clock?: Clock;
   logger?: Logger;
 }
@@ -38,6 +69,7 @@ export interface RunningDaemon {
   gitops: GitOpsService;
   hub: EventHub;
   db: Database;
+  runtime: DaemonRuntime | undefined;
   stop(): Promise<void>;
 }
 
@@ -58,18 +90,29 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
   const events = new TypedEvents<ReconcilerEventMap>((event, error) => logger.error("event listener failed", { event, error: String(error) }));
   const hub = new EventHub();
   const unforward = forwardReconcilerEvents(events, hub);
-  let target = input.ports?.target;
+  const validator = input.ports?.validator === null ? undefined : (input.ports?.validator ?? schemaManifestValidator());
+  const history = new DeploymentHistory(db, () => clock.now());
+  const repos = new RepoStore(db, () => clock.now());
+  const manifests = input.ports?.manifests ?? dltManifestPort({ executor: options.manifestExecutor, timeoutMs: options.generateTimeoutMs });
+  let runtime: DaemonRuntime | undefined;
+  try {
+    runtime = await input.runtime?.({ layout, options, db, clock, logger, hub, events, history, repos, manifests, validator });
+  } catch (error) {
+    unforward();
+    db.close();
+    throw error;
+  }
+  let target = input.ports?.target ?? runtime?.target;
   if (!target) {
     logger.warn("no scheduler wired: deployments are kept in memory only");
     target = new InMemoryDeploymentTarget();
   }
-  const validator = input.ports?.validator === null ? undefined : (input.ports?.validator ?? schemaManifestValidator());
   const gitops = new GitOpsService({
     git: createGitCli(),
-    history: new DeploymentHistory(db, () => clock.now()),
-    repos: new RepoStore(db, () => clock.now()),
+    history,
+    repos,
     layout: { reposDir: layout.reposDir, mirrorsDir: layout.mirrorsDir, checkoutsDir: layout.checkoutsDir },
-    manifests: input.ports?.manifests ?? dltManifestPort({ executor: options.manifestExecutor, timeoutMs: options.generateTimeoutMs }),
+    manifests,
     validator,
     target,
     clock,
@@ -81,8 +124,20 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
 
   let api: ApiServer;
   try {
-    api = await startApiServer({ host: options.api.host, port: options.api.port, token, tokenFile: layout.tokenFile, services: gitops, events: hub, clock, logger });
+    await runtime?.start();
+    api = await startApiServer({
+      host: options.api.host,
+      port: options.api.port,
+      token,
+      tokenFile: layout.tokenFile,
+      services: gitops,
+      ...(runtime ? { runtime: runtime.services } : {}),
+      events: hub,
+      clock,
+      logger,
+    });
   } catch (error) {
+    await runtime?.stop().catch(() => undefined);
     unforward();
     db.close();
     throw error;
@@ -99,9 +154,11 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
     gitops,
     hub,
     db,
+    runtime,
     async stop() {
       await api.close();
       await gitops.stop();
+      await runtime?.stop();
       unforward();
       db.close();
       await rm(infoFile, { force: true });

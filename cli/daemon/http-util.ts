@@ -22,6 +22,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   not_found: 404,
   nothing_deployed: 409,
   repo_exists: 409,
+  job_not_found: 404,
+  run_not_found: 404,
+  no_runtime: 503,
 };
 
 /** Domain errors become JSON with their code and hint; anything else is a 500 without internals. */

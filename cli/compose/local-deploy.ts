@@ -1,0 +1,120 @@
+/**
+ * `sluice deploy <dir>` / `launch file.py`: deploys a local workspace directory without git,
+ * through the same generate → validate → version bump → diff → apply path as a push (a
+ * WorkspaceReconciler whose "commit" is a content hash of the directory). Dry runs stop
+ * after the diff. A workspace fed by a registered repo cannot be deployed this way.
+ */
+import { existsSync, statSync } from "node:fs";
+import { userInfo } from "node:os";
+import { isAbsolute } from "node:path";
+import type { Clock, Logger, TypedEvents } from "../../core/index.js";
+import { SluiceError } from "../../core/index.js";
+import { bumpVersion, diffDeployments } from "../../reconciler/diff/index.js";
+import type { CommitMeta, DeploymentHistory, RepoStore } from "../../reconciler/history/index.js";
+import { generateManifest } from "../../reconciler/manifest/index.js";
+import type { DeploymentTarget, ManifestPortResult, ManifestValidatorPort, ReconcilerEventMap } from "../../reconciler/reconcile/index.js";
+import { WorkspaceReconciler, causeOf } from "../../reconciler/reconcile/index.js";
+import type { JobLike } from "../../reconciler/diff/index.js";
+import { expandTriggers } from "../../schemas/index.js";
+import type { DeployDirInput, DeployDirView } from "../daemon/runtime-types.js";
+import { snapshotCheckout, snapshotHash, workspaceNameOf } from "./workspace-snapshot.js";
+
+export interface LocalDeployerOptions {
+  checkoutsDir: string;
+  history: DeploymentHistory;
+  repos: RepoStore;
+  target: DeploymentTarget;
+  validator: ManifestValidatorPort | undefined;
+  events: TypedEvents<ReconcilerEventMap>;
+  clock: Clock;
+  executor: "docker" | "local";
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export function createLocalDeployer(options: LocalDeployerOptions): (input: DeployDirInput) => Promise<DeployDirView> {
+  const { history } = options;
+  const reconcilers = new Map<string, WorkspaceReconciler>();
+  const generated = new Map<string, ManifestPortResult>();
+
+  const generate = async (dir: string, script: string | undefined): Promise<ManifestPortResult> => {
+    const key = `${dir}\0${script ?? ""}`;
+    const cached = generated.get(key);
+    if (cached) return cached;
+    const g = await generateManifest({ workspaceDir: dir, executor: options.executor, timeoutMs: options.timeoutMs, ...(script ? { script } : {}) });
+    const result = { manifest: g.manifest as unknown as ManifestPortResult["manifest"], jobHashes: g.jobHashes, manifestHash: g.manifestHash, warnings: g.warnings, dltVersion: g.dltVersion };
+    generated.clear();
+    generated.set(key, result);
+    return result;
+  };
+
+  const reconcilerFor = (workspace: string, script: string | undefined) => {
+    let reconciler = reconcilers.get(workspace);
+    if (!reconciler) {
+      reconciler = new WorkspaceReconciler({
+        workspace,
+        // the deployer checks out and never calls the git port
+        git: { treeOf: async () => null, commitMeta: async (sha) => ({ sha }), checkout: async () => "" },
+        manifests: { generate: ({ workspaceDir }) => generate(workspaceDir, script) },
+        validator: options.validator,
+        target: options.target,
+        history,
+        clock: options.clock,
+        events: options.events,
+        retryAfterMs: 60_000,
+        logger: options.logger,
+      });
+      reconcilers.set(workspace, reconciler);
+    }
+    return reconciler;
+  };
+
+  return async (input) => {
+    const dir = input.dir;
+    if (!isAbsolute(dir) || !existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new SluiceError("workspace_dir_missing", `'${dir}' is not a directory on the daemon's machine.`, { hint: "Pass the workspace root (it holds __deployment__.py or the script)." });
+    }
+    const workspace = input.workspace ?? workspaceNameOf(dir);
+    if (options.repos.get(workspace)) {
+      throw new SluiceError("workspace_from_git", `Workspace '${workspace}' is deployed from a git repo; a local deploy would fight with it.`, {
+        hint: "Push to the repo instead, or deploy the directory under another name with --workspace.",
+      });
+    }
+    const hash = snapshotHash(dir);
+    const checkoutDir = snapshotCheckout(dir, options.checkoutsDir, workspace, hash);
+    if (input.showManifest || input.dryRun) {
+      const result = await generate(checkoutDir, input.script);
+      const active = history.active(workspace);
+      const previous = active?.manifest ? { jobs: (active.manifest.jobs as JobLike[]) ?? [], jobHashes: active.jobHashes, archivedRefs: history.archivedRefs(workspace) } : null;
+      const diff = diffDeployments(previous, { jobs: result.manifest.jobs, jobHashes: result.jobHashes });
+      const bump = bumpVersion(active?.versionHash ? { version: active.version ?? 0, versionHash: active.versionHash, previousHashes: active.previousHashes } : null, result.manifestHash);
+      const changed = diff.added.length + diff.updated.length + diff.archived.length > 0;
+      const manifest = input.showManifest ? { ...result.manifest, jobs: result.manifest.jobs.map((job) => ({ ...job, triggers: expandTriggers(job as never) })) } : undefined;
+      return { workspace, dryRun: true, changed, version: bump.version, diff, warnings: result.warnings, ...(manifest ? { manifest } : {}) };
+    }
+    const reconciler = reconcilerFor(workspace, input.script);
+    const commit: CommitMeta = { sha: `local-${hash}`, treeSha: hash, authorName: userInfo().username, committedAt: new Date(options.clock.now()).toISOString(), subject: `sluice deploy ${dir}${input.script ? ` (${input.script})` : ""}` };
+    return reconciler.exclusive(async () => {
+      const startedAt = reconciler.isoNow();
+      history.updateState(workspace, { status: "reconciling", message: null, lastAttemptedCommit: commit.sha, lastAttemptedTree: hash });
+      options.events.emit("reconcile:started", { workspace, commit: commit.sha });
+      try {
+        const record = await reconciler.deploy({ kind: "push", commit, checkoutDir, startedAt, rollbackToVersion: null });
+        history.updateState(workspace, { status: "ready", message: null });
+        options.events.emit("deployment:applied", { workspace, deployment: record });
+        const diff = record.diff;
+        const changed = diff ? diff.added.length + diff.updated.length + diff.archived.length > 0 : false;
+        return { workspace, dryRun: false, changed, version: record.version, diff, warnings: record.warnings };
+      } catch (error) {
+        const cause = causeOf(error);
+        const record = history.recordFailed({
+          workspace, status: "failed", kind: "push", version: null, versionHash: null, previousHashes: [], commit, manifest: null, jobHashes: {}, diff: null,
+          warnings: [], dltVersion: null, checkoutDir: null, cause, rollbackToVersion: null, startedAt, finishedAt: reconciler.isoNow(),
+        });
+        history.updateState(workspace, { status: "failed", message: cause.message });
+        options.events.emit("deployment:failed", { workspace, deployment: record, status: "failed", retryInMs: null });
+        throw error;
+      }
+    });
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The process side of runs: the Docker executor (default) or the local one (`executor: local`),
+ * with the extra run environment from sluice.yaml and the boot-time recovery of run containers.
+ * The scheduler owns timeouts, so the executors are built with `enforceTimeouts: false`.
+ */
+import { join } from "node:path";
+import type { Clock, Logger } from "../../core/index.js";
+import { SluiceError } from "../../core/index.js";
+import { createDockerodeEngine } from "../../runner/docker/index.js";
+import type { PreparedRun, StartsRuns, SupervisedRun } from "../../runner/executors/index.js";
+import { createDockerExecutor, createLocalExecutor, hostVenvPythons, imageEnvironments } from "../../runner/executors/index.js";
+import type { LogStore } from "../../runner/logs/index.js";
+import type { SecretStore } from "../../runner/secrets/index.js";
+
+export interface RunStarter extends StartsRuns {
+  kind: "docker" | "local";
+  start(run: PreparedRun): Promise<SupervisedRun>;
+  /** Boot: adopts every run container left behind; the scheduler then claims its own through `adopt`. */
+  recover(): Promise<void>;
+  /** After the scheduler started: stops adopted runs nobody claimed (proxy services of the last boot). */
+  releaseUnclaimed(): void;
+}
+
+export interface RunStarterOptions {
+  kind: "docker" | "local";
+  clock: Clock;
+  logStore: LogStore;
+  secretStore: SecretStore;
+  home: string;
+  network: "bridge" | "host" | "none";
+  env: Record<string, string>;
+  logger: Logger;
+}
+
+export async function createRunStarter(options: RunStarterOptions): Promise<RunStarter> {
+  const { clock, logStore, logger } = options;
+  const withEnv = (run: PreparedRun): PreparedRun => ({ ...run, env: { ...options.env, ...run.env } });
+  if (options.kind === "local") {
+    const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false });
+    return { kind: "local", start: (run) => local.start(withEnv(run)), adopt: async () => null, recover: async () => {}, releaseUnclaimed: () => {} };
+  }
+  const engine = createDockerodeEngine();
+  if (!(await engine.ping())) {
+    throw new SluiceError("docker_unreachable", "The Docker engine does not answer; runs need it.", {
+      hint: "Start dockerd (scripts/setup.sh), or set `executor: local` in sluice.yaml to run jobs in host venvs.",
+    });
+  }
+  const docker = createDockerExecutor({
+    engine,
+    clock,
+    logStore,
+    secretStore: options.secretStore,
+    environmentFor: imageEnvironments(engine, { onProgress: (line) => logger.debug("environment", { line }) }),
+    network: options.network,
+    overlayRoot: join(options.home, "overlays"),
+    enforceTimeouts: false,
+  });
+  const recovered = new Map<string, SupervisedRun>();
+  return {
+    kind: "docker",
+    start: (run) => docker.start(withEnv(run)),
+    async adopt(runId) {
+      const run = recovered.get(runId);
+      recovered.delete(runId);
+      return run ? { run } : null;
+    },
+    async recover() {
+      for (const adopted of await docker.recoverAll()) {
+        logger.info("run container adopted", { runId: adopted.runId, alive: adopted.alive });
+        recovered.set(adopted.runId, adopted.run);
+      }
+    },
+    releaseUnclaimed() {
+      for (const [runId, run] of recovered) {
+        logger.info("stopping a run no scheduler record claims", { runId });
+        run.stop("runtime");
+      }
+      recovered.clear();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/** The runtime half of the API over the scheduler, the log store and the deployment history. */
+import { SluiceError } from "../../core/index.js";
+import type { SchedulerDeploymentTarget } from "../../reconciler/apply/index.js";
+import type { DeploymentHistory, RepoStore } from "../../reconciler/history/index.js";
+import type { LogLine, LogStore } from "../../runner/logs/index.js";
+import type { RunRecord, Scheduler } from "../../runner/scheduler/index.js";
+import { triggerJobs } from "../../runner/scheduler/index.js";
+import { humanizeTrigger } from "../../schemas/index.js";
+import type { DeployDirInput, DeployDirView, InfoView, JobInfoView, LogLineView, RunView, RuntimeServices, TriggerInput, TriggerView, WorkspaceInfo } from "../daemon/runtime-types.js";
+import { findJob, selectActive } from "./job-lookup.js";
+import { jobView, runView } from "./views.js";
+
+export interface RuntimeServicesDeps {
+  scheduler: Scheduler;
+  target: SchedulerDeploymentTarget;
+  logStore: LogStore;
+  history: DeploymentHistory;
+  repos: RepoStore;
+  /** Runs started while `fn` runs get this profile (`trigger --profile`). */
+  withProfile<T>(profile: string | undefined, fn: () => T): T;
+  deployDir(input: DeployDirInput): Promise<DeployDirView>;
+  serve(job: string): Promise<{ url: string; jobRef: string; workspace: string }>;
+  daemonInfo(): InfoView["daemon"];
+}
+
+const TERMINAL = new Set(["completed", "failed", "cancelled", "skipped"]);
+
+export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeServices {
+  const { scheduler, target, logStore, history, repos } = deps;
+  const wsOf = (jobRef: string) => target.workspaceOfJob(jobRef)?.workspace ?? null;
+  const view = (run: RunRecord) => runView(run, wsOf(run.jobRef));
+  const lineView = (line: LogLine): LogLineView => ({ seq: line.seq, time: new Date(line.timeMs).toISOString(), stream: line.stream, text: line.text });
+  const getRun = (runId: string): RunRecord => {
+    const run = scheduler.store.getRun(runId);
+    if (!run) throw new SluiceError("run_not_found", `No run '${runId}'.`, { hint: "`sluice runs` lists the runs." });
+    return run;
+  };
+
+  return {
+    listJobs(selectors) {
+      return selectActive(scheduler, selectors).selected.map(({ job }) => jobView(job, scheduler, wsOf(job.jobRef)));
+    },
+
+    jobInfo(name): JobInfoView {
+      const job = findJob(scheduler, name);
+      const definition = job.definition as { description?: string };
+      return {
+        ...jobView(job, scheduler, wsOf(job.jobRef)),
+        description: definition.description ?? null,
+        timezone: job.timezone,
+        humanTriggers: job.expandedTriggers.map((trigger) => ({ trigger, text: humanizeTrigger(trigger) })),
+        nextFires: scheduler.preview(job.jobRef, 5).map((p) => ({ utc: p.utc, local: p.local, trigger: p.trigger })),
+        waiting: scheduler
+          .waiting()
+          .filter((w) => w.jobRef === job.jobRef)
+          .map((w) => ({ kind: w.kind, reason: w.reason, since: new Date(w.sinceMs).toISOString() })),
+        runs: scheduler.store.runsOfJob(job.jobRef, 10).map(view),
+      };
+    },
+
+    trigger(input: TriggerInput): TriggerView {
+      const selection = selectActive(scheduler, input.selectors);
+      const base = {
+        selected: selection.selected.map((s) => ({ jobRef: s.job.jobRef, trigger: s.trigger })),
+        followUps: selection.followUps.map((j) => j.jobRef),
+      };
+      if (input.selectors.length === 0) throw new SluiceError("bad_request", "Name at least one job or selector.", { hint: "e.g. `sluice trigger tag:backfill`." });
+      if (input.dryRun) return { dryRun: true, ...base, runs: [], warnings: [], cleared: [] };
+      const result = deps.withProfile(input.profile, () => triggerJobs(scheduler, input.selectors, { refresh: input.refresh === true }));
+      return { dryRun: false, ...base, runs: result.runs.map(view), warnings: result.warnings, cleared: result.cleared };
+    },
+
+    runs({ job, limit }) {
+      if (job) return scheduler.store.runsOfJob(findJob(scheduler, job, { archived: true }).jobRef, limit).map(view);
+      return scheduler.store.allRuns().slice(-limit).reverse().map(view);
+    },
+
+    run: (runId) => view(getRun(runId)),
+
+    resolveRun({ job, runId }): RunView {
+      if (runId) return view(getRun(runId));
+      if (!job) throw new SluiceError("bad_request", "Name a job or a run id.");
+      const ref = findJob(scheduler, job, { archived: true }).jobRef;
+      const run = scheduler.store.runsOfJob(ref, 100).find((r) => r.status !== "skipped" && r.status !== "pending");
+      if (!run) throw new SluiceError("run_not_found", `Job '${job}' has not run yet.`, { hint: `Start it with \`sluice launch ${job}\`.` });
+      return view(run);
+    },
+
+    logs: (runId, afterSeq) => logStore.read(getRun(runId).runId, { afterSeq }).lines.map(lineView),
+
+    followLogs(runId, onLine, onEnd) {
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        off();
+        onEnd();
+      };
+      const off = logStore.subscribe(runId, { onLine: (line) => onLine(lineView(line)), onEnd: end });
+      if (TERMINAL.has(getRun(runId).status)) setTimeout(end, 200);
+      return () => {
+        ended = true;
+        off();
+      };
+    },
+
+    cancel(selectors, dryRun) {
+      if (selectors.length === 0) throw new SluiceError("bad_request", "Name at least one job or selector to cancel.");
+      const refs = new Set(selectActive(scheduler, selectors).selected.map((s) => s.job.jobRef));
+      const open = scheduler.store.openRuns().filter((run) => refs.has(run.jobRef));
+      if (dryRun) return open.map(view);
+      return open.map((run) => view(scheduler.cancel(run.runId) ?? run));
+    },
+
+    info(): InfoView {
+      const names = new Set([...repos.list().map((r) => r.name), ...history.listStates().map((s) => s.workspace)]);
+      const workspaces: WorkspaceInfo[] = [...names].sort().map((name) => {
+        const repo = repos.get(name);
+        const state = history.getState(name);
+        const active = history.active(name);
+        const latest = history.list(name, { limit: 1 })[0];
+        return {
+          name,
+          source: repo ? (repo.kind === "hosted" ? `hosted (${repo.url})` : repo.url) : "local directory (sluice deploy)",
+          status: state?.status ?? "idle",
+          message: state?.message ?? null,
+          version: active?.version ?? null,
+          commit: active?.commit.sha ?? null,
+          deployedAt: active?.finishedAt ?? null,
+          jobs: target.get(name)?.jobs.length ?? 0,
+          latestDeployment: latest ? { status: latest.status, version: latest.version, commit: latest.commit.sha, at: latest.finishedAt, cause: latest.cause } : null,
+        };
+      });
+      return { daemon: deps.daemonInfo(), workspaces, latestRuns: scheduler.store.allRuns().slice(-10).reverse().map(view) };
+    },
+
+    deployDir: (input) => deps.deployDir(input),
+    serve: (job) => deps.serve(job),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The composition root of the runtime: the durable scheduler (SQLite in the home, the daemon's
+ * clock), the run executor (Docker, or local), boot recovery of run containers, the proxy for
+ * interactive jobs, run and log events on the SSE hub, and the scheduler DeploymentTarget the
+ * reconciler applies to. `sluice up` passes `composeRuntime` to `startDaemon`.
+ */
+import { join } from "node:path";
+import { SchedulerDeploymentTarget, type DeployedWorkspace } from "../../reconciler/apply/index.js";
+import type { JobDefinition, RunSpec } from "../../runner/scheduler/index.js";
+import { Scheduler, SchedulerStore } from "../../runner/scheduler/index.js";
+import type { PrepareContext } from "../../runner/executors/index.js";
+import { createSchedulerExecutor } from "../../runner/executors/index.js";
+import { createLogStore } from "../../runner/logs/index.js";
+import { createSecretStore } from "../../runner/secrets/index.js";
+import { SluiceError } from "../../core/index.js";
+import type { DaemonRuntime, RuntimeContext } from "../daemon/daemon.js";
+import { createInteractive } from "./interactive.js";
+import { createLocalDeployer } from "./local-deploy.js";
+import { publishRunEvents } from "./run-events.js";
+import { createRunStarter } from "./run-starter.js";
+import { createRuntimeServices } from "./runtime-services.js";
+
+export const SLUICE_VERSION = "0.1.0";
+
+export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime> {
+  const { layout, options, db, clock, logger, history } = ctx;
+  const logStore = createLogStore({ dir: layout.logsDir });
+  const secretStore = createSecretStore(layout.secretsDir);
+  const context: PrepareContext = { secretStore, dataRoot: join(layout.home, "data"), machines: options.machines };
+  const starter = await createRunStarter({ kind: options.runExecutor, clock, logStore, secretStore, home: layout.home, network: options.runNetwork, env: options.runEnv, logger: logger.child("runs") });
+
+  const late: { target?: SchedulerDeploymentTarget } = {};
+  let profileOverride: string | undefined;
+  const workspaceOf = (spec: RunSpec) => {
+    const deployed = late.target?.workspaceOfJob(spec.jobRef);
+    if (!deployed) throw new SluiceError("workspace_unknown", `No deployed workspace holds ${spec.jobRef}.`);
+    return { name: deployed.workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) };
+  };
+  const inner = createSchedulerExecutor({ executor: starter, clock, context, workspaceOf });
+  const scheduler = new Scheduler({
+    clock,
+    store: new SchedulerStore(db),
+    logger,
+    executor: {
+      // `trigger --profile P`: runs started synchronously inside triggerJobs get P (resolveProfile: require.profile wins)
+      start: (spec) => inner.start(profileOverride ? { ...spec, job: { ...spec.job, require: { ...(spec.job.require as object | undefined), profile: profileOverride } } } : spec),
+      adopt: (runId) => inner.adopt?.(runId) ?? null,
+    },
+  });
+  const target = new SchedulerDeploymentTarget({ scheduler });
+  late.target = target;
+  const interactive = createInteractive({ clock, context, starter, target, scheduler, port: options.proxyPort });
+  const deployDir = createLocalDeployer({
+    checkoutsDir: layout.checkoutsDir,
+    history,
+    repos: ctx.repos,
+    target,
+    validator: ctx.validator,
+    events: ctx.events,
+    clock,
+    executor: options.manifestExecutor,
+    timeoutMs: options.generateTimeoutMs,
+    logger,
+  });
+  let unpublish = () => {};
+
+  const services = createRuntimeServices({
+    scheduler,
+    target,
+    logStore,
+    history,
+    repos: ctx.repos,
+    withProfile(profile, fn) {
+      profileOverride = profile;
+      try {
+        return fn();
+      } finally {
+        profileOverride = undefined;
+      }
+    },
+    deployDir,
+    serve: (job) => interactive.serve(job),
+    daemonInfo: () => ({
+      version: SLUICE_VERSION,
+      url: "",
+      executor: options.runExecutor,
+      proxyUrl: interactive.url(),
+      dltVersions: [...new Set(target.deployed().map((d) => history.active(d.workspace)?.dltVersion).filter((v): v is string => !!v))],
+    }),
+  });
+
+  return {
+    target,
+    services,
+    proxyUrl: () => interactive.url(),
+    async start() {
+      target.restore(activeDeployments(ctx));
+      await starter.recover();
+      await scheduler.start();
+      starter.releaseUnclaimed();
+      unpublish = publishRunEvents({ scheduler, hub: ctx.hub, logStore, workspaceOf: (ref) => target.workspaceOfJob(ref)?.workspace ?? null });
+      await interactive.start();
+      logger.info("runtime started", { executor: starter.kind, jobs: scheduler.jobs.size, proxy: interactive.url() });
+    },
+    async stop() {
+      unpublish();
+      scheduler.stop();
+      await interactive.stop();
+    },
+  };
+}
+
+/** The active deployment of every workspace the history knows (repos and local deploys). */
+function activeDeployments(ctx: RuntimeContext): DeployedWorkspace[] {
+  const out: DeployedWorkspace[] = [];
+  for (const state of ctx.history.listStates()) {
+    const active = ctx.history.active(state.workspace);
+    if (!active?.manifest || !active.checkoutDir) continue;
+    out.push({
+      workspace: state.workspace,
+      checkoutDir: active.checkoutDir,
+      version: active.version,
+      commit: active.commit.sha,
+      jobs: (active.manifest.jobs as JobDefinition[] | undefined) ?? [],
+      jobHashes: active.jobHashes,
+    });
+  }
+  return out;
+}

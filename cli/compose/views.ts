@@ -1,0 +1,41 @@
+/** Scheduler records → the API's JSON views (docs/daemon.md, `--output json`). */
+import type { CompiledJob, RunRecord, Scheduler } from "../../runner/scheduler/index.js";
+import { shortJobName } from "../../runner/scheduler/index.js";
+import type { JobView, RunView } from "../daemon/runtime-types.js";
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function runView(run: RunRecord, workspace: string | null): RunView {
+  return {
+    runId: run.runId,
+    job: shortJobName(run.jobRef),
+    jobRef: run.jobRef,
+    workspace,
+    trigger: run.trigger,
+    status: run.status,
+    reason: run.reason,
+    createdAt: new Date(run.createdMs).toISOString(),
+    startedAt: iso(run.startedMs),
+    finishedAt: iso(run.finishedMs),
+    intervalStart: iso(run.intervalStartMs),
+    intervalEnd: iso(run.intervalEndMs),
+    refresh: run.refresh,
+    exitCode: run.exitCode,
+    cancelCause: run.cancelCause,
+  };
+}
+
+export function jobView(job: CompiledJob, scheduler: Scheduler, workspace: string | null): JobView {
+  const next = scheduler.nextFireOf(job);
+  const last = scheduler.store.runsOfJob(job.jobRef, 1)[0];
+  return {
+    jobRef: job.jobRef,
+    name: job.shortName,
+    workspace,
+    type: job.jobType,
+    triggers: job.expandedTriggers,
+    defaultTrigger: job.defaultTrigger?.raw ?? null,
+    nextFire: next ? new Date(next.atMs).toISOString() : null,
+    lastRun: last ? runView(last, workspace) : null,
+  };
+}

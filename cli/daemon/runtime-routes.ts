@@ -1,0 +1,95 @@
+/** HTTP endpoints of the runtime: jobs, trigger, runs, logs, cancel, info, deploy, serve (docs/daemon.md). */
+import type { ServerResponse } from "node:http";
+import { SluiceError } from "../../core/index.js";
+import type { Route } from "./api-server.js";
+import { makeRoute } from "./api-server.js";
+import { optionalString, readJsonBody, sendJson } from "./http-util.js";
+import type { LogLineView, RuntimeServices } from "./runtime-types.js";
+
+export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
+  const need = (): RuntimeServices => {
+    if (!runtime) throw new SluiceError("no_runtime", "This daemon runs without a scheduler: jobs and runs are not available.", { hint: "Start it with `sluice up`." });
+    return runtime;
+  };
+  return [
+    makeRoute("GET", "/v1/jobs", ({ res, url }) => sendJson(res, 200, { jobs: need().listJobs(url.searchParams.getAll("selector")) })),
+    makeRoute("GET", "/v1/jobs/:name", ({ res, params }) => sendJson(res, 200, { job: need().jobInfo(params[0] ?? "") })),
+    makeRoute("POST", "/v1/trigger", async ({ req, res }) => {
+      const body = await readJsonBody(req);
+      sendJson(res, 200, need().trigger({ selectors: stringList(body.selectors, "selectors"), refresh: body.refresh === true, dryRun: body.dryRun === true, profile: optionalString(body, "profile") }));
+    }),
+    makeRoute("GET", "/v1/runs", ({ res, url }) => {
+      const job = url.searchParams.get("job") ?? undefined;
+      sendJson(res, 200, { runs: need().runs({ ...(job ? { job } : {}), limit: limitOf(url) }) });
+    }),
+    makeRoute("GET", "/v1/runs/latest", ({ res, url }) => {
+      const job = url.searchParams.get("job") ?? undefined;
+      sendJson(res, 200, { run: need().resolveRun(job ? { job } : {}) });
+    }),
+    makeRoute("GET", "/v1/runs/:id", ({ res, params }) => sendJson(res, 200, { run: need().run(params[0] ?? "") })),
+    makeRoute("GET", "/v1/runs/:id/logs", async ({ req, res, params, url }) => {
+      const services = need();
+      const runId = services.run(params[0] ?? "").runId;
+      const after = Number(url.searchParams.get("after") ?? "0");
+      if (url.searchParams.get("follow") !== "1") return sendJson(res, 200, { lines: services.logs(runId, Number.isFinite(after) ? after : 0) });
+      await streamLogs(services, runId, res, () => req.destroyed);
+    }),
+    makeRoute("POST", "/v1/cancel", async ({ req, res }) => {
+      const body = await readJsonBody(req);
+      sendJson(res, 200, { runs: need().cancel(stringList(body.selectors, "selectors"), body.dryRun === true) });
+    }),
+    makeRoute("GET", "/v1/info", ({ res }) => sendJson(res, 200, need().info())),
+    makeRoute("POST", "/v1/deploy", async ({ req, res }) => {
+      const body = await readJsonBody(req);
+      const dir = optionalString(body, "dir");
+      if (!dir) throw new SluiceError("bad_request", "'dir' is required.");
+      const workspace = optionalString(body, "workspace");
+      const script = optionalString(body, "script");
+      const result = await need().deployDir({ dir, ...(workspace ? { workspace } : {}), ...(script ? { script } : {}), dryRun: body.dryRun === true, showManifest: body.showManifest === true });
+      sendJson(res, 200, result);
+    }),
+    makeRoute("POST", "/v1/serve", async ({ req, res }) => {
+      const job = optionalString(await readJsonBody(req), "job");
+      if (!job) throw new SluiceError("bad_request", "'job' is required.");
+      sendJson(res, 200, await need().serve(job));
+    }),
+  ];
+}
+
+/** NDJSON: one `{"line": …}` per log line, then `{"end": true, "run": …}` when the run's log ends. */
+async function streamLogs(services: RuntimeServices, runId: string, res: ServerResponse, gone: () => boolean): Promise<void> {
+  res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" });
+  let lastSeq = 0;
+  const send = (line: LogLineView) => {
+    if (line.seq <= lastSeq) return;
+    lastSeq = line.seq;
+    res.write(`${JSON.stringify({ line })}\n`);
+  };
+  await new Promise<void>((resolve) => {
+    const off = services.followLogs(runId, send, () => {
+      for (const line of services.logs(runId, lastSeq)) send(line);
+      res.end(`${JSON.stringify({ end: true, run: services.run(runId) })}\n`);
+      resolve();
+    });
+    for (const line of services.logs(runId, 0)) send(line);
+    res.on("close", () => {
+      off();
+      resolve();
+    });
+    if (gone()) {
+      off();
+      resolve();
+    }
+  });
+}
+
+function stringList(value: unknown, key: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw new SluiceError("bad_request", `'${key}' must be a list of strings.`);
+  return value as string[];
+}
+
+function limitOf(url: URL): number {
+  const limit = Number(url.searchParams.get("limit") ?? "50");
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new SluiceError("bad_request", "'limit' must be a whole number 1–1000.");
+  return limit;
+}

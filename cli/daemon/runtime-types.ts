@@ -1,0 +1,123 @@
+/**
+ * What the runtime half of the API (jobs, runs, logs, deploys of local directories) answers.
+ * JSON shapes are part of the `--output json` contract; instants are ISO-8601 UTC strings.
+ */
+import type { DeploymentDiff } from "../../reconciler/diff/index.js";
+import type { FailureCause } from "../../reconciler/history/index.js";
+
+export interface RunView {
+  runId: string;
+  job: string;
+  jobRef: string;
+  workspace: string | null;
+  trigger: string;
+  status: string;
+  reason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  intervalStart: string | null;
+  intervalEnd: string | null;
+  refresh: boolean;
+  exitCode: number | null;
+  cancelCause: string | null;
+}
+
+export interface JobView {
+  jobRef: string;
+  name: string;
+  workspace: string | null;
+  type: string;
+  triggers: string[];
+  defaultTrigger: string | null;
+  nextFire: string | null;
+  lastRun: RunView | null;
+}
+
+export interface JobInfoView extends JobView {
+  description: string | null;
+  timezone: string;
+  humanTriggers: Array<{ trigger: string; text: string }>;
+  nextFires: Array<{ utc: string; local: string; trigger: string }>;
+  waiting: Array<{ kind: string; reason: string; since: string }>;
+  runs: RunView[];
+}
+
+export interface TriggerInput {
+  selectors: string[];
+  refresh?: boolean;
+  profile?: string;
+  dryRun?: boolean;
+}
+
+export interface TriggerView {
+  dryRun: boolean;
+  selected: Array<{ jobRef: string; trigger: string | null }>;
+  /** Jobs that will run after the selected ones through job.success/job.fail triggers. */
+  followUps: string[];
+  runs: RunView[];
+  warnings: Array<{ jobRef: string; message: string }>;
+  cleared: string[];
+}
+
+export interface WorkspaceInfo {
+  name: string;
+  source: string;
+  status: string;
+  message: string | null;
+  version: number | null;
+  commit: string | null;
+  deployedAt: string | null;
+  jobs: number;
+  latestDeployment: { status: string; version: number | null; commit: string; at: string; cause: FailureCause | null } | null;
+}
+
+export interface InfoView {
+  daemon: { version: string; url: string; executor: string; proxyUrl: string | null; dltVersions: string[] };
+  workspaces: WorkspaceInfo[];
+  latestRuns: RunView[];
+}
+
+export interface DeployDirInput {
+  dir: string;
+  workspace?: string;
+  /** Ad-hoc: generate for this script only (dlt's use_all=False). */
+  script?: string;
+  dryRun?: boolean;
+  showManifest?: boolean;
+}
+
+export interface DeployDirView {
+  workspace: string;
+  dryRun: boolean;
+  changed: boolean;
+  version: number | null;
+  diff: DeploymentDiff | null;
+  /** Expanded manifest (only with showManifest). */
+  manifest?: Record<string, unknown>;
+  warnings: string[];
+}
+
+export interface LogLineView {
+  seq: number;
+  time: string;
+  stream: string;
+  text: string;
+}
+
+export interface RuntimeServices {
+  listJobs(selectors: string[]): JobView[];
+  jobInfo(name: string): JobInfoView;
+  trigger(input: TriggerInput): TriggerView;
+  runs(filter: { job?: string; limit: number }): RunView[];
+  run(runId: string): RunView;
+  /** The run `runId`, or the latest started run of `job`. */
+  resolveRun(input: { job?: string; runId?: string }): RunView;
+  /** Stored lines after `afterSeq`; `follow` then streams new lines until the run's log ends. */
+  logs(runId: string, afterSeq: number): LogLineView[];
+  followLogs(runId: string, onLine: (line: LogLineView) => void, onEnd: () => void): () => void;
+  cancel(selectors: string[], dryRun: boolean): RunView[];
+  info(): InfoView;
+  deployDir(input: DeployDirInput): Promise<DeployDirView>;
+  serve(job: string): Promise<{ url: string; jobRef: string; workspace: string }>;
+}
