@@ -1,19 +1,12 @@
 /** One test per scheduler DECISION documented in docs/scheduling.md. */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Clock, TimerHandle } from "../core/index.js";
 import { openDatabase } from "../core/index.js";
-import { Scheduler, SchedulerStore, SimulatedExecutor, Simulation, triggerJobs, type JobDefinition } from "../runner/scheduler/index.js";
+import { Scheduler, SchedulerStore, SimulatedExecutor, triggerJobs, type Simulation } from "../runner/scheduler/index.js";
 import { USGS_MANIFEST, batchJob, manifestOf, ms } from "./scheduler-fixtures.js";
+import { simulations } from "./scheduler-simulations.js";
 
-let sim: Simulation | undefined;
-afterEach(() => sim?.close());
-
-async function simulate(startIso: string, jobs: readonly unknown[], setup: Partial<ConstructorParameters<typeof Simulation>[0]> = {}): Promise<Simulation> {
-  sim = new Simulation({ startMs: ms(startIso), runDurationMs: 30_000, ...setup });
-  await sim.start();
-  sim.deploy({ manifest: { jobs: jobs as JobDefinition[] } });
-  return sim;
-}
+const simulate = simulations();
 
 const of = (s: Simulation, job: string, event?: string) => s.records.filter((r) => r.job === job && (!event || r.event === event));
 
@@ -202,11 +195,7 @@ describe("durability and restarts", () => {
   });
 
   it("a timer that fires late catches up with one run; one that fires early is re-armed", async () => {
-    const clock = new ManualClock(ms("2026-04-14T10:00:00Z"), 30_000);
-    const executor = new SimulatedExecutor(clock, { runDurationMs: 1000 });
-    const scheduler = new Scheduler({ clock, store: new SchedulerStore(openDatabase(":memory:")), executor });
-    await scheduler.start();
-    scheduler.deploy({ manifest: manifestOf(batchJob("tick", { triggers: ["schedule:*/5 * * * *"] })) });
+    const { clock, executor, scheduler } = await tickEveryFiveMinutes(30_000);
     clock.set(ms("2026-04-14T10:04:40Z")); // the 10:05 timer wakes 20 s early: nothing may start
     expect(executor.started).toHaveLength(0);
     clock.set(ms("2026-04-14T10:05:00Z"));
@@ -220,11 +209,7 @@ describe("durability and restarts", () => {
   });
 
   it("a clock jumping backwards never schedules a tick twice", async () => {
-    const clock = new ManualClock(ms("2026-04-14T10:00:00Z"));
-    const executor = new SimulatedExecutor(clock, { runDurationMs: 1000 });
-    const scheduler = new Scheduler({ clock, store: new SchedulerStore(openDatabase(":memory:")), executor });
-    await scheduler.start();
-    scheduler.deploy({ manifest: manifestOf(batchJob("tick", { triggers: ["schedule:*/5 * * * *"] })) });
+    const { clock, executor } = await tickEveryFiveMinutes();
     clock.set(ms("2026-04-14T10:05:00Z"));
     clock.set(ms("2026-04-14T10:02:00Z"));
     clock.set(ms("2026-04-14T10:05:00Z"));
@@ -343,6 +328,16 @@ describe("isolation and visibility", () => {
     ]);
   });
 });
+
+/** A five-minute cron job ("tick") deployed at 10:00 on a ManualClock (timers firing up to `earlyMs` early), runs taking 1 s. */
+async function tickEveryFiveMinutes(earlyMs = 0): Promise<{ clock: ManualClock; executor: SimulatedExecutor; scheduler: Scheduler }> {
+  const clock = new ManualClock(ms("2026-04-14T10:00:00Z"), earlyMs);
+  const executor = new SimulatedExecutor(clock, { runDurationMs: 1000 });
+  const scheduler = new Scheduler({ clock, store: new SchedulerStore(openDatabase(":memory:")), executor });
+  await scheduler.start();
+  scheduler.deploy({ manifest: manifestOf(batchJob("tick", { triggers: ["schedule:*/5 * * * *"] })) });
+  return { clock, executor, scheduler };
+}
 
 /**
  * A clock that can be set to any instant, backwards included; due timers fire on set().

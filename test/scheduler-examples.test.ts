@@ -1,20 +1,24 @@
 /** scheduling.md §12 worked examples, run through the real scheduler on a virtual clock. */
-import { afterEach, describe, expect, it } from "vitest";
-import { Simulation, triggerJobs } from "../runner/scheduler/index.js";
+import { describe, expect, it } from "vitest";
+import { triggerJobs, type Simulation } from "../runner/scheduler/index.js";
 import { USGS_MANIFEST, batchJob, manifestOf, ms } from "./scheduler-fixtures.js";
+import { simulations } from "./scheduler-simulations.js";
 
-let sim: Simulation | undefined;
-afterEach(() => sim?.close());
-
-async function simulate(startIso: string, manifest: { jobs: readonly unknown[] }, runDurationMs = 30_000): Promise<Simulation> {
-  sim = new Simulation({ startMs: ms(startIso), runDurationMs });
-  await sim.start();
-  sim.deploy({ manifest: manifest as never });
-  return sim;
-}
+const simulate = simulations();
 
 const started = (s: Simulation, job?: string) =>
   s.records.filter((r) => r.event === "started" && (!job || r.job === job)).map((r) => [r.at, r.interval_start, r.interval_end, r.refresh]);
+
+/** [at, interval_start, interval_end] of each started run. */
+const windows = (s: Simulation) => started(s).map(([at, a, b]) => [at, a, b]);
+
+/** A `schedule:` job in Europe/Berlin with 10 s runs, deployed at `fromIso` and simulated until `toIso`. */
+async function berlin(cron: string, fromIso: string, toIso: string): Promise<Simulation> {
+  const job = batchJob("berlin", { triggers: [`schedule:${cron}`], require: { timezone: "Europe/Berlin" } });
+  const s = await simulate(fromIso, manifestOf(job), { runDurationMs: 10_000 });
+  s.advanceTo(ms(toIso));
+  return s;
+}
 
 describe("worked examples (scheduling.md §12)", () => {
   it("#1-#2: 0 3 * * * deployed at noon fires next day 03:00 with a refresh window, then daily", async () => {
@@ -46,9 +50,9 @@ describe("worked examples (scheduling.md §12)", () => {
   });
 
   it("#4: after a failed tick a manual run backfills the gap and the next fire continues from it", async () => {
-    sim = new Simulation({ startMs: ms("2026-05-25T12:00:00Z"), failures: [{ job: "daily", atMs: ms("2026-05-27T03:00:00Z") }] });
-    await sim.start();
-    sim.deploy({ manifest: manifestOf(batchJob("daily", { triggers: ["schedule:0 3 * * *"] })) });
+    const sim = await simulate("2026-05-25T12:00:00Z", manifestOf(batchJob("daily", { triggers: ["schedule:0 3 * * *"] })), {
+      failures: [{ job: "daily", atMs: ms("2026-05-27T03:00:00Z") }],
+    });
     sim.advanceTo(ms("2026-05-27T12:00:00Z"));
     expect(sim.records.filter((r) => r.event === "failed")).toHaveLength(1);
     triggerJobs(sim.scheduler, ["daily"]);
@@ -89,10 +93,8 @@ describe("worked examples (scheduling.md §12)", () => {
   });
 
   it("#8: */3 in Europe/Berlin across spring-forward 2026-03-29 is continuous", async () => {
-    const job = batchJob("berlin", { triggers: ["schedule:*/3 * * * *"], require: { timezone: "Europe/Berlin" } });
-    const s = await simulate("2026-03-29T00:52:00Z", manifestOf(job), 10_000);
-    s.advanceTo(ms("2026-03-29T01:04:00Z"));
-    expect(started(s).map(([at, a, b]) => [at, a, b])).toEqual([
+    const s = await berlin("*/3 * * * *", "2026-03-29T00:52:00Z", "2026-03-29T01:04:00Z");
+    expect(windows(s)).toEqual([
       ["2026-03-29T00:54:00.000Z", "2026-03-29T00:51:00.000Z", "2026-03-29T00:54:00.000Z"],
       ["2026-03-29T00:57:00.000Z", "2026-03-29T00:54:00.000Z", "2026-03-29T00:57:00.000Z"],
       ["2026-03-29T01:00:00.000Z", "2026-03-29T00:57:00.000Z", "2026-03-29T01:00:00.000Z"],
@@ -101,10 +103,8 @@ describe("worked examples (scheduling.md §12)", () => {
   });
 
   it("#9: */3 in Europe/Berlin across fall-back 2026-10-25: no fires in the repeated hour, one 63 min window", async () => {
-    const job = batchJob("berlin", { triggers: ["schedule:*/3 * * * *"], require: { timezone: "Europe/Berlin" } });
-    const s = await simulate("2026-10-25T00:52:00Z", manifestOf(job), 10_000);
-    s.advanceTo(ms("2026-10-25T02:04:00Z"));
-    expect(started(s).map(([at, a, b]) => [at, a, b])).toEqual([
+    const s = await berlin("*/3 * * * *", "2026-10-25T00:52:00Z", "2026-10-25T02:04:00Z");
+    expect(windows(s)).toEqual([
       ["2026-10-25T00:54:00.000Z", "2026-10-25T00:51:00.000Z", "2026-10-25T00:54:00.000Z"],
       ["2026-10-25T00:57:00.000Z", "2026-10-25T00:54:00.000Z", "2026-10-25T00:57:00.000Z"],
       ["2026-10-25T02:00:00.000Z", "2026-10-25T00:57:00.000Z", "2026-10-25T02:00:00.000Z"],
@@ -116,7 +116,7 @@ describe("worked examples (scheduling.md §12)", () => {
     const job = batchJob("midnight", { triggers: ["schedule:0 0 * * *"], require: { timezone: "Europe/Berlin" } });
     const s = await simulate("2026-04-14T12:00:00Z", manifestOf(job));
     s.advanceTo(ms("2026-04-14T23:00:00Z"));
-    expect(started(s).map(([at, a, b]) => [at, a, b])).toEqual([
+    expect(windows(s)).toEqual([
       ["2026-04-14T22:00:00.000Z", "2026-04-13T22:00:00.000Z", "2026-04-14T22:00:00.000Z"],
     ]);
   });
@@ -152,7 +152,7 @@ describe("worked examples (scheduling.md §12)", () => {
   it("#14: a follow-up-only job gets the point window of its dispatch and that instant as watermark", async () => {
     const up = batchJob("ingest", { triggers: ["every:1h"] });
     const down = batchJob("transform", { triggers: ["job.success:jobs.mod.ingest"] });
-    const s = await simulate("2026-04-14T08:41:00Z", manifestOf(up, down), 12_000);
+    const s = await simulate("2026-04-14T08:41:00Z", manifestOf(up, down), { runDurationMs: 12_000 });
     s.advanceTo(ms("2026-04-14T09:41:30Z"));
     const follow = s.records.find((r) => r.job === "transform" && r.event === "started");
     expect(follow).toMatchObject({ at: "2026-04-14T09:41:12.000Z", interval_start: "2026-04-14T09:41:12.000Z", interval_end: "2026-04-14T09:41:12.000Z" });
@@ -160,7 +160,7 @@ describe("worked examples (scheduling.md §12)", () => {
   });
 
   it("#15: the */5 transform is held while usgs_daily has not processed the 10:15 tick, then released by its success", async () => {
-    const s = await simulate("2026-04-14T09:50:00Z", USGS_MANIFEST, 20_000);
+    const s = await simulate("2026-04-14T09:50:00Z", USGS_MANIFEST, { runDurationMs: 20_000 });
     triggerJobs(s.scheduler, ["tag:backfill"]);
     s.advanceTo(ms("2026-04-14T10:15:30Z"));
     const at1015 = s.records.filter((r) => r.job === "transform_earthquakes" && r.at.startsWith("2026-04-14T10:15"));

@@ -1,23 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { canTransition, transitionRun, type RunRecord } from "./run-state.js";
+import { canTransition, newRunRecord, transitionRun, type RunRecord } from "./run-state.js";
 
-const run: RunRecord = {
-  runId: "run-1",
-  jobRef: "jobs.mod.a",
-  trigger: "manual:jobs.mod.a",
-  status: "pending",
-  reason: "concurrency limit 1 reached",
-  sinceMs: 0,
-  createdMs: 0,
-  startedMs: null,
-  finishedMs: null,
-  intervalStartMs: null,
-  intervalEndMs: null,
-  refresh: false,
-  exitCode: null,
-  cancelCause: null,
-  deploymentVersion: null,
-};
+const run: RunRecord = { ...newRunRecord("jobs.mod.a", "manual:jobs.mod.a", "pending", "concurrency limit 1 reached", 0), runId: "run-1" };
 
 describe("run lifecycle", () => {
   it("walks pending → starting → running → completed and records since when", () => {
@@ -25,6 +9,10 @@ describe("run lifecycle", () => {
     const running = transitionRun(starting, "running", 20, { startedMs: 20 });
     const done = transitionRun(running, "completed", 30, { exitCode: 0, finishedMs: 30 });
     expect([done.status, done.sinceMs, done.startedMs, done.exitCode]).toEqual(["completed", 30, 20, 0]);
+  });
+
+  it("starts a new record in its status since the given instant, with no window, exit or cancel cause", () => {
+    expect(run).toMatchObject({ status: "pending", sinceMs: 0, createdMs: 0, startedMs: null, intervalStartMs: null, exitCode: null, cancelCause: null, refresh: false });
   });
 
   it("rejects illegal transitions naming the current state", () => {
