@@ -71,6 +71,10 @@ describe("secrets of the github workspace", () => {
     expect(details?.State.Status).toBe("running");
     expect(details?.Mounts.find((mount) => mount.Destination === "/workspace/.dlt")).toMatchObject({ RW: false });
     expect(inspect).not.toContain(TOKEN);
+    // another Sluice on this engine (its own instance label) does not see, adopt or stop this run
+    const other = createDockerExecutor({ engine: runtime.engine, clock: runtime.clock, logStore: runtime.logStore, secretStore: runtime.secretStore, environmentFor: async () => ({ image: "unused", python: "unused" }), network: "none", overlayRoot: runtime.overlayRoot, instance: `${runtime.instance}-other` });
+    expect((await other.recoverAll()).map((adopted) => adopted.runId)).not.toContain(run.runId);
+    expect(await other.adopt(run.runId)).toBeNull();
 
     const outcome = await started.outcome;
     const logs = runtime.logText(run.runId);

@@ -36,6 +36,12 @@ export interface DockerExecutorOptions {
   hostPortFor?: (run: PreparedRun) => number | undefined;
   /** Let the executor enforce `execute.timeout` (off when the scheduler owns the timers). */
   enforceTimeouts?: boolean;
+  /**
+   * Identity of this Sluice (e.g. a hash of its home). When set, run containers carry it as a label
+   * and `adopt`/`recoverAll` only see containers with the same value, so several Sluice homes (or
+   * test suites) sharing one Docker engine never adopt or stop each other's runs.
+   */
+  instance?: string;
 }
 
 export interface AdoptedRun {
@@ -141,7 +147,8 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     return { runId, jobRef: labels[RunLabel.jobRef] ?? "", containerId: container.id, alive, run };
   };
 
-  const runContainers = (extra: Record<string, string> = {}) => engine.listContainers({ "sluice.managed": "true", "sluice.purpose": RUN_PURPOSE, ...extra });
+  const scope: Record<string, string> = options.instance ? { [RunLabel.instance]: options.instance } : {};
+  const runContainers = (extra: Record<string, string> = {}) => engine.listContainers({ "sluice.managed": "true", "sluice.purpose": RUN_PURPOSE, ...scope, ...extra });
 
   return {
     async start(run) {
@@ -156,6 +163,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
         settingsDir: overlay?.dir,
         hostPort: options.hostPortFor ? options.hostPortFor(run) : run.interactive ? run.entryPoint.run_args?.port : undefined,
       });
+      spec.labels = { ...spec.labels, ...scope };
       let containerId: string | undefined;
       try {
         containerId = await engine.createContainer(spec);

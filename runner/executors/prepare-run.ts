@@ -65,6 +65,8 @@ export const RunLabel = {
   startedMs: "sluice.started-ms",
   timeoutMs: "sluice.timeout-ms",
   graceMs: "sluice.grace-ms",
+  /** Which Sluice (home) owns the container; set by the Docker executor when given an `instance`. */
+  instance: "sluice.instance",
 } as const;
 
 export const RUN_PURPOSE = "run";

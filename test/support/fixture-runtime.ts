@@ -59,6 +59,8 @@ export interface BatchResult {
 
 export interface FixtureRuntime {
   home: string;
+  /** Value of the `sluice.instance` label on this runtime's run containers. */
+  instance: string;
   engine: ContainerEngine;
   clock: SystemClock;
   secretStore: SecretStore;
@@ -90,6 +92,8 @@ export interface FixtureRuntimeOptions {
 
 export async function createFixtureRuntime(options: FixtureRuntimeOptions = {}): Promise<FixtureRuntime> {
   const home = mkdtempSync(join(tmpdir(), "sluice-fixtures-"));
+  // scopes recovery to this suite: another Sluice on the same engine must not adopt (and stop) our runs
+  const instance = basename(home);
   const engine = createDockerodeEngine();
   if (!(await engine.ping())) throw new Error("Docker engine does not answer (run scripts/setup.sh)");
   const clock = new SystemClock();
@@ -111,7 +115,7 @@ export async function createFixtureRuntime(options: FixtureRuntimeOptions = {}):
   const executor = (network: "host" | "bridge") => {
     let found = executors.get(network);
     if (!found) {
-      found = createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor, network, overlayRoot });
+      found = createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor, network, overlayRoot, instance });
       executors.set(network, found);
     }
     return found;
@@ -145,6 +149,7 @@ export async function createFixtureRuntime(options: FixtureRuntimeOptions = {}):
 
   return {
     home,
+    instance,
     engine,
     clock,
     secretStore,
