@@ -75,6 +75,8 @@ describe("secrets of the github workspace", () => {
     const other = createDockerExecutor({ engine: runtime.engine, clock: runtime.clock, logStore: runtime.logStore, secretStore: runtime.secretStore, environmentFor: async () => ({ image: "unused", python: "unused" }), network: "none", overlayRoot: runtime.overlayRoot, instance: `${runtime.instance}-other` });
     expect((await other.recoverAll()).map((adopted) => adopted.runId)).not.toContain(run.runId);
     expect(await other.adopt(run.runId)).toBeNull();
+    const unscoped = createDockerExecutor({ engine: runtime.engine, clock: runtime.clock, logStore: runtime.logStore, secretStore: runtime.secretStore, environmentFor: async () => ({ image: "unused", python: "unused" }), network: "none", overlayRoot: runtime.overlayRoot });
+    expect(await unscoped.adopt(run.runId)).toBeNull();
 
     const outcome = await started.outcome;
     const logs = runtime.logText(run.runId);

@@ -39,7 +39,8 @@ export interface DockerExecutorOptions {
   /**
    * Identity of this Sluice (e.g. a hash of its home). When set, run containers carry it as a label
    * and `adopt`/`recoverAll` only see containers with the same value, so several Sluice homes (or
-   * test suites) sharing one Docker engine never adopt or stop each other's runs.
+   * test suites) sharing one Docker engine never adopt or stop each other's runs. A Sluice without
+   * an instance only sees containers that carry none.
    */
   instance?: string;
 }
@@ -148,7 +149,11 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
   };
 
   const scope: Record<string, string> = options.instance ? { [RunLabel.instance]: options.instance } : {};
-  const runContainers = (extra: Record<string, string> = {}) => engine.listContainers({ "sluice.managed": "true", "sluice.purpose": RUN_PURPOSE, ...scope, ...extra });
+  // Without an instance of its own, a Sluice still leaves alone the containers that another one claimed.
+  const runContainers = async (extra: Record<string, string> = {}) =>
+    (await engine.listContainers({ "sluice.managed": "true", "sluice.purpose": RUN_PURPOSE, ...scope, ...extra })).filter(
+      (container) => options.instance !== undefined || container.labels[RunLabel.instance] === undefined,
+    );
 
   return {
     async start(run) {
