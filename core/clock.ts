@@ -2,6 +2,8 @@
  * Time enters Sluice only through a Clock, so tests and the simulator can move it
  * deterministically. Instants are epoch milliseconds (UTC).
  */
+import { MinHeap } from "./min-heap.js";
+
 export interface TimerHandle {
   cancel(): void;
 }
@@ -58,7 +60,7 @@ interface VirtualTimer {
  */
 export class VirtualClock implements Clock {
   private current: number;
-  private heap: VirtualTimer[] = [];
+  private heap = new MinHeap<VirtualTimer>(earlier);
   private cancelledInHeap = 0;
   private seq = 0;
 
@@ -72,7 +74,7 @@ export class VirtualClock implements Clock {
 
   setTimer(atMs: number, fn: () => void): TimerHandle {
     const timer: VirtualTimer = { atMs: Math.max(atMs, this.current), seq: this.seq++, fn, state: "pending" };
-    this.push(timer);
+    this.heap.push(timer);
     return {
       cancel: () => {
         if (timer.state !== "pending") return;
@@ -93,7 +95,7 @@ export class VirtualClock implements Clock {
     for (;;) {
       const next = this.peek();
       if (!next || next.atMs > targetMs) break;
-      this.pop();
+      this.heap.pop();
       next.state = "fired";
       this.current = Math.max(this.current, next.atMs);
       next.fn();
@@ -107,49 +109,18 @@ export class VirtualClock implements Clock {
 
   /** The earliest pending timer; cancelled ones met on top are dropped. */
   private peek(): VirtualTimer | undefined {
-    for (let top = this.heap[0]; top; top = this.heap[0]) {
+    for (let top = this.heap.peek(); top; top = this.heap.peek()) {
       if (top.state === "pending") return top;
-      this.pop();
+      this.heap.pop();
       this.cancelledInHeap--;
     }
     return undefined;
   }
 
   private compactIfMostlyCancelled(): void {
-    if (this.cancelledInHeap < 1024 || this.cancelledInHeap * 2 < this.heap.length) return;
-    this.heap = this.heap.filter((t) => t.state === "pending").sort((a, b) => (earlier(a, b) ? -1 : 1));
+    if (this.cancelledInHeap < 1024 || this.cancelledInHeap * 2 < this.heap.size) return;
+    this.heap.retainWhere((t) => t.state === "pending");
     this.cancelledInHeap = 0;
-  }
-
-  private push(timer: VirtualTimer): void {
-    const heap = this.heap;
-    heap.push(timer);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!earlier(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
-  }
-
-  /** Removes the top of the heap. */
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop();
-    if (!last || heap.length === 0) return;
-    heap[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && earlier(heap[l]!, heap[m]!)) m = l;
-      if (r < heap.length && earlier(heap[r]!, heap[m]!)) m = r;
-      if (m === i) return;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-      i = m;
-    }
   }
 }
 

@@ -3,3 +3,4 @@ export * from "./errors.js";
 export * from "./events.js";
 export * from "./logger.js";
 export * from "./store/database.js";
+export * from "./min-heap.js";

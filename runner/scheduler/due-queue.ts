@@ -5,6 +5,8 @@
  * outnumber live ones (e.g. timeouts of runs that finished long before their deadline),
  * the heap is rebuilt from the live entries, so memory stays proportional to live entries.
  */
+import { MinHeap } from "../../core/index.js";
+
 interface Entry {
   atMs: number;
   key: string;
@@ -12,7 +14,7 @@ interface Entry {
 }
 
 export class DueQueue {
-  private heap: Entry[] = [];
+  private heap = new MinHeap<Entry>(less);
   private current = new Map<string, { gen: number; atMs: number }>();
   private gen = 0;
   private stale = 0;
@@ -25,7 +27,7 @@ export class DueQueue {
     const gen = ++this.gen;
     if (this.current.has(key)) this.stale++;
     this.current.set(key, { gen, atMs });
-    this.push({ atMs, key, gen });
+    this.heap.push({ atMs, key, gen });
     this.compactIfMostlyStale();
   }
 
@@ -38,7 +40,7 @@ export class DueQueue {
 
   /** Entries held in the heap, stale ones included (for tests and the bench). */
   get heapSize(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   get(key: string): number | undefined {
@@ -48,7 +50,7 @@ export class DueQueue {
   /** The earliest live entry, without removing it. */
   peek(): { key: string; atMs: number } | undefined {
     this.dropStale();
-    const top = this.heap[0];
+    const top = this.heap.peek();
     return top ? { key: top.key, atMs: top.atMs } : undefined;
   }
 
@@ -57,55 +59,25 @@ export class DueQueue {
     const top = this.peek();
     if (!top || top.atMs > nowMs) return undefined;
     this.current.delete(top.key);
-    this.pop();
+    this.heap.pop();
     return top;
   }
 
   private dropStale(): void {
     for (;;) {
-      const top = this.heap[0];
+      const top = this.heap.peek();
       if (!top) return;
       const live = this.current.get(top.key);
       if (live && live.gen === top.gen) return;
-      this.pop();
+      this.heap.pop();
       this.stale = Math.max(0, this.stale - 1);
     }
   }
 
   private compactIfMostlyStale(): void {
-    if (this.stale < 1024 || this.stale * 2 < this.heap.length) return;
-    this.heap = [...this.current].map(([key, { gen, atMs }]) => ({ atMs, key, gen })).sort((a, b) => (less(a, b) ? -1 : 1));
+    if (this.stale < 1024 || this.stale * 2 < this.heap.size) return;
+    this.heap.retainWhere((entry) => this.current.get(entry.key)?.gen === entry.gen);
     this.stale = 0;
-  }
-
-  private push(entry: Entry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!less(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop();
-    if (!last || heap.length === 0) return;
-    heap[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
-      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
-      if (m === i) return;
-      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-      i = m;
-    }
   }
 }
 
