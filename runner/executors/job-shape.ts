@@ -2,6 +2,8 @@
  * The parts of a manifest job (manifest.md §3) that running it needs. Structural on purpose:
  * the scheduler hands jobs over as plain objects, and any manifest `Job` type satisfies it.
  */
+import { LAUNCHERS, launcherFor } from "../../schemas/index.js";
+
 export interface EntryPointSpec {
   module: string;
   function?: string | null;
@@ -26,19 +28,12 @@ export interface RunnableJob {
   allow_external_schedulers?: boolean;
 }
 
-export const Launcher = {
-  job: "dlt._workspace.deployment.launchers.job",
-  module: "dlt._workspace.deployment.launchers.module",
-  marimo: "dlt._workspace.deployment.launchers.marimo",
-  mcp: "dlt._workspace.deployment.launchers.mcp",
-  streamlit: "dlt._workspace.deployment.launchers.streamlit",
-  dashboard: "dlt._workspace.deployment.launchers.dashboard",
-} as const;
+/** dlt's launcher modules, by short name (one list, kept in schemas/). */
+export const Launcher = LAUNCHERS;
 
 /** `entry_point.launcher`, or what dlt's own runners fall back to when it is missing (launcher.md §1). */
 export function launcherOf(entryPoint: EntryPointSpec): string {
-  if (entryPoint.launcher) return entryPoint.launcher;
-  return entryPoint.function ? Launcher.job : Launcher.module;
+  return launcherFor(entryPoint);
 }
 
 const INTERACTIVE_LAUNCHERS: ReadonlySet<string> = new Set([Launcher.marimo, Launcher.mcp, Launcher.streamlit, Launcher.dashboard]);
