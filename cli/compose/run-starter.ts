@@ -1,8 +1,10 @@
 /**
  * The process side of runs: the Docker executor (default) or the local one (`executor: local`),
  * with the extra run environment from sluice.yaml and the boot-time recovery of run containers.
- * The scheduler owns timeouts, so the executors are built with `enforceTimeouts: false`.
+ * The scheduler owns timeouts, so the executors are built with `enforceTimeouts: false`. Run
+ * containers carry an instance label derived from the home, so recovery only sees this daemon's.
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Clock, Logger } from "../../core/index.js";
 import { SluiceError } from "../../core/index.js";
@@ -54,6 +56,8 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
     network: options.network,
     overlayRoot: join(options.home, "overlays"),
     enforceTimeouts: false,
+    // runs are labelled with this home: recovery never adopts (or stops) another Sluice's or a test's containers
+    instance: createHash("sha256").update(options.home).digest("hex").slice(0, 16),
   });
   const recovered = new Map<string, SupervisedRun>();
   return {
