@@ -3,7 +3,9 @@
  *  - cold: the environment is built (a copy of the fixture whose pyproject.toml gets a unique
  *    comment, so its environment key is new; uv's download cache stays warm), then dlt's worker runs;
  *  - warm: the environment exists (code-only change), median of several runs. Target: < 3 s.
- * Run: npx tsx bench/manifest.ts [--no-cold] [--local] [--runs N]
+ *    "py" is the wrapper's main inside the interpreter ("worker" of it: dlt's worker); the rest of
+ *    "dlt" is container (or process) start-up, interpreter start-up and tear-down.
+ * Run: npx tsx bench/manifest.ts [--no-cold] [--local] [--runs N] [--only usgs,jaffle]
  * The cold images are removed afterwards.
  */
 import { randomBytes } from "node:crypto";
@@ -38,6 +40,8 @@ interface Timing {
   totalMs: number;
   prepareMs: number;
   generateMs: number;
+  wrapperMs?: number | undefined;
+  workerMs?: number | undefined;
   reused: boolean;
 }
 
@@ -45,8 +49,13 @@ const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
 function line(name: string, timing: Timing, extra = ""): void {
   process.stdout.write(
-    `${name.padEnd(38)} ${seconds(timing.totalMs).padStart(7)} s  (env ${seconds(timing.prepareMs)} s${timing.reused ? " reused" : " built"}, dlt ${seconds(timing.generateMs)} s)${extra}\n`,
+    `${name.padEnd(38)} ${seconds(timing.totalMs).padStart(7)} s  (env ${seconds(timing.prepareMs)} s${timing.reused ? " reused" : " built"}, dlt ${seconds(timing.generateMs)} s${insideInterpreter(timing)})${extra}\n`,
   );
+}
+
+function insideInterpreter(timing: Timing): string {
+  if (timing.wrapperMs === undefined || timing.workerMs === undefined) return "";
+  return ` = py ${seconds(timing.wrapperMs)} s [worker ${seconds(timing.workerMs)} s] + start-up ${seconds(timing.generateMs - timing.wrapperMs)} s`;
 }
 
 async function timeOnce(fixture: Fixture, workspaceDir: string, engine: ContainerEngine | undefined): Promise<Timing & { image?: string }> {
@@ -67,11 +76,14 @@ async function timeOnce(fixture: Fixture, workspaceDir: string, engine: Containe
     failure = environment;
   }
   const totalMs = performance.now() - started;
-  if (!generated) return { totalMs, reused: failure?.reused ?? false, prepareMs: failure?.prepareMs ?? Number.NaN, generateMs: failure?.generateMs ?? Number.NaN };
+  const environment = generated?.environment ?? failure;
+  if (!generated) return { totalMs, reused: failure?.reused ?? false, prepareMs: failure?.prepareMs ?? Number.NaN, generateMs: failure?.generateMs ?? Number.NaN, wrapperMs: environment?.wrapperMs, workerMs: environment?.workerMs };
   return {
     totalMs,
     prepareMs: generated.environment.prepareMs,
     generateMs: generated.environment.generateMs,
+    wrapperMs: generated.environment.wrapperMs,
+    workerMs: generated.environment.workerMs,
     reused: generated.environment.reused,
     ...(generated.environment.image === undefined ? {} : { image: generated.environment.image }),
   };
@@ -93,10 +105,11 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-export async function runManifestBench(options: { cold: boolean; local: boolean; runs: number }): Promise<void> {
+export async function runManifestBench(options: { cold: boolean; local: boolean; runs: number; only?: string[] }): Promise<void> {
   const engine = options.local ? undefined : createDockerodeEngine();
   process.stdout.write(`manifest generation (${options.local ? "host venv" : "docker"}, ${options.runs} warm runs, median)\n`);
-  for (const fixture of FIXTURES) {
+  const only = options.only;
+  for (const fixture of FIXTURES.filter((candidate) => only === undefined || only.some((name) => candidate.name.startsWith(name)))) {
     const dir = join(ROOT, fixture.dir);
     if (options.cold) {
       const copy = await coldCopy(fixture);
@@ -111,10 +124,16 @@ export async function runManifestBench(options: { cold: boolean; local: boolean;
     await timeOnce(fixture, dir, engine); // make sure the fixture's own environment exists
     const warm: Timing[] = [];
     for (let i = 0; i < options.runs; i += 1) warm.push(await timeOnce(fixture, dir, engine));
+    const medianOf = (pick: (timing: Timing) => number | undefined) => {
+      const values = warm.map(pick);
+      return values.every((value) => value !== undefined) ? median(values as number[]) : undefined;
+    };
     line(`warm_${fixture.name}`, {
       totalMs: median(warm.map((t) => t.totalMs)),
       prepareMs: median(warm.map((t) => t.prepareMs)),
       generateMs: median(warm.map((t) => t.generateMs)),
+      wrapperMs: medianOf((t) => t.wrapperMs),
+      workerMs: medianOf((t) => t.workerMs),
       reused: warm.every((t) => t.reused),
     }, `  min ${seconds(Math.min(...warm.map((t) => t.totalMs)))} s`);
   }
@@ -123,9 +142,11 @@ export async function runManifestBench(options: { cold: boolean; local: boolean;
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const args = process.argv.slice(2);
   const runsAt = args.indexOf("--runs");
+  const onlyAt = args.indexOf("--only");
   await runManifestBench({
     cold: !args.includes("--no-cold"),
     local: args.includes("--local"),
     runs: runsAt >= 0 ? Number(args[runsAt + 1] ?? 3) : 3,
+    ...(onlyAt >= 0 ? { only: (args[onlyAt + 1] ?? "").split(",").filter((name) => name.length > 0) } : {}),
   });
 }

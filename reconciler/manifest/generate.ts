@@ -37,7 +37,13 @@ export async function generateManifestWith(options: GenerateWithExecutorOptions)
   const wrapper = parseWrapperOutput(output, { workspace: options.workspaceDir, timeoutMs });
   const retryCommand = options.retryCommand ?? defaultRetryCommand(options.workspaceDir, options.script);
 
-  const environment = { ...prepared.info, pythonVersion: wrapper.python_version || prepared.info.pythonVersion, generateMs };
+  const environment = {
+    ...prepared.info,
+    pythonVersion: wrapper.python_version || prepared.info.pythonVersion,
+    generateMs,
+    ...(wrapper.timings?.worker_ms === undefined ? {} : { workerMs: wrapper.timings.worker_ms }),
+    ...(wrapper.timings?.total_ms === undefined ? {} : { wrapperMs: wrapper.timings.total_ms }),
+  };
   if (wrapper.exit_code !== 0) {
     const error = workerFailureError(wrapper, {
       workspace: options.workspaceDir,

@@ -16,8 +16,12 @@ export interface ManifestEnvironmentInfo {
   reused: boolean;
   /** Time spent building or checking the environment. */
   prepareMs: number;
-  /** Time spent running the generator. */
+  /** Time spent running the generator (container or process included). */
   generateMs: number;
+  /** Of that, time dlt's worker ran inside the interpreter (absent with an older wrapper document). */
+  workerMs?: number;
+  /** Of that, time the wrapper's main ran (worker, hashes or diagnostics); the rest is start-up. */
+  wrapperMs?: number;
   pythonVersion: string;
 }
 

@@ -32,6 +32,8 @@ export const WrapperOutput = z.object({
   diagnostics: WrapperDiagnostics.nullable(),
   timed_out: z.boolean(),
   hash_error: z.string().optional(),
+  /** Milliseconds inside the interpreter: dlt's worker, hashing or diagnostics, the wrapper's main. */
+  timings: z.object({ worker_ms: z.number(), after_worker_ms: z.number(), total_ms: z.number() }).partial().optional(),
 });
 export type WrapperOutput = z.infer<typeof WrapperOutput>;
 

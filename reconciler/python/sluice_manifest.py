@@ -5,12 +5,15 @@ Usage (cwd = workspace root, interpreter = the workspace environment's python):
     python sluice_manifest.py <module-or-path> [--no-use-all] [--worker-timeout SECONDS]
     python -c "<this file's source>" <module-or-path> ...      (how containers run it)
 
-Runs ``python -m dlt._workspace.deployment._manifest_worker`` in a child process (the
-manifest always comes from dlt's worker), then, with dlt itself, computes the per-job
+Runs dlt's ``dlt._workspace.deployment._manifest_worker`` unchanged, as ``python -m`` would,
+but in this process (``runpy``), with fd 1 and fd 2 captured into files: the manifest always
+comes from dlt's worker, and dlt is imported once. The wrapper process itself is fresh per
+generation (one container per generation). Then, with the same dlt, it computes the per-job
 hashes and the manifest content hash. Prints exactly one JSON document on stdout:
 
     {"exit_code", "worker_stdout", "worker_stderr", "job_hashes", "manifest_hash",
-     "dlt_version", "python_version", "pua_start", "diagnostics", "timed_out"[, "hash_error"]}
+     "dlt_version", "python_version", "pua_start", "diagnostics", "timed_out",
+     "timings"[, "hash_error"]}
 
 Always exits 0 when it could report; a non-zero exit means the wrapper itself broke.
 """
@@ -19,8 +22,11 @@ import argparse
 import json
 import os
 import platform
-import subprocess
+import runpy
 import sys
+import tempfile
+import threading
+import time
 import traceback
 
 WORKER_MODULE = "dlt._workspace.deployment._manifest_worker"
@@ -30,46 +36,103 @@ PAYLOAD_PREFIXES = ('{"manifest":', '{"error":')
 LOCATED_ERROR_TYPES = ("InvalidManifest",)
 
 
-def worker_env():
-    env = dict(os.environ)
-    # The workspace may be mounted read-only: never try to write bytecode next to it.
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
+class FdCapture:
+    """Points fd 1 and fd 2 at temporary files, so output of Python and native code lands there."""
+
+    FDS = (1, 2)
+
+    def __init__(self):
+        self.files = {fd: tempfile.TemporaryFile() for fd in self.FDS}
+        self.saved = {}
+
+    def start(self):
+        flush_std_streams()
+        for fd in self.FDS:
+            self.saved[fd] = os.dup(fd)
+            os.dup2(self.files[fd].fileno(), fd)
+
+    def stop(self):
+        flush_std_streams()
+        for fd, saved in self.saved.items():
+            os.dup2(saved, fd)
+            os.close(saved)
+        self.saved = {}
+
+    def text(self, fd):
+        """What was written so far (safe from another thread: reads by offset)."""
+        fileno = self.files[fd].fileno()
+        return os.pread(fileno, os.fstat(fileno).st_size, 0).decode("utf-8", "replace")
 
 
-def start_worker(module, no_use_all):
-    cmd = [sys.executable, "-m", WORKER_MODULE, module]
-    if no_use_all:
-        cmd.append("--no-use-all")
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=worker_env())
+def flush_std_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
 
 
-def wait_worker(proc, timeout):
-    """Exit code, stdout, stderr and whether the worker was killed by the timeout."""
+def exit_code_of(ex):
+    """The process exit code `python -m` would give for an uncaught SystemExit."""
+    code = ex.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def run_worker(module, no_use_all):
+    """Runs dlt's worker module as `__main__` in this process; returns its exit code."""
+    # as with `python -m`: argv names the module's arguments, the cwd (workspace root) is first
+    # on sys.path (`-c` would give "", a script path its own directory)
+    sys.argv = [WORKER_MODULE, module] + (["--no-use-all"] if no_use_all else [])
+    if not getattr(sys.flags, "safe_path", False):
+        sys.path[0] = os.getcwd()
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        stdout, stderr = proc.communicate()
-        timed_out = True
-    stdout = stdout.decode("utf-8", "replace")
-    stderr = stderr.decode("utf-8", "replace")
-    if timed_out:
-        stderr = f"{stderr}\nmanifest worker timed out after {timeout:g} s".strip()
-        return 124, stdout, stderr, True
-    return proc.returncode, stdout, stderr, False
+        runpy.run_module(WORKER_MODULE, run_name="__main__", alter_sys=True)
+    except SystemExit as ex:
+        return exit_code_of(ex)
+    except BaseException:  # noqa: B036 - the interpreter would print it and exit 1
+        traceback.print_exc()
+        return 1
+    return 0
 
 
-def preload_dlt():
-    """Imports what hashing needs while the worker runs (importing dlt's deployment package
-    takes seconds; overlapping it with the worker keeps generation fast)."""
-    try:
-        import dlt._workspace.deployment.manifest  # noqa: F401
-        from dlt.common import json  # noqa: F401
-    except Exception:
-        pass
+class Reporter:
+    """Writes the one result document, once: from the main thread or from the timeout watchdog."""
+
+    def __init__(self, out):
+        self.out = out
+        self.lock = threading.Lock()
+
+    def claim(self, blocking=True):
+        return self.lock.acquire(blocking)
+
+    def write(self, result):
+        self.out.write(json.dumps(result))
+        self.out.flush()
+
+
+def start_watchdog(timeout, reporter, on_expire):
+    """After `timeout` seconds, writes `on_expire()` as the result and ends the process.
+
+    A thread, not a signal: user code may catch exceptions or block signals; os._exit cannot be
+    caught. Native code holding the GIL forever is left to the outer (container) timeout.
+    """
+    if timeout is None:
+        return
+
+    def expire():
+        if not reporter.claim(blocking=False):
+            return
+        reporter.write(on_expire())
+        os._exit(0)
+
+    timer = threading.Timer(timeout, expire)
+    timer.daemon = True
+    timer.start()
 
 
 def payload_text(stdout):
@@ -119,11 +182,16 @@ def relative(path, root):
 def import_module_for_diagnostics(module):
     from dlt._workspace.deployment.manifest import _resolve_module_name, import_deployment_module
 
-    # like `python -m`, which the worker uses: the workspace root comes first on sys.path
-    cwd = os.getcwd()
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)
-    return import_deployment_module(_resolve_module_name(module))
+    name = _resolve_module_name(module)
+    if name not in sys.modules:
+        # the worker's import failed in this process: forget the workspace modules it left
+        # behind, so the import runs from the start as in a fresh interpreter
+        root = os.path.abspath(os.getcwd())
+        for mod_name, mod in list(sys.modules.items()):
+            mod_file = getattr(mod, "__file__", None)
+            if mod_file and is_workspace_file(mod_file, root):
+                del sys.modules[mod_name]
+    return import_deployment_module(name)
 
 
 def location_of_exception(ex, root):
@@ -196,8 +264,7 @@ def diagnostics(module, stdout):
     try:
         import_module_for_diagnostics(module)
     except BaseException as ex:  # noqa: B036 - user code may raise anything, even SystemExit
-        if isinstance(ex, KeyboardInterrupt):
-            raise
+        # (a KeyboardInterrupt, too: nothing sends SIGINT to a generation)
         info = {
             "exception": type(ex).__qualname__,
             "message": str(ex),
@@ -236,42 +303,81 @@ def claim_stdout():
 
 
 def main():
+    started = time.perf_counter()
     out = claim_stdout()
+    # the worker's payload is written through sys.stdout; a child got PYTHONIOENCODING=utf-8
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(encoding="utf-8")
     parser = argparse.ArgumentParser(prog="sluice_manifest")
     parser.add_argument("module")
     parser.add_argument("--no-use-all", action="store_true")
     parser.add_argument("--worker-timeout", type=float, default=None)
     args = parser.parse_args()
 
-    worker = start_worker(args.module, args.no_use_all)
-    preload_dlt()
-    exit_code, stdout, stderr, timed_out = wait_worker(worker, args.worker_timeout)
+    # before the worker, outside the capture: the watchdog must not import while it may hang
     dlt_version, pua_start = versions()
-    result = {
-        "exit_code": exit_code,
-        "worker_stdout": stdout,
-        "worker_stderr": stderr,
-        "job_hashes": {},
-        "manifest_hash": None,
-        "dlt_version": dlt_version,
-        "python_version": platform.python_version(),
-        "pua_start": pua_start,
-        "diagnostics": None,
-        "timed_out": timed_out,
-    }
+    capture = FdCapture()
+    timings = {}
+    state = {"result": None}
+
+    def result_of(exit_code, stdout, stderr, timed_out=False):
+        return {
+            "exit_code": exit_code,
+            "worker_stdout": stdout,
+            "worker_stderr": stderr,
+            "job_hashes": {},
+            "manifest_hash": None,
+            "dlt_version": dlt_version,
+            "python_version": platform.python_version(),
+            "pua_start": pua_start,
+            "diagnostics": None,
+            "timed_out": timed_out,
+            "timings": dict(timings, total_ms=ms_since(started)),
+        }
+
+    def on_expire():
+        if state["result"] is not None:
+            # the worker finished; what overran is the hashing or the diagnostics import
+            return dict(state["result"], diagnostics={"wrapper_error": "diagnostics did not finish in time"})
+        stderr = f"{capture.text(2)}\nmanifest worker timed out after {args.worker_timeout:g} s".strip()
+        return result_of(124, capture.text(1), stderr, timed_out=True)
+
+    reporter = Reporter(out)
+    start_watchdog(args.worker_timeout, reporter, on_expire)
+    worker_started = time.perf_counter()
+    capture.start()
+    try:
+        exit_code = run_worker(args.module, args.no_use_all)
+    finally:
+        capture.stop()
+    timings["worker_ms"] = ms_since(worker_started)
+    stdout = capture.text(1)
+    result = result_of(exit_code, stdout, capture.text(2))
+    state["result"] = dict(result)
+
+    after_worker = time.perf_counter()
     if exit_code == 0:
         try:
             result["job_hashes"], result["manifest_hash"] = compute_hashes(stdout)
         except Exception as ex:
             result["hash_error"] = f"{type(ex).__qualname__}: {ex}"
-    elif not timed_out:
+    else:
         try:
             result["diagnostics"] = diagnostics(args.module, stdout)
         except Exception as ex:
             result["diagnostics"] = {"wrapper_error": f"{type(ex).__qualname__}: {ex}"}
-    out.write(json.dumps(result))
-    out.flush()
-    return 0
+    timings["after_worker_ms"] = ms_since(after_worker)
+    result["timings"] = dict(timings, total_ms=ms_since(started))
+    # the watchdog may be reporting right now; then it also ends the process
+    reporter.claim()
+    reporter.write(result)
+    # user code may have left non-daemon threads or slow atexit hooks; the result is out
+    flush_std_streams()
+    os._exit(0)
+
+
+def ms_since(started):
+    return round((time.perf_counter() - started) * 1000)
 
 
 if __name__ == "__main__":
