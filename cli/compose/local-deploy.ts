@@ -35,6 +35,8 @@ export interface LocalDeployerOptions {
 export function createLocalDeployer(options: LocalDeployerOptions): (input: DeployDirInput) => Promise<DeployDirView> {
   const { history } = options;
   const reconcilers = new Map<string, WorkspaceReconciler>();
+  /** Script of the deploy running in a workspace's queue (set inside `exclusive`, so never mixed up). */
+  const scripts = new Map<string, string | undefined>();
   const generated = new Map<string, ManifestPortResult>();
 
   const generate = async (dir: string, script: string | undefined): Promise<ManifestPortResult> => {
@@ -48,14 +50,14 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
     return result;
   };
 
-  const reconcilerFor = (workspace: string, script: string | undefined) => {
+  const reconcilerFor = (workspace: string) => {
     let reconciler = reconcilers.get(workspace);
     if (!reconciler) {
       reconciler = new WorkspaceReconciler({
         workspace,
         // the deployer checks out and never calls the git port
         git: { treeOf: async () => null, commitMeta: async (sha) => ({ sha }), checkout: async () => "" },
-        manifests: { generate: ({ workspaceDir }) => generate(workspaceDir, script) },
+        manifests: { generate: ({ workspaceDir }) => generate(workspaceDir, scripts.get(workspace)) },
         validator: options.validator,
         target: options.target,
         history,
@@ -92,9 +94,10 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
       const manifest = input.showManifest ? { ...result.manifest, jobs: result.manifest.jobs.map((job) => ({ ...job, triggers: expandTriggers(job as never) })) } : undefined;
       return { workspace, dryRun: true, changed, version: bump.version, diff, warnings: result.warnings, ...(manifest ? { manifest } : {}) };
     }
-    const reconciler = reconcilerFor(workspace, input.script);
+    const reconciler = reconcilerFor(workspace);
     const commit: CommitMeta = { sha: `local-${hash}`, treeSha: hash, authorName: userInfo().username, committedAt: new Date(options.clock.now()).toISOString(), subject: `sluice deploy ${dir}${input.script ? ` (${input.script})` : ""}` };
     return reconciler.exclusive(async () => {
+      scripts.set(workspace, input.script);
       const startedAt = reconciler.isoNow();
       history.updateState(workspace, { status: "reconciling", message: null, lastAttemptedCommit: commit.sha, lastAttemptedTree: hash });
       options.events.emit("reconcile:started", { workspace, commit: commit.sha });
