@@ -4,49 +4,25 @@
  * secrets, logs, stop sequence, re-attach), not dlt.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SystemClock } from "../core/index.js";
 import { createDockerodeEngine, type ContainerEngine } from "../runner/docker/index.js";
-import { createDockerExecutor } from "../runner/executors/docker-executor.js";
+import type { RunOutcome } from "../runner/executors/index.js";
 import type { RunnableJob } from "../runner/executors/job-shape.js";
 import { prepareRun, RunLabel } from "../runner/executors/prepare-run.js";
 import { buildRunContainerSpec } from "../runner/executors/run-container-spec.js";
 import { ensureBaseImage } from "../runner/images/index.js";
-import { createLogStore } from "../runner/logs/index.js";
-import { createInteractiveServices, createInteractiveStarter, createReverseProxy } from "../runner/proxy/index.js";
-import { createSecretStore } from "../runner/secrets/index.js";
-import { request } from "node:http";
-import type { RunOutcome } from "../runner/executors/index.js";
+import { createReverseProxy } from "../runner/proxy/index.js";
+import { fakeLauncher, fakeServiceLauncher } from "./support/fake-launcher.js";
+import { httpRequest } from "./support/http.js";
+import { createRecordingServices } from "./support/interactive.js";
+import { createRunHome } from "./support/run-home.js";
+import { delay, waitUntil } from "./support/wait.js";
+import { writeFiles } from "./support/workspaces.js";
 
-const SERVICE = `
-import argparse, json, os
-from http.server import BaseHTTPRequestHandler, HTTPServer
-p = argparse.ArgumentParser()
-for name in ("--run-id", "--trigger", "--entry-point"):
-    p.add_argument(name, required=True)
-a = p.parse_args()
-e = json.loads(a.entry_point)
-class H(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = json.dumps({"run": a.run_id, "path": self.path, "profile": os.environ["WORKSPACE__PROFILE"]}).encode()
-        self.send_response(200)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-HTTPServer(("0.0.0.0", e["run_args"]["port"]), H).serve_forever()
-`;
-
-const SCRIPT = `
-import argparse, json, os, signal, sys, time
-parser = argparse.ArgumentParser()
-parser.add_argument("--run-id", required=True)
-parser.add_argument("--trigger", required=True)
-parser.add_argument("--entry-point", required=True)
-args = parser.parse_args()
-entry = json.loads(args.entry_point)
+const SCRIPT = fakeLauncher(`
+import os, signal, sys, time
 mode = entry["config"]["mode"]
 print("run", args.run_id, "profile", entry["profile"], os.environ.get("WORKSPACE__PROFILE"), "pid", os.getpid())
 secrets = ".dlt/prod.secrets.toml"
@@ -76,7 +52,7 @@ if mode == "ticks":
     sys.exit(0)
 while True:
     time.sleep(0.05)
-`;
+`);
 
 let engine: ContainerEngine;
 let image: string;
@@ -86,28 +62,24 @@ beforeAll(async () => {
   image = (await ensureBaseImage(engine)).tag;
 });
 
+/** The base image's Python, enough for the fake launchers. */
+const baseEnvironment = async () => ({ image, python: "/usr/bin/python3" });
+
 function setup(timeoutSeconds = 60, graceSeconds = 2) {
-  const home = mkdtempSync(join(tmpdir(), "sluice-docker-home-"));
+  const runHome = createRunHome("sluice-docker-home-");
+  const { home, clock, logStore, context } = runHome;
   const ws = join(home, "ws");
-  mkdirSync(join(ws, ".dlt"), { recursive: true });
-  writeFileSync(join(ws, ".dlt", ".workspace"), "");
-  writeFileSync(join(ws, ".dlt", "config.toml"), 'from_commit = "yes"');
-  writeFileSync(join(ws, "fake_launcher.py"), SCRIPT);
-  const secretStore = createSecretStore(join(home, "secrets"));
-  const logStore = createLogStore({ dir: join(home, "logs") });
-  const clock = new SystemClock();
-  const overlayRoot = join(home, "overlays");
-  const makeExecutor = () =>
-    createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor: async () => ({ image, python: "/usr/bin/python3" }), network: "none", overlayRoot });
+  writeFiles(ws, { ".dlt/.workspace": "", ".dlt/config.toml": 'from_commit = "yes"', "fake_launcher.py": SCRIPT });
+  const makeExecutor = () => runHome.dockerExecutor({ engine, environmentFor: baseEnvironment, network: "none" });
   const job: RunnableJob = {
     job_ref: "jobs.fake.job",
     entry_point: { module: "fake", function: "job", job_type: "batch", launcher: "fake_launcher" },
     execute: { timeout: { timeout: timeoutSeconds, grace_period: graceSeconds } },
   };
   const prepare = (runId: string, mode: string) =>
-    prepareRun(job, { name: "ws", dir: ws, deploymentVersion: 7 }, { runId, trigger: "manual:jobs.fake.job", refresh: false, config: { mode } }, { secretStore, dataRoot: join(home, "data") }, clock.now());
+    prepareRun(job, { name: "ws", dir: ws, deploymentVersion: 7 }, { runId, trigger: "manual:jobs.fake.job", refresh: false, config: { mode } }, context, clock.now());
   const texts = (runId: string) => logStore.read(runId).lines.map((line) => `${line.stream}:${line.text}`);
-  return { home, ws, secretStore, logStore, overlayRoot, makeExecutor, prepare, texts };
+  return { ...runHome, ws, makeExecutor, prepare, texts };
 }
 
 const containersOf = (runId: string) => engine.listContainers({ [RunLabel.runId]: runId });
@@ -157,7 +129,7 @@ describe("docker executor", () => {
     const clean = await executor.start(prepare(`d-clean-${Date.now()}`, "clean"));
     expect(await clean.outcome).toMatchObject({ status: "completed", exitCode: 0, stopCause: "timeout", killSentMs: null });
     const cancelled = await executor.start(prepare(`d-cancel-${Date.now()}`, "clean"));
-    await waitFor(() => texts(cancelled.runId).some((line) => line.startsWith("stdout:count")));
+    await waitUntil(() => texts(cancelled.runId).some((line) => line.startsWith("stdout:count")), "the cancelled run's count line", 20_000, 25);
     cancelled.stop("user");
     expect(await cancelled.outcome).toMatchObject({ status: "cancelled", reason: "cancelled by user", exitCode: 0 });
   });
@@ -190,9 +162,9 @@ describe("docker executor", () => {
   });
 
   it("fails to start with a masked run_start_failed error and leaves nothing behind", async () => {
-    const { secretStore, logStore, overlayRoot, prepare, texts } = setup();
+    const { secretStore, overlayRoot, prepare, texts, dockerExecutor } = setup();
     secretStore.set("ws", "prod", 'token = "tok_missing_image"\n');
-    const executor = createDockerExecutor({ engine, clock: new SystemClock(), logStore, secretStore, environmentFor: async () => ({ image: "sluice/does-not-exist:tok_missing_image", python: "/usr/bin/python3" }), network: "none", overlayRoot });
+    const executor = dockerExecutor({ engine, environmentFor: async () => ({ image: "sluice/does-not-exist:tok_missing_image", python: "/usr/bin/python3" }), network: "none" });
     const run = prepare(`d-noimage-${Date.now()}`, "fail");
     const error = await executor.start(run).then(() => undefined, (caught: unknown) => caught as { code?: string; message: string });
     expect(error?.code).toBe("run_start_failed");
@@ -219,10 +191,9 @@ describe("docker executor", () => {
 
 describe("docker executor, interactive", () => {
   it("serves a container through the proxy on a loopback-only port with machine limits, stopping it when idle", async () => {
-    const { home, ws, secretStore, logStore, overlayRoot } = setup();
-    writeFileSync(join(ws, "fake_service.py"), SERVICE);
-    const clock = new SystemClock();
-    const executor = createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor: async () => ({ image, python: "/usr/bin/python3" }), network: "bridge", overlayRoot });
+    const { ws, clock, context, dockerExecutor } = setup();
+    writeFiles(ws, { "fake_service.py": fakeServiceLauncher("0.0.0.0") });
+    const executor = dockerExecutor({ engine, environmentFor: baseEnvironment, network: "bridge" });
     const job: RunnableJob = {
       job_ref: "jobs.svc",
       entry_point: { module: "svc", function: null, job_type: "interactive", launcher: "fake_service" },
@@ -230,25 +201,20 @@ describe("docker executor, interactive", () => {
       require: { machine: "small" },
     };
     const outcomes: RunOutcome[] = [];
-    const starter = createInteractiveStarter({
-      clock,
-      context: { secretStore, dataRoot: join(home, "data"), machines: { small: { cpus: 0.5, memoryMb: 256 } } },
-      executor,
-      lookup: (w, j) => (w === "ws" && j === "svc" ? { job, workspace: { name: "ws", dir: ws } } : undefined),
-      newRunId: () => `dsvc-${Date.now()}`,
-    });
-    const services = createInteractiveServices({
-      clock,
-      start: async (w, j) => {
-        const started = await starter(w, j);
-        void started?.run.outcome.then((outcome) => outcomes.push(outcome));
-        return started;
+    const services = createRecordingServices(
+      {
+        clock,
+        context: { ...context, machines: { small: { cpus: 0.5, memoryMb: 256 } } },
+        executor,
+        lookup: (w, j) => (w === "ws" && j === "svc" ? { job, workspace: { name: "ws", dir: ws } } : undefined),
+        newRunId: () => `dsvc-${Date.now()}`,
       },
-    });
+      outcomes,
+    );
     const proxy = createReverseProxy(services);
     const port = await proxy.listen(0);
     try {
-      const answer = JSON.parse(await httpGet(port, "/w/ws/svc/x")) as { run: string; path: string; profile: string };
+      const answer = JSON.parse((await httpRequest(port, "/w/ws/svc/x")).body) as { run: string; path: string; profile: string };
       expect(answer).toMatchObject({ path: "/x", profile: "prod" });
       const inspect = JSON.parse(execFileSync("docker", ["inspect", `sluice-run-${answer.run}`], { encoding: "utf8" })) as Array<{ HostConfig: { NanoCpus: number; Memory: number; PortBindings: Record<string, Array<{ HostIp: string }>>; Init: boolean } }>;
       const host = inspect[0]?.HostConfig;
@@ -266,26 +232,3 @@ describe("docker executor, interactive", () => {
   });
 });
 
-function httpGet(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request({ host: "127.0.0.1", port, path }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve(body));
-    })
-      .on("error", reject)
-      .end();
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await delay(25);
-  }
-}

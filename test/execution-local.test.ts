@@ -2,25 +2,20 @@
  * The local executor with real processes: a tiny Python "launcher" module in a temp workspace
  * stands in for the job (the subject here is the process contract and the stop sequence, not dlt).
  */
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SystemClock } from "../core/index.js";
 import { createLocalExecutor } from "../runner/executors/local-executor.js";
 import { prepareRun } from "../runner/executors/prepare-run.js";
 import type { RunnableJob } from "../runner/executors/job-shape.js";
-import { createLogStore } from "../runner/logs/index.js";
-import { createSecretStore } from "../runner/secrets/index.js";
+import { fakeLauncher } from "./support/fake-launcher.js";
+import { createRunHome } from "./support/run-home.js";
+import { waitUntil } from "./support/wait.js";
+import { writeFiles } from "./support/workspaces.js";
 
-const SCRIPT = `
-import argparse, json, os, signal, sys, time
-parser = argparse.ArgumentParser()
-parser.add_argument("--run-id", required=True)
-parser.add_argument("--trigger", required=True)
-parser.add_argument("--entry-point", required=True)
-args = parser.parse_args()
-entry = json.loads(args.entry_point)
+const SCRIPT = fakeLauncher(`
+import os, signal, sys, time
 mode = entry["config"]["mode"]
 print("run", args.run_id, args.trigger, "profile", entry["profile"], os.environ.get("WORKSPACE__PROFILE"), os.environ.get("PYTHONUNBUFFERED"))
 print("data", os.environ.get("DLT_DATA_DIR"), os.environ.get("DLT_LOCAL_DIR"))
@@ -37,21 +32,18 @@ if mode == "quick":
     sys.exit(0)
 while True:
     time.sleep(0.05)
-`;
+`);
 
 function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), "sluice-local-ws-"));
   mkdirSync(join(dir, ".dlt"));
-  writeFileSync(join(dir, "fake_launcher.py"), SCRIPT);
+  writeFiles(dir, { "fake_launcher.py": SCRIPT });
   return dir;
 }
 
 function setup(timeoutSeconds: number, graceSeconds: number) {
-  const home = mkdtempSync(join(tmpdir(), "sluice-local-home-"));
+  const { home, clock, secretStore, logStore, context } = createRunHome("sluice-local-home-");
   const workspaceDir = makeWorkspace();
-  const secretStore = createSecretStore(join(home, "secrets"));
-  const logStore = createLogStore({ dir: join(home, "logs") });
-  const clock = new SystemClock();
   const executor = createLocalExecutor({ clock, logStore, pythonFor: () => "python3" });
   const job: RunnableJob = {
     job_ref: "jobs.fake.job",
@@ -59,9 +51,7 @@ function setup(timeoutSeconds: number, graceSeconds: number) {
     execute: { timeout: { timeout: timeoutSeconds, grace_period: graceSeconds } },
   };
   const start = (runId: string, mode: string) =>
-    executor.start(
-      prepareRun(job, { name: "ws", dir: workspaceDir }, { runId, trigger: "manual:jobs.fake.job", refresh: false, config: { mode } }, { secretStore, dataRoot: join(home, "data") }, clock.now()),
-    );
+    executor.start(prepareRun(job, { name: "ws", dir: workspaceDir }, { runId, trigger: "manual:jobs.fake.job", refresh: false, config: { mode } }, context, clock.now()));
   return { home, workspaceDir, secretStore, logStore, start };
 }
 
@@ -104,7 +94,7 @@ describe("local executor", () => {
   it("cancels on request with the same stop sequence", async () => {
     const { start, logStore } = setup(60, 0.5);
     const run = await start("run-cancel", "ignore");
-    await waitFor(() => logStore.read("run-cancel").lines.length >= 3);
+    await waitUntil(() => logStore.read("run-cancel").lines.length >= 3, "the first log lines of run-cancel", 10_000, 20);
     expect(run.stop("user")).toBe(true);
     expect(run.stop("user")).toBe(false);
     const outcome = await run.outcome;
@@ -112,10 +102,3 @@ describe("local executor", () => {
   });
 });
 
-async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,48 +1,48 @@
 /** The scheduler-facing adapter around a real executor (local subprocesses of a tiny launcher). */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SystemClock } from "../core/index.js";
 import { createLocalExecutor } from "../runner/executors/local-executor.js";
 import { createSchedulerExecutor } from "../runner/executors/scheduler-executor.js";
 import type { RunOutcome } from "../runner/executors/supervisor.js";
-import { createLogStore } from "../runner/logs/index.js";
 import { openDatabase } from "../core/index.js";
 import { Scheduler, SchedulerStore, triggerJobs, type RunExit, type RunSpec } from "../runner/scheduler/index.js";
-import { createSecretStore } from "../runner/secrets/index.js";
+import { fakeLauncher } from "./support/fake-launcher.js";
+import { createRunHome } from "./support/run-home.js";
+import { delay } from "./support/wait.js";
+import { writeFiles } from "./support/workspaces.js";
 
-const SCRIPT = `
-import argparse, json, signal, sys, time
-p = argparse.ArgumentParser()
-for name in ("--run-id", "--trigger", "--entry-point"):
-    p.add_argument(name, required=True)
-a = p.parse_args()
-e = json.loads(a.entry_point)
-print("window", e["interval_start"], e["interval_end"], e["interval_timezone"], "refresh", e["refresh"], flush=True)
+const SCRIPT = fakeLauncher(`
+import signal, sys, time
+print("window", entry["interval_start"], entry["interval_end"], entry["interval_timezone"], "refresh", entry["refresh"], flush=True)
 signal.signal(signal.SIGTERM, lambda *_: print("term", flush=True))
-if e["function"] == "quick":
+if entry["function"] == "quick":
     sys.exit(0)
 while True:
     time.sleep(0.05)
-`;
+`);
+
+/** A temp home with the fake launcher in workspace `ws`, and the scheduler's executor over a local executor (the scheduler owns the timeouts). */
+function setup(prefix: string) {
+  const runHome = createRunHome(prefix);
+  const { home, clock, logStore, context } = runHome;
+  const ws = join(home, "ws");
+  writeFiles(ws, { "fake_launcher.py": SCRIPT });
+  const schedulerExecutor = (onOutcome?: (outcome: RunOutcome) => void) =>
+    createSchedulerExecutor({
+      executor: createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false }),
+      clock,
+      context,
+      workspaceOf: () => ({ name: "ws", dir: ws }),
+      ...(onOutcome ? { onOutcome } : {}),
+    });
+  return { ...runHome, schedulerExecutor };
+}
 
 describe("scheduler executor adapter", () => {
   it("starts runs from the scheduler's RunSpec and reports exits through onExit and done", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-sched-"));
-    const ws = join(home, "ws");
-    mkdirSync(ws);
-    writeFileSync(join(ws, "fake_launcher.py"), SCRIPT);
-    const clock = new SystemClock();
-    const logStore = createLogStore({ dir: join(home, "logs") });
+    const { logStore, schedulerExecutor } = setup("sluice-sched-");
     const outcomes: RunOutcome[] = [];
-    const executor = createSchedulerExecutor({
-      executor: createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false }),
-      clock,
-      context: { secretStore: createSecretStore(join(home, "secrets")), dataRoot: join(home, "data") },
-      workspaceOf: () => ({ name: "ws", dir: ws }),
-      onOutcome: (outcome) => outcomes.push(outcome),
-    });
+    const executor = schedulerExecutor((outcome) => outcomes.push(outcome));
     const spec = (runId: string, fn: string): RunSpec => ({
       runId,
       jobRef: `jobs.fake.${fn}`,
@@ -61,7 +61,7 @@ describe("scheduler executor adapter", () => {
     expect(logStore.read("s-quick").lines[0]?.text).toBe("window 2026-05-25T03:00:00+00:00 2026-05-26T03:00:00+00:00 Europe/Berlin refresh True");
 
     const slow = await executor.start(spec("s-slow", "slow"));
-    while (logStore.read("s-slow").lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (logStore.read("s-slow").lines.length === 0) await delay(20);
     slow.stop(300);
     const exit = await slow.done;
     expect(exit.killed).toBe(true);
@@ -73,21 +73,11 @@ describe("scheduler executor adapter", () => {
 
 describe("scheduler with the local executor", () => {
   it("enforces execute.timeout through the real scheduler: one SIGTERM, SIGKILL after grace, run cancelled(timeout)", async () => {
-    const home = mkdtempSync(join(tmpdir(), "sluice-sched-real-"));
-    const ws = join(home, "ws");
-    mkdirSync(ws);
-    writeFileSync(join(ws, "fake_launcher.py"), SCRIPT);
-    const clock = new SystemClock();
-    const logStore = createLogStore({ dir: join(home, "logs") });
+    const { home, clock, logStore, schedulerExecutor } = setup("sluice-sched-real-");
     const scheduler = new Scheduler({
       clock,
       store: new SchedulerStore(openDatabase(join(home, "state.db"))),
-      executor: createSchedulerExecutor({
-        executor: createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false }),
-        clock,
-        context: { secretStore: createSecretStore(join(home, "secrets")), dataRoot: join(home, "data") },
-        workspaceOf: () => ({ name: "ws", dir: ws }),
-      }),
+      executor: schedulerExecutor(),
     });
     await scheduler.start();
     scheduler.deploy({
