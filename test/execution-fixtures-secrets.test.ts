@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDockerExecutor, runContainerName, type RunOutcome } from "../runner/executors/index.js";
+import { runContainerName, type RunOutcome } from "../runner/executors/index.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
 
 const TOKEN = `ghp_sluice_${randomBytes(12).toString("hex")}`;
@@ -72,10 +72,10 @@ describe("secrets of the github workspace", () => {
     expect(details?.Mounts.find((mount) => mount.Destination === "/workspace/.dlt")).toMatchObject({ RW: false });
     expect(inspect).not.toContain(TOKEN);
     // another Sluice on this engine (its own instance label) does not see, adopt or stop this run
-    const other = createDockerExecutor({ engine: runtime.engine, clock: runtime.clock, logStore: runtime.logStore, secretStore: runtime.secretStore, environmentFor: async () => ({ image: "unused", python: "unused" }), network: "none", overlayRoot: runtime.overlayRoot, instance: `${runtime.instance}-other` });
+    const other = runtime.dockerExecutor({ engine: runtime.engine, environmentFor: async () => ({ image: "unused", python: "unused" }), network: "none", instance: `${runtime.instance}-other` });
     expect((await other.recoverAll()).map((adopted) => adopted.runId)).not.toContain(run.runId);
     expect(await other.adopt(run.runId)).toBeNull();
-    const unscoped = createDockerExecutor({ engine: runtime.engine, clock: runtime.clock, logStore: runtime.logStore, secretStore: runtime.secretStore, environmentFor: async () => ({ image: "unused", python: "unused" }), network: "none", overlayRoot: runtime.overlayRoot });
+    const unscoped = runtime.dockerExecutor({ engine: runtime.engine, environmentFor: async () => ({ image: "unused", python: "unused" }), network: "none" });
     expect(await unscoped.adopt(run.runId)).toBeNull();
 
     const outcome = await started.outcome;
@@ -87,14 +87,10 @@ describe("secrets of the github workspace", () => {
     expect(recordText(outcome)).not.toContain(TOKEN);
 
     // a run that cannot start reports a masked error (the secret is part of the image name here)
-    const broken = createDockerExecutor({
+    const broken = runtime.dockerExecutor({
       engine: runtime.engine,
-      clock: runtime.clock,
-      logStore: runtime.logStore,
-      secretStore: runtime.secretStore,
       environmentFor: async () => ({ image: `sluice/missing:${TOKEN}`, python: "/usr/bin/python3" }),
       network: "none",
-      overlayRoot: runtime.overlayRoot,
     });
     const failedRun = runtime.prepare(ws, ws.job(INGEST));
     const error = await broken.start(failedRun).then(

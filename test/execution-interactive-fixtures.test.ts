@@ -9,9 +9,10 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunLabel, type RunnableJob, type RunOutcome } from "../runner/executors/index.js";
-import { createInteractiveServices, createInteractiveStarter, createReverseProxy, type InteractiveServices, type ReverseProxy } from "../runner/proxy/index.js";
+import { createReverseProxy, type InteractiveServices, type ReverseProxy } from "../runner/proxy/index.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
 import { httpRequest, openSse, type SseStream } from "./support/http.js";
+import { createRecordingServices } from "./support/interactive.js";
 import { waitUntil } from "./support/wait.js";
 
 const IDLE_SECONDS = 4;
@@ -39,25 +40,20 @@ beforeAll(async () => {
   deployed.set("jaffle", await runtime.deploy("jaffle"));
   deployed.set("fruitshop", await runtime.deploy("fruitshop", { script: "fruitshop_notebook.py" }));
   let counter = 0;
-  const starter = createInteractiveStarter({
-    clock: runtime.clock,
-    context: { secretStore: runtime.secretStore, dataRoot: runtime.dataRoot },
-    executor: runtime.executor("bridge"),
-    lookup: (workspace, job) => {
-      const ref = routes.get(`${workspace}/${job}`);
-      const ws = deployed.get(workspace);
-      return ref && ws ? { job: withShortIdle(ws.job(ref)), workspace: { name: ws.name, dir: ws.dir } } : undefined;
+  services = createRecordingServices(
+    {
+      clock: runtime.clock,
+      context: runtime.context,
+      executor: runtime.executor("bridge"),
+      lookup: (workspace, job) => {
+        const ref = routes.get(`${workspace}/${job}`);
+        const ws = deployed.get(workspace);
+        return ref && ws ? { job: withShortIdle(ws.job(ref)), workspace: { name: ws.name, dir: ws.dir } } : undefined;
+      },
+      newRunId: () => `ix-${process.pid}-${++counter}`,
     },
-    newRunId: () => `ix-${process.pid}-${++counter}`,
-  });
-  services = createInteractiveServices({
-    clock: runtime.clock,
-    start: async (workspace, job) => {
-      const started = await starter(workspace, job);
-      void started?.run.outcome.then((outcome) => outcomes.push(outcome));
-      return started;
-    },
-  });
+    outcomes,
+  );
   proxy = createReverseProxy(services);
   port = await proxy.listen(0);
 });

@@ -10,16 +10,13 @@
  * `network: "bridge"` with their port published on 127.0.0.1 only — they need no fake API, and
  * host networking would bind dlt's launchers (0.0.0.0) to every interface of the host.
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
-import { SystemClock } from "../../core/index.js";
-import { startFakeSources, type FakeSources } from "../../fixtures/fake-sources/index.js";
+import { rmSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { FakeSources } from "../../fixtures/fake-sources/index.js";
 import { generateManifest } from "../../reconciler/index.js";
 import { createDockerodeEngine, runOneShot, type ContainerEngine } from "../../runner/docker/index.js";
 import {
   asRunnableJob,
-  createDockerExecutor,
   imageEnvironments,
   prepareRun,
   type DockerExecutor,
@@ -29,18 +26,12 @@ import {
   type RunRequest,
 } from "../../runner/executors/index.js";
 import { ContainerPaths, ensureWorkspaceEnvironment } from "../../runner/images/index.js";
-import { createLogStore, type LogStore } from "../../runner/logs/index.js";
-import { createSecretStore, type SecretStore } from "../../runner/secrets/index.js";
+import { duckdbQueryArgs } from "./duckdb-query.js";
+import { startLoopbackSources } from "./fake-sources.js";
+import { createRunHome, type RunHome } from "./run-home.js";
+import { copyFixtureWorkspace, type FixtureName } from "./workspaces.js";
 
-const FIXTURES = resolve(import.meta.dirname, "../../fixtures/workspaces");
-
-export const FixtureWorkspace = {
-  fruitshop: "fruitshop_simple_workspace",
-  github: "github_ingest_workspace",
-  jaffle: "jaffle_shop_workspace",
-  usgs: "usgs_earthquakes_workspace",
-} as const;
-export type FixtureName = keyof typeof FixtureWorkspace;
+export { FixtureWorkspace, type FixtureName } from "./workspaces.js";
 
 export interface DeployedWorkspace {
   name: FixtureName;
@@ -57,16 +48,10 @@ export interface BatchResult {
   logs: string;
 }
 
-export interface FixtureRuntime {
-  home: string;
+export interface FixtureRuntime extends RunHome {
   /** Value of the `sluice.instance` label on this runtime's run containers. */
   instance: string;
   engine: ContainerEngine;
-  clock: SystemClock;
-  secretStore: SecretStore;
-  logStore: LogStore;
-  dataRoot: string;
-  overlayRoot: string;
   sources: FakeSources;
   executor(network: "host" | "bridge"): DockerExecutor;
   /** Environment image a run was started from. */
@@ -76,7 +61,6 @@ export interface FixtureRuntime {
   prepare(workspace: DeployedWorkspace, job: RunnableJob, request?: Partial<RunRequest>): PreparedRun;
   /** Runs a batch job to its end with host networking and the fake API URLs in its environment. */
   runBatch(workspace: DeployedWorkspace, job: RunnableJob, request?: Partial<RunRequest>): Promise<BatchResult>;
-  logText(runId: string): string;
   /** One SQL query against `<data dir of workspace+profile>/local/<file>`, read-only, by the workspace's own duckdb. */
   query(workspace: DeployedWorkspace, profile: string, file: string, sql: string): Promise<unknown[][]>;
   /** Containers of this runtime's runs with the given labels (any state). */
@@ -91,17 +75,13 @@ export interface FixtureRuntimeOptions {
 }
 
 export async function createFixtureRuntime(options: FixtureRuntimeOptions = {}): Promise<FixtureRuntime> {
-  const home = mkdtempSync(join(tmpdir(), "sluice-fixtures-"));
+  const runHome = createRunHome("sluice-fixtures-");
+  const { home, clock, context, dataRoot, logText } = runHome;
   // scopes recovery to this suite: another Sluice on the same engine must not adopt (and stop) our runs
   const instance = basename(home);
   const engine = createDockerodeEngine();
   if (!(await engine.ping())) throw new Error("Docker engine does not answer (run scripts/setup.sh)");
-  const clock = new SystemClock();
-  const secretStore = createSecretStore(join(home, "secrets"));
-  const logStore = createLogStore({ dir: join(home, "logs") });
-  const dataRoot = join(home, "data");
-  const overlayRoot = join(home, "overlays");
-  const sources = await startFakeSources({ port: 0, ...(options.githubToken ? { githubToken: options.githubToken } : {}), ...(options.now ? { now: options.now } : {}) });
+  const sources = await startLoopbackSources({ ...(options.githubToken ? { githubToken: options.githubToken } : {}), ...(options.now ? { now: options.now } : {}) });
   const environments = imageEnvironments(engine, { onProgress: () => {} });
   const images = new Map<string, string>();
   const environmentFor = async (run: PreparedRun) => {
@@ -115,7 +95,7 @@ export async function createFixtureRuntime(options: FixtureRuntimeOptions = {}):
   const executor = (network: "host" | "bridge") => {
     let found = executors.get(network);
     if (!found) {
-      found = createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor, network, overlayRoot, instance });
+      found = runHome.dockerExecutor({ engine, environmentFor, network, instance });
       executors.set(network, found);
     }
     return found;
@@ -126,7 +106,7 @@ export async function createFixtureRuntime(options: FixtureRuntimeOptions = {}):
       job,
       { name: workspace.name, dir: workspace.dir, deploymentVersion: 1 },
       { runId: request.runId ?? `fx-${process.pid}-${++runCounter}-${Date.now()}`, trigger: request.trigger ?? `manual:${job.job_ref}`, refresh: request.refresh ?? false, ...request },
-      { secretStore, dataRoot },
+      context,
       clock.now(),
     );
     return {
@@ -141,30 +121,16 @@ export async function createFixtureRuntime(options: FixtureRuntimeOptions = {}):
     };
   };
 
-  const logText = (runId: string) =>
-    logStore
-      .read(runId)
-      .lines.map((line) => line.text)
-      .join("\n");
-
   return {
-    home,
+    ...runHome,
     instance,
     engine,
-    clock,
-    secretStore,
-    logStore,
-    dataRoot,
-    overlayRoot,
     sources,
     executor,
     imageOf: (runId) => images.get(runId),
     async deploy(name, deployOptions = {}) {
       const dir = join(home, "checkouts", name);
-      cpSync(join(FIXTURES, FixtureWorkspace[name]), dir, {
-        recursive: true,
-        filter: (path) => !["_local", ".var", "__pycache__"].includes(basename(path)),
-      });
+      copyFixtureWorkspace(name, dir);
       const generated = await generateManifest({ workspaceDir: dir, executor: "docker", engine, ...(deployOptions.script ? { script: deployOptions.script } : {}) });
       const jobs = new Map(generated.manifest.jobs.map((job) => [job.job_ref, asRunnableJob(job as unknown as Record<string, unknown>)]));
       return {
@@ -184,13 +150,11 @@ export async function createFixtureRuntime(options: FixtureRuntimeOptions = {}):
       const outcome = await (await executor("host").start(run)).outcome;
       return { runId: run.runId, outcome, logs: logText(run.runId) };
     },
-    logText,
     async query(workspace, profile, file, sql) {
       const { image } = await ensureWorkspaceEnvironment(engine, { workspaceDir: workspace.dir, onProgress: () => {} });
-      const script = "import duckdb, json, sys\nc = duckdb.connect(sys.argv[1], read_only=True)\nprint(json.dumps(c.sql(sys.argv[2]).fetchall(), default=str))";
       const result = await runOneShot(engine, {
         image,
-        cmd: [`${ContainerPaths.venv}/bin/python`, "-c", script, `/data/${file}`, sql],
+        cmd: [`${ContainerPaths.venv}/bin/python`, ...duckdbQueryArgs(`/data/${file}`, sql)],
         purpose: "test-query",
         network: "none",
         binds: [{ source: join(dataRoot, workspace.name, profile, "local"), target: "/data", readOnly: true }],
