@@ -5,7 +5,8 @@
  * nothing but the workspace needs mounting.
  */
 import type { ContainerEngine } from "../../runner/docker/index.js";
-import { WORKSPACE_MOUNT, ensureWorkspaceEnvironment, runInEnvironment } from "../../runner/images/index.js";
+import { runOneShot } from "../../runner/docker/index.js";
+import { WORKSPACE_MOUNT, environmentContainerSpec, ensureWorkspaceEnvironment } from "../../runner/images/index.js";
 import type { ManifestExecutor, PreparedInterpreter } from "./executor.js";
 import { WRAPPER_ENV, readWrapperScript } from "./wrapper-script.js";
 
@@ -41,16 +42,19 @@ export function createDockerManifestExecutor(options: DockerExecutorOptions): Ma
         },
         workspaceRoot: WORKSPACE_MOUNT,
         async runWrapper(run) {
-          const result = await runInEnvironment(options.engine, {
+          const spec = environmentContainerSpec({
             image: environment.image,
             workspaceDir,
             cmd: [CONTAINER_PYTHON, "-c", script, ...run.args],
             network: "none",
             readOnlyWorkspace: true,
             env: { ...WRAPPER_ENV, HOME: "/tmp" },
-            timeoutMs: run.timeoutMs,
             purpose: "manifest",
           });
+          const result = await runOneShot(options.engine, spec, { timeoutMs: run.timeoutMs, keepContainer: true });
+          // the output is complete once the container has exited: remove it without making the
+          // caller wait (~0.1 s); the pending request keeps Node alive until it is done
+          void options.engine.removeContainer(result.containerId, { force: true }).catch(() => undefined);
           return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, timedOut: result.timedOut };
         },
       };
