@@ -1,7 +1,8 @@
 /** `generateManifest`: picks the executor ("docker" or "local") and runs the generation. */
+import { join } from "node:path";
 import { createDockerodeEngine } from "../../runner/docker/index.js";
 import type { ContainerEngine } from "../../runner/docker/index.js";
-import { ensureHostVenv } from "../../runner/images/index.js";
+import { defaultCacheDir, ensureHostVenv } from "../../runner/images/index.js";
 import { createDockerManifestExecutor } from "./docker-executor.js";
 import type { ManifestExecutor, ProgressSink } from "./executor.js";
 import { generateManifestWith } from "./generate.js";
@@ -27,6 +28,7 @@ export function createManifestExecutor(kind: ManifestExecutorKind, options: { en
     return createLocalManifestExecutor({
       ensureInterpreter: (workspaceDir, onProgress) =>
         ensureHostVenv({ workspaceDir, dependencyGroups: [], onProgress, ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }) }),
+      pycacheDir: join(options.cacheDir ?? defaultCacheDir(), "pycache"),
     });
   }
   return createDockerManifestExecutor({ engine: options.engine ?? createDockerodeEngine(), ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }) });
