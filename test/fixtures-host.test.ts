@@ -4,23 +4,23 @@
 // copies so nothing is written into fixtures/.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeSources } from "../fixtures/fake-sources/index.js";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   GITHUB_COMMIT_COUNT,
   GITHUB_CONTRIBUTORS,
   JAFFLE_COUNTS,
   jaffleOrders,
-  startFakeSources,
   usgsQuakesBetween,
   USGS_FDSN_PATH,
   USGS_SIGNIFICANT_MAGNITUDE,
 } from "../fixtures/fake-sources/index.js";
+import { duckdbQueryArgs } from "./support/duckdb-query.js";
+import { useFakeSources } from "./support/fake-sources.js";
+import { createScratch, FIXTURES_DIR } from "./support/workspaces.js";
 
-const FIXTURES = resolve(import.meta.dirname, "../fixtures");
 const VENV_CACHE = join(homedir(), ".cache", "sluice-test", "venvs");
 const JOB_LAUNCHER = "dlt._workspace.deployment.launchers.job";
 const MODULE_LAUNCHER = "dlt._workspace.deployment.launchers.module";
@@ -40,8 +40,8 @@ type WorkerResult =
   | { manifest: { jobs: Job[]; description?: string; tags?: string[] }; warnings: string[] }
   | { error: string; error_type: string };
 
-let sources: FakeSources;
-const scratch: string[] = [];
+const sources = useFakeSources({ githubToken: GITHUB_SECRET, now: () => FEED_NOW });
+const scratch = createScratch();
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Proc> {
   return new Promise((done) => {
@@ -62,10 +62,7 @@ function baseEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 async function copyOf(relative: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "sluice-fixture-"));
-  scratch.push(dir);
-  await cp(join(FIXTURES, relative), dir, { recursive: true });
-  return dir;
+  return scratch.copy(join(FIXTURES_DIR, relative), "sluice-fixture-");
 }
 
 /** `uv sync --frozen` into a cached venv keyed by the lock file and the dependency groups. */
@@ -137,19 +134,13 @@ function expectSuccess(result: Proc): void {
 
 /** One SQL query against a DuckDB file, answered as JSON rows. */
 async function query(python: string, database: string, sql: string): Promise<unknown[][]> {
-  const script = "import duckdb, json, sys\nc = duckdb.connect(sys.argv[1], read_only=True)\nprint(json.dumps(c.sql(sys.argv[2]).fetchall(), default=str))";
-  const result = await run(python, ["-c", script, database, sql], tmpdir());
+  const result = await run(python, duckdbQueryArgs(database, sql), tmpdir());
   if (result.code !== 0) throw new Error(`query failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as unknown[][];
 }
 
-beforeAll(async () => {
-  sources = await startFakeSources({ port: 0, githubToken: GITHUB_SECRET, now: () => FEED_NOW });
-});
-
 afterAll(async () => {
-  await sources?.close();
-  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
+  await scratch.remove();
 });
 
 describe("usgs_earthquakes_workspace", () => {
@@ -196,13 +187,13 @@ describe("usgs_earthquakes_workspace", () => {
     const ws = await copyOf("workspaces/usgs_earthquakes_workspace");
     const python = await uvVenv(ws);
     const ibisPython = await uvVenv(ws, ["ibis"]);
-    const env = { SOURCES__USGS__BASE_URL: sources.url };
+    const env = { SOURCES__USGS__BASE_URL: sources().url };
     const window: [string, string] = ["2026-04-01T00:00:00+00:00", "2026-04-03T00:00:00+00:00"];
     expectSuccess(await launch(python, ws, { module: "usgs_pipeline", function: "backfill_usgs" }, env));
     const daily = await launch(python, ws, { module: "usgs_pipeline", function: "usgs_daily", refresh: true, trigger: "job.success:jobs.usgs_pipeline.backfill_usgs" }, env, window, "Europe/Berlin");
     expectSuccess(daily);
 
-    const fdsn = sources.requests.filter((r) => r.path === USGS_FDSN_PATH);
+    const fdsn = sources().requests.filter((r) => r.path === USGS_FDSN_PATH);
     expect(fdsn.at(-1)?.query).toMatchObject({ starttime: "2026-04-01T02:00:00+02:00", endtime: "2026-04-03T02:00:00+02:00", minmagnitude: "2.5" });
     const db = join(ws, "_local", "prod", "warehouse.duckdb");
     const expected = usgsQuakesBetween(Date.parse(window[0]), Date.parse(window[1]), 2.5).length;
@@ -244,7 +235,7 @@ describe("jaffle_shop_workspace", () => {
   it("ingests API pages and payments.parquet, then aggregates per customer", async () => {
     const ws = await copyOf("workspaces/jaffle_shop_workspace");
     const python = await uvVenv(ws);
-    const env = { SOURCES__JAFFLE_SHOP__BASE_URL: sources.url };
+    const env = { SOURCES__JAFFLE_SHOP__BASE_URL: sources().url };
     expectSuccess(await launch(python, ws, { module: "jaffle_ingestion", function: "ingest_jaffle", trigger: "schedule:0 * * * *" }, env));
     const transform = await launch(python, ws, { module: "jaffle_transformations", function: "transform_jaffle", trigger: "job.success:jobs.jaffle_ingestion.ingest_jaffle" }, env);
     expectSuccess(transform);
@@ -253,7 +244,7 @@ describe("jaffle_shop_workspace", () => {
     const raw = join(ws, "_local", "prod", "jaffleshop_destination.duckdb");
     const counts = await query(python, raw, "SELECT (SELECT count(*) FROM jaffle_raw.customers), (SELECT count(*) FROM jaffle_raw.products), (SELECT count(*) FROM jaffle_raw.orders), (SELECT count(*) FROM jaffle_raw.payments)");
     expect(counts).toEqual([[JAFFLE_COUNTS.customers, JAFFLE_COUNTS.products, JAFFLE_COUNTS.orders, 72]]);
-    const pages = sources.requests.filter((r) => r.path === "/api/v1/orders").map((r) => r.query.page);
+    const pages = sources().requests.filter((r) => r.path === "/api/v1/orders").map((r) => r.query.page);
     expect(pages).toEqual(["1", "2", "3", "4", "5", "6", "7"]);
 
     const analytics = join(ws, "_local", "prod", "jaffleshop_transformation_destination.duckdb");
@@ -284,7 +275,7 @@ describe("github_ingest_workspace", () => {
   it("needs the token from the secret store, then loads and passes its checks", async () => {
     const ws = await copyOf("workspaces/github_ingest_workspace");
     const python = await uvVenv(ws);
-    const env = { SOURCES__GITHUB__BASE_URL: sources.url };
+    const env = { SOURCES__GITHUB__BASE_URL: sources().url };
     const dq = { module: "github_dq_pipeline", function: "run_dq_checks" };
     const ingest = { module: "github_pipeline", function: "load_commits" };
 
@@ -296,7 +287,7 @@ describe("github_ingest_workspace", () => {
     expect(missing.stderr).toContain("access_token");
     const wrong = await launch(python, ws, ingest, { ...env, SOURCES__GITHUB__ACCESS_TOKEN: "not-the-secret" });
     expect(wrong.code).toBe(1);
-    expect(sources.requests.at(-1)).toMatchObject({ path: "/repos/dlt-hub/dlt/commits", authorized: true, status: 401 });
+    expect(sources().requests.at(-1)).toMatchObject({ path: "/repos/dlt-hub/dlt/commits", authorized: true, status: 401 });
 
     expectSuccess(await launch(python, ws, ingest, { ...env, SOURCES__GITHUB__ACCESS_TOKEN: GITHUB_SECRET }));
     const db = join(ws, "_local", "prod", "warehouse.duckdb");

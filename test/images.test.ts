@@ -4,13 +4,14 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ContainerEngine } from "../runner/docker/index.js";
 import { createDockerodeEngine, runOneShot } from "../runner/docker/index.js";
 import { ensureBaseImage, ensureHostVenv, ensureWorkspaceEnvironment, runInEnvironment } from "../runner/images/index.js";
+import { writeFiles } from "./support/workspaces.js";
 
 const engine: ContainerEngine = createDockerodeEngine();
 let cacheDir = "";
@@ -33,10 +34,7 @@ function pyproject(dependencies: string[], extra = ""): string {
 
 async function workspace(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-ws-"));
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(join(dir, name, ".."), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
+  writeFiles(dir, files);
   return dir;
 }
 

@@ -5,8 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,10 +15,11 @@ import { createDockerodeEngine } from "../runner/docker/index.js";
 import type { ContainerEngine } from "../runner/docker/index.js";
 import { runInEnvironment } from "../runner/images/index.js";
 import type { Job } from "../schemas/index.js";
+import { createScratch, FIXTURES_DIR } from "./support/workspaces.js";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "..");
-const WORKSPACES = join(ROOT, "fixtures/workspaces");
+const WORKSPACES = join(FIXTURES_DIR, "workspaces");
 
 /** Spec manifest.md §2: hash_job_definition of this job, verified with dlt 1.26.0. */
 const SPEC_JOB_VECTOR =
@@ -27,7 +27,7 @@ const SPEC_JOB_VECTOR =
 const SPEC_JOB_HASH = "L2quhtHCrY/RuAGFfiwKQSU8MwvM7t2kcRbO3ZHKIlo=";
 
 let engine: ContainerEngine;
-const scratch: string[] = [];
+const scratch = createScratch();
 
 beforeAll(async () => {
   engine = createDockerodeEngine();
@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
+  await scratch.remove();
 });
 
 function generate(workspaceDir: string, script?: string): Promise<GeneratedManifest> {
@@ -59,10 +59,7 @@ async function sluice(args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 async function copyWorkspace(name: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `sluice-manifest-${name}-`));
-  scratch.push(dir);
-  await cp(join(WORKSPACES, name), dir, { recursive: true, filter: (source) => !source.includes(`${join(".dlt", ".var")}`) && !source.includes("_local") });
-  return dir;
+  return scratch.copy(join(WORKSPACES, name), `sluice-manifest-${name}-`, (source) => !source.includes(`${join(".dlt", ".var")}`) && !source.includes("_local"));
 }
 
 async function listFiles(dir: string): Promise<string[]> {
