@@ -53,4 +53,14 @@ describe("SchedulerDeploymentTarget", () => {
     expect(executor.started.map((s) => s.spec.jobRef)).toEqual(["jobs.a.setup"]);
     expect(target.workspaceOfJob("jobs.a.setup")?.checkoutDir).toBe("/ck/a");
   });
+
+  it("fires only the pushed workspace's deployment: triggers, also for a push that changed no job", async () => {
+    const { executor, target, clock } = await setup();
+    await target.apply(request("a", [job("jobs.a.setup", ["deployment:"])]));
+    clock.advanceBy(5_000);
+    await target.apply(request("b", [job("jobs.b.setup", ["deployment:"])]));
+    clock.advanceBy(5_000);
+    await target.apply(request("b", [job("jobs.b.setup", ["deployment:"])]));
+    expect(executor.started.map((s) => s.spec.jobRef)).toEqual(["jobs.a.setup", "jobs.b.setup", "jobs.b.setup"]);
+  });
 });

@@ -59,7 +59,11 @@ export class SchedulerDeploymentTarget implements DeploymentTarget {
     this.forget(request.workspace);
     this.remember(entry);
     try {
-      const result = this.options.scheduler.deploy({ manifest: { jobs: this.unionJobs() }, jobHashes: this.unionHashes() });
+      const result = this.options.scheduler.deploy({
+        manifest: { jobs: this.unionJobs() },
+        jobHashes: this.unionHashes(),
+        deploymentScope: entry.jobs.map((j) => j.job_ref),
+      });
       const mine = new Set([...entry.jobs.map((j) => j.job_ref), ...(previous?.jobs.map((j) => j.job_ref) ?? [])]);
       this.options.onApplied?.(request.workspace, result.changes.filter((c) => mine.has(c.jobRef)));
     } catch (error) {

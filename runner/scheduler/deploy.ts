@@ -26,6 +26,13 @@ export interface DeployInput {
   manifest: { jobs: readonly JobDefinition[] } & Record<string, unknown>;
   /** Per-job hashes from manifest generation; computed here (stable JSON sha256) when absent. */
   jobHashes?: Readonly<Record<string, string>>;
+  /**
+   * The jobs this deployment is about (a daemon deploys the union of all workspaces, but a
+   * push deploys one workspace). When given, their `deployment:` triggers fire after every
+   * apply (a code-only push is a deployment too) and no other job's do; when absent, every
+   * job's `deployment:` triggers fire after a deploy that changed something.
+   */
+  deploymentScope?: readonly string[];
 }
 
 export interface DeployResult {

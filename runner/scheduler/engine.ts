@@ -143,15 +143,18 @@ export class Scheduler {
     const result = applyDeployment(deployContextOf(ctx), input, this.clock.now());
     rebuildIndexes(ctx);
     this.events.emit("deploy:applied", { changes: result.changes, atMs: this.clock.now() });
-    if (result.changed) {
-      for (const job of this.jobs.values()) {
-        for (const trigger of job.deploymentTriggers) {
-          safely(ctx, job.jobRef, "deployment trigger", () => dispatch(ctx, job, trigger, "deployment"));
-        }
+    for (const job of this.jobsWithDeploymentTriggers(input, result.changed)) {
+      for (const trigger of job.deploymentTriggers) {
+        safely(ctx, job.jobRef, "deployment trigger", () => dispatch(ctx, job, trigger, "deployment"));
       }
     }
     this.arm();
     return result;
+  }
+
+  private jobsWithDeploymentTriggers(input: DeployInput, changed: boolean): CompiledJob[] {
+    if (input.deploymentScope === undefined) return changed ? [...this.jobs.values()] : [];
+    return input.deploymentScope.flatMap((ref) => this.jobs.get(ref) ?? []);
   }
 
   // ── the loop ──────────────────────────────────────────────────────────────
