@@ -52,6 +52,33 @@ async function settle(s: GitOpsService): Promise<void> {
   await s.whenIdle();
 }
 
+async function waitUntil(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the condition");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("ref watching (no poll, no webhook)", () => {
+  it("a commit in a watched local working repo and a push to a hosted repo deploy at once, long before the 60 s poll", async () => {
+    const { service, history } = setup();
+    const local = WorkingRepo.init(join(tmp.path, "local"));
+    local.writeManifest("", [job("load")]).commit("first");
+    await service.addRepo({ name: "local", url: local.dir });
+    await waitUntil(() => history.active("local")?.version === 0);
+    const second = local.writeManifest("", [job("load"), job("report")]).commit("second");
+    await waitUntil(() => history.active("local")?.commit.sha === second);
+    expect(history.active("local")?.version).toBe(1);
+
+    const { remote } = await service.addRepo({ name: "hosted", push: true });
+    const work = WorkingRepo.init(join(tmp.path, "work"), remote);
+    const pushed = work.writeManifest("", [job("load")]).commit("pushed");
+    work.push();
+    await waitUntil(() => history.active("hosted")?.commit.sha === pushed);
+  });
+});
+
 describe("GitOps reconcile (real git, real SQLite)", () => {
   it("a push to the hosted repo deploys version 0 from a fresh checkout with commit and author", async () => {
     const { service, history, manifests, target } = setup();

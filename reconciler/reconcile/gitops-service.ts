@@ -1,8 +1,8 @@
 import type { Clock, Logger, TypedEvents } from "../../core/index.js";
 import { SluiceError, silentLogger } from "../../core/index.js";
 import { diffDeployments } from "../diff/index.js";
-import type { BranchHead, BranchSource, Git } from "../git/index.js";
-import { BranchWatcher, createHostedRepo, hostedSource, normalizeRepoPath, remoteSource } from "../git/index.js";
+import type { BranchHead, BranchSource, Git, RefWatch } from "../git/index.js";
+import { BranchWatcher, createHostedRepo, hostedSource, localGitDir, normalizeRepoPath, remoteSource, watchRefs } from "../git/index.js";
 import type { DeploymentHistory, DeploymentRecord, RepoEntry, RepoStore, WorkspaceState } from "../history/index.js";
 import type { ReconcilerEventMap } from "./events.js";
 import { gitWorkspacePort } from "./git-workspace-port.js";
@@ -64,7 +64,7 @@ export class GitOpsService {
   private readonly watcher: BranchWatcher;
   private readonly reconcilers = new Map<string, WorkspaceReconciler>();
   /** Source key → source and the workspaces reading it. */
-  private readonly groups = new Map<string, { source: BranchSource; workspaces: Set<string> }>();
+  private readonly groups = new Map<string, { source: BranchSource; workspaces: Set<string>; refWatch?: RefWatch }>();
   private readonly heads = new Map<string, string>();
   private readonly logger: Logger;
 
@@ -87,6 +87,7 @@ export class GitOpsService {
   /** Stops polling and waits for running passes, at most `graceMs` (a hung port must not block shutdown). */
   async stop(graceMs = 30_000): Promise<void> {
     this.watcher.stop();
+    await Promise.all([...this.groups.values()].map((group) => group.refWatch?.close()));
     for (const r of this.reconcilers.values()) r.close();
     let timer: { cancel(): void } | undefined;
     const timeout = new Promise<void>((resolve) => {
@@ -259,7 +260,7 @@ export class GitOpsService {
     const fresh = this.sourceFor(repo);
     let group = this.groups.get(fresh.key);
     if (!group) {
-      group = { source: fresh, workspaces: new Set() };
+      group = { source: fresh, workspaces: new Set(), refWatch: this.watchLocalRefs(repo) };
       this.groups.set(fresh.key, group);
       this.watcher.add(fresh);
     }
@@ -287,6 +288,7 @@ export class GitOpsService {
     const group = this.groups.get(key);
     group?.workspaces.delete(repo.name);
     if (group && group.workspaces.size === 0) {
+      void group.refWatch?.close();
       this.groups.delete(key);
       this.watcher.remove(key);
       this.heads.delete(key);
@@ -297,6 +299,13 @@ export class GitOpsService {
   private sourceFor(repo: RepoEntry): BranchSource {
     const { git, layout } = this.options;
     return repo.kind === "hosted" ? hostedSource(git, repo.url, repo.branch) : remoteSource(git, { url: repo.url, branch: repo.branch, mirrorsDir: layout.mirrorsDir });
+  }
+
+  /** Hosted bare repos and local working repos: a ref change polls at once (the poll stays the truth). */
+  private watchLocalRefs(repo: RepoEntry): RefWatch | undefined {
+    const gitDir = localGitDir(repo.url);
+    if (!gitDir) return undefined;
+    return watchRefs(gitDir, () => void this.watcher.poke());
   }
 
   private isHostedPath(url: string): boolean {
