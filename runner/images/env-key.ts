@@ -32,6 +32,19 @@ export interface DependencyInputs {
   groups: string[];
 }
 
+/** What every built or reused environment reports, image-based or host venv. */
+export interface EnvironmentBuildInfo {
+  /** Content hash of what the environment depends on (not the commit). */
+  key: string;
+  reused: boolean;
+  seconds: number;
+  pythonVersion: string;
+  mode: EnvironmentMode;
+  groups: string[];
+  /** True when Sluice added its pinned dlt because the dependencies did not provide one. */
+  fallbackDlt: boolean;
+}
+
 export function normalizeGroups(groups: readonly string[]): string[] {
   return [...new Set(groups.map((group) => group.trim()).filter((group) => group.length > 0))].sort();
 }

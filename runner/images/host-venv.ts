@@ -7,7 +7,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SluiceError } from "../../core/index.js";
-import type { EnvironmentMode } from "./env-key.js";
+import type { EnvironmentBuildInfo } from "./env-key.js";
 import { environmentKey, readDependencyInputs } from "./env-key.js";
 import { environmentScript, parseScriptMarkers } from "./env-script.js";
 import { withFileLock } from "./file-lock.js";
@@ -28,16 +28,9 @@ export interface EnsureHostVenvOptions {
   python?: string;
 }
 
-export interface HostVenv {
+export interface HostVenv extends EnvironmentBuildInfo {
   pythonPath: string;
   venvDir: string;
-  key: string;
-  reused: boolean;
-  seconds: number;
-  pythonVersion: string;
-  mode: EnvironmentMode;
-  groups: string[];
-  fallbackDlt: boolean;
 }
 
 const MARKER_FILE = ".sluice-env.json";

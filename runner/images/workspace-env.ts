@@ -11,7 +11,7 @@ import type { ContainerEngine } from "../docker/index.js";
 import { runOneShot } from "../docker/index.js";
 import { ensureBaseImage } from "./base-image.js";
 import { ContainerPaths, EnvLabel, buildEnvironment, envBuildContainerSpec, envImageChanges, envImageTag } from "./env-build-spec.js";
-import type { DependencyInputs, EnvironmentMode } from "./env-key.js";
+import type { DependencyInputs, EnvironmentBuildInfo } from "./env-key.js";
 import { environmentKey, readDependencyInputs } from "./env-key.js";
 import { envFileText, environmentScript, parseScriptMarkers } from "./env-script.js";
 import { withFileLock } from "./file-lock.js";
@@ -33,16 +33,9 @@ export interface EnsureEnvironmentOptions {
   timeoutMs?: number;
 }
 
-export interface WorkspaceEnvironment {
+export interface WorkspaceEnvironment extends EnvironmentBuildInfo {
   image: string;
   imageId: string;
-  key: string;
-  reused: boolean;
-  seconds: number;
-  pythonVersion: string;
-  mode: EnvironmentMode;
-  groups: string[];
-  fallbackDlt: boolean;
 }
 
 const DEFAULT_BUILD_TIMEOUT_MS = 30 * 60 * 1000;
