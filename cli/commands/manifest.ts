@@ -23,8 +23,8 @@ interface ManifestFlags {
 }
 
 const HELP_AFTER = `
-The manifest comes from dlt itself: Sluice runs
-\`python -m dlt._workspace.deployment._manifest_worker\` in the workspace's environment
+The manifest comes from dlt itself: Sluice runs dlt's manifest worker
+(dlt._workspace.deployment._manifest_worker) in the workspace's environment
 (built from pyproject.toml/uv.lock or requirements.txt and reused while they do not change),
 with no network and the workspace mounted read-only. Triggers are printed expanded (tag:,
 manual:, pipeline_name: added), as \`dlt runtime deploy --show-manifest\` does; stored
