@@ -2,7 +2,8 @@
  * Scheduler benchmark (numbers only, nothing asserted):
  *  - deploy 10,000 jobs (mixed cron / every / follow-ups) and the memory the scheduler holds;
  *  - time to find the next due run (heap peek) with 10,000 jobs deployed;
- *  - time per decision while the whole fleet runs for simulated hours;
+ *  - the pure scheduling decision per job (next fire time + run window, no I/O), warm caches;
+ *  - time per decision while the whole fleet runs for simulated hours (state written to SQLite);
  *  - catch-up of one job after downtimes of 1 day … 1 year of `*∕3` ticks (must not grow with the gap).
  * Run: npx tsx bench/scheduler.ts   (add --expose-gc via NODE_OPTIONS for steadier memory numbers)
  */
@@ -11,6 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VirtualClock, openDatabase } from "../core/index.js";
 import { Scheduler, SchedulerStore, type Executor, type JobDefinition, type RunExit, type RunHandle } from "../runner/scheduler/index.js";
+import { computeRunInterval, nextFireTime } from "../runner/scheduler/time/index.js";
+import { parseTrigger, type TimedTrigger } from "../schemas/index.js";
 
 const JOBS = 10_000;
 const CRONS = ["*/3 * * * *", "*/5 * * * *", "0 * * * *", "15,45 * * * *", "0 3 * * *", "*/10 8-18 * * mon-fri"];
@@ -107,9 +110,31 @@ async function catchUp(dir: string, gapDays: number): Promise<{ bootUs: number; 
   return { bootUs, decisionUs, window };
 }
 
+/** Next fire time plus run window for every job of the fleet's mix: the maths of one decision. */
+function pureDecisions(): void {
+  const triggers = Array.from({ length: JOBS }, (_, i) => {
+    const raw = i % 3 === 2 ? `every:${5 + (i % 7)}m` : `schedule:${CRONS[i % CRONS.length]}`;
+    return { trigger: parseTrigger(raw) as TimedTrigger, tz: ZONES[i % ZONES.length] ?? "UTC" };
+  });
+  let sink = 0;
+  const round = (nowMs: number) => {
+    for (const { trigger, tz } of triggers) {
+      const fire = nextFireTime(trigger, nowMs, tz, null);
+      sink += fire + computeRunInterval(trigger, fire, fire - 3_600_000, tz).startMs;
+    }
+  };
+  round(START); // warm the compiled-cron and zone-offset caches
+  const rounds = 20;
+  const t = performance.now();
+  for (let r = 1; r <= rounds; r++) round(START + r * 61_000);
+  const us = ((performance.now() - t) * 1000) / (rounds * JOBS);
+  console.log(`pure decision (next fire + window) ${fmt(us, 2)} µs per job, 10k jobs, warm${sink === 0 ? " (empty!)" : ""}`);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sluice-bench-scheduler-"));
   try {
+    pureDecisions();
     await fleet(dir);
     for (const gap of [1, 30, 365]) {
       const ticks = Math.round((gap * 86_400_000) / 180_000);
