@@ -91,4 +91,14 @@ describe("runtime verbs against a daemon", () => {
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain("no active runs matched");
   });
+
+  it("serves a marimo notebook ad hoc: serve waits until it answers and prints its proxy URL", async () => {
+    const served = await daemon.cli("serve", "fruitshop_notebook.py", "--dir", dir);
+    expect(served.code, served.stdout + served.stderr).toBe(0);
+    const url = /jobs\.fruitshop_notebook is up: (http:\/\/127\.0\.0\.1:\d+\/w\/fruitshop\/fruitshop_notebook\/)/.exec(served.stdout)?.[1];
+    expect(url, served.stdout).toBeDefined();
+    const page = await fetch(url ?? "");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/marimo/i);
+  });
 });

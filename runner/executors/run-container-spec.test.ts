@@ -59,6 +59,10 @@ describe("buildRunContainerSpec", () => {
     expect(run.profile).toBe("access");
     const spec = buildRunContainerSpec(run, { image: "img", python: "py", network: "bridge", hostPort: 41234 });
     expect(spec.publish).toEqual([{ hostIp: "127.0.0.1", hostPort: 41234, containerPort: 8080 }]);
+    // a published service always gets the bridge, whatever network batch runs are configured with
+    for (const network of ["none", "host"] as const) {
+      expect(buildRunContainerSpec(run, { image: "img", python: "py", network, hostPort: 41234 }).network).toBe("bridge");
+    }
     expect(spec.env?.WORKSPACE__PROFILE).toBe("access");
     expect(run.redact("key vvvv")).toBe("key ***");
   });

@@ -61,6 +61,9 @@ export function buildRunContainerSpec(run: PreparedRun, options: RunContainerOpt
   const port = run.entryPoint.run_args?.port;
   if (options.hostPort !== undefined && port !== undefined) {
     spec.publish = [{ hostIp: "127.0.0.1", hostPort: options.hostPort, containerPort: port }];
+    // a service is reached through its loopback-published port, which needs the bridge: with
+    // `none` nothing could reach it, and `host` would expose the launcher's 0.0.0.0 bind
+    spec.network = "bridge";
   }
   const resources: ResourceLimits = {};
   if (run.machine.cpus !== undefined) resources.nanoCpus = Math.round(run.machine.cpus * 1e9);
