@@ -24,7 +24,7 @@ import { previewNextFires, type FirePreview } from "./preview.js";
 import { clearCascade, explicitRefresh } from "./refresh.js";
 import type { RunRecord } from "./run-state.js";
 import type { SchedulerEventMap } from "./scheduler-events.js";
-import type { HeldRetry, SchedulerStore, StoredTrigger } from "./store/scheduler-store.js";
+import type { SchedulerStore, StoredTrigger } from "./store/scheduler-store.js";
 import { fireTimed, saveTrigger } from "./timed-triggers.js";
 import { waitingEntries, type WaitingEntry } from "./waiting.js";
 
@@ -45,16 +45,6 @@ export class Scheduler {
   readonly clock: Clock;
   readonly store: SchedulerStore;
 
-  /** Active jobs (selectable, with triggers registered). */
-  readonly jobs: Map<string, CompiledJob>;
-  /** Every job ever deployed, archived ones included (for in-flight runs and revivals). */
-  readonly known: Map<string, CompiledJob>;
-  readonly watermarks: Map<string, number | null>;
-  readonly triggerStates: Map<string, StoredTrigger>;
-  readonly pending: Map<string, RunRecord>;
-  readonly held: Map<string, HeldRetry>;
-  /** One-shot note for a job's next run: the ticks it folds in were missed while down. */
-  readonly catchUpNotes: Map<string, { reason: string; sinceMs: number }>;
   private readonly ctx: EngineContext;
   private timer: TimerHandle | undefined;
   private armedAtMs: number | undefined;
@@ -92,13 +82,36 @@ export class Scheduler {
       finishRun: (runId, exit) => finishRun(ctx, runId, exit),
     };
     this.ctx = ctx;
-    this.jobs = ctx.jobs;
-    this.known = ctx.known;
-    this.watermarks = ctx.watermarks;
-    this.triggerStates = ctx.triggerStates;
-    this.pending = ctx.pending;
-    this.held = ctx.held;
-    this.catchUpNotes = ctx.catchUpNotes;
+  }
+
+  // ── read side: the engine's state, documented on EngineContext ───────────
+
+  get jobs(): EngineContext["jobs"] {
+    return this.ctx.jobs;
+  }
+
+  get known(): EngineContext["known"] {
+    return this.ctx.known;
+  }
+
+  get watermarks(): EngineContext["watermarks"] {
+    return this.ctx.watermarks;
+  }
+
+  get triggerStates(): EngineContext["triggerStates"] {
+    return this.ctx.triggerStates;
+  }
+
+  get pending(): EngineContext["pending"] {
+    return this.ctx.pending;
+  }
+
+  get held(): EngineContext["held"] {
+    return this.ctx.held;
+  }
+
+  get catchUpNotes(): EngineContext["catchUpNotes"] {
+    return this.ctx.catchUpNotes;
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────
