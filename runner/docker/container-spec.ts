@@ -49,6 +49,7 @@ export function toCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
   if (spec.name !== undefined) options.name = spec.name;
   if (spec.workingDir !== undefined) options.WorkingDir = spec.workingDir;
   if (spec.user !== undefined) options.User = spec.user;
+  if (spec.hostname !== undefined) options.Hostname = spec.hostname;
   return options;
 }
 

@@ -44,6 +44,8 @@ export interface ContainerSpec {
   env?: Record<string, string>;
   workingDir?: string;
   user?: string;
+  /** Host name inside the container (default: docker's, the container id). */
+  hostname?: string;
   network?: NetworkMode;
   binds?: BindMount[];
   tmpfs?: TmpfsMount[];

@@ -71,6 +71,17 @@ export const RunLabel = {
 
 export const RUN_PURPOSE = "run";
 
+/**
+ * The host directory kept across runs (and `sluice exec`) of one workspace+profile:
+ * `var` (DLT_DATA_DIR), `local` (DLT_LOCAL_DIR) and `global` (dlt's global dir: the anonymous id
+ * and the global `secrets.toml` a self-issued trial licence is written to).
+ */
+export function ensureWorkspaceDataDir(dataRoot: string, workspace: string, profile: string): string {
+  const dataDir = join(dataRoot, workspace, profile);
+  for (const sub of ["var", "local", "global"]) mkdirSync(join(dataDir, sub), { recursive: true });
+  return dataDir;
+}
+
 export function prepareRun(job: RunnableJob, workspace: WorkspaceRef, request: RunRequest, context: PrepareContext, nowMs: number): PreparedRun {
   const interactive = isInteractive(job);
   const { profile, source } = resolveProfile({
@@ -85,9 +96,7 @@ export function prepareRun(job: RunnableJob, workspace: WorkspaceRef, request: R
   const entryPoint = buildRuntimeEntryPoint(job, inputs);
   const secretsFile = context.secretStore.pathOf(workspace.name, profile);
   const secretText = context.secretStore.read(workspace.name, profile);
-  const dataDir = join(context.dataRoot, workspace.name, profile);
-  mkdirSync(join(dataDir, "var"), { recursive: true });
-  mkdirSync(join(dataDir, "local"), { recursive: true });
+  const dataDir = ensureWorkspaceDataDir(context.dataRoot, workspace.name, profile);
   const labels: Record<string, string> = {
     [RunLabel.runId]: request.runId,
     [RunLabel.jobRef]: job.job_ref,

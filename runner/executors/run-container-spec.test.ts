@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createSecretStore } from "../secrets/index.js";
 import { Launcher, type RunnableJob } from "./job-shape.js";
 import { prepareRun, RunLabel } from "./prepare-run.js";
-import { buildRunContainerSpec } from "./run-container-spec.js";
+import { buildRunContainerSpec, workspaceHostname } from "./run-container-spec.js";
 
 function setup() {
   const base = mkdtempSync(join(tmpdir(), "sluice-spec-"));
@@ -33,8 +33,11 @@ describe("buildRunContainerSpec", () => {
     expect(spec.binds).toEqual([
       { source: ws, target: "/workspace", readOnly: true },
       { source: join(base, "data", "gh", "prod"), target: "/sluice/data", readOnly: false },
+      { source: join(base, "data", "gh", "prod", "global"), target: "/var/dlt", readOnly: false },
       { source: "/home/s/overlays/abc123", target: "/workspace/.dlt", readOnly: true },
     ]);
+    expect(existsSync(join(base, "data", "gh", "prod", "global"))).toBe(true);
+    expect(spec.hostname).toBe("sluice-gh-prod");
     expect(spec.labels).toMatchObject({
       [RunLabel.runId]: "abc123",
       [RunLabel.jobRef]: "jobs.gh.ingest",
@@ -70,5 +73,11 @@ describe("buildRunContainerSpec", () => {
   it("fails the run preparation on an unknown machine", () => {
     const { ws, context } = setup();
     expect(() => prepareRun({ ...ingest, require: { machine: "xl" } }, { name: "gh", dir: ws }, { runId: "x", trigger: "t", refresh: false }, context, 0)).toThrow(/machine 'xl'/);
+  });
+
+  it("names the host after workspace and profile so a trial licence bound to it holds across containers", () => {
+    expect(workspaceHostname("GitHub_Ingest", "prod")).toBe("sluice-github-ingest-prod");
+    expect(workspaceHostname("w".repeat(80), "access")).toMatch(/^sluice-w+$/);
+    expect(workspaceHostname("w".repeat(80), "access").length).toBeLessThanOrEqual(63);
   });
 });

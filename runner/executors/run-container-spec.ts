@@ -1,8 +1,9 @@
 /**
  * The container of one run, as a pure function of the prepared run: image of the job's
  * environment, launcher argv, environment, mounts (read-only workspace, settings overlay with
- * the secrets, persistent data dir), labels, init, network, limits and published port.
+ * the secrets, persistent data dir, dlt's global dir), labels, init, network, limits and published port.
  */
+import { join } from "node:path";
 import type { ContainerSpec, ResourceLimits } from "../docker/index.js";
 import { launcherArgv } from "./entry-point.js";
 import { RUN_PURPOSE, type PreparedRun } from "./prepare-run.js";
@@ -11,6 +12,12 @@ export const RunPaths = {
   workspace: "/workspace",
   settings: "/workspace/.dlt",
   data: "/sluice/data",
+  /**
+   * dlt's global dir (anonymous id, global `secrets.toml` with a self-issued trial licence). dlt
+   * 1.26 has no variable for it: for root, which run containers are, it is `/var/dlt`
+   * (`dlt/common/runtime/run_context.py`, `global_dir()`).
+   */
+  dltGlobal: "/var/dlt",
   scratch: "/tmp",
 } as const;
 
@@ -33,27 +40,72 @@ export function runContainerName(runId: string): string {
   return `sluice-run-${runId}`;
 }
 
-export function buildRunContainerSpec(run: PreparedRun, options: RunContainerOptions): RunContainerSpec {
+/** What a container of one workspace+profile sees, shared by runs and `sluice exec`. */
+export interface WorkspaceContainerInput {
+  workspace: string;
+  profile: string;
+  /** Checkout of the deployed commit. */
+  workspaceDir: string;
+  /** `ensureWorkspaceDataDir(...)`: holds `var`, `local` and `global`. */
+  dataDir: string;
+  env: Record<string, string>;
+  network: "none" | "host" | "bridge";
+  settingsDir?: string;
+  scratchSize?: string;
+}
+
+export type WorkspaceContainerBase = Required<Pick<ContainerSpec, "env" | "workingDir" | "network" | "binds" | "tmpfs" | "hostname">>;
+
+/**
+ * Mounts (read-only checkout, settings overlay, data dir, dlt's global dir), environment, working
+ * dir, network and host name. The host name is fixed per workspace+profile because a self-issued
+ * dlt trial licence is bound to the host name and the anonymous id in the global dir.
+ */
+export function workspaceContainerBase(input: WorkspaceContainerInput): WorkspaceContainerBase {
   const binds: NonNullable<ContainerSpec["binds"]> = [
-    { source: run.workspace.dir, target: RunPaths.workspace, readOnly: true },
-    { source: run.dataDir, target: RunPaths.data, readOnly: false },
+    { source: input.workspaceDir, target: RunPaths.workspace, readOnly: true },
+    { source: input.dataDir, target: RunPaths.data, readOnly: false },
+    { source: join(input.dataDir, "global"), target: RunPaths.dltGlobal, readOnly: false },
   ];
-  if (options.settingsDir) binds.push({ source: options.settingsDir, target: RunPaths.settings, readOnly: true });
-  const spec: RunContainerSpec = {
-    image: options.image,
-    cmd: launcherArgv(options.python, run.entryPoint, run),
-    purpose: RUN_PURPOSE,
-    name: runContainerName(run.runId),
+  if (input.settingsDir) binds.push({ source: input.settingsDir, target: RunPaths.settings, readOnly: true });
+  return {
     env: {
-      ...run.env,
+      ...input.env,
       PYTHONDONTWRITEBYTECODE: "1",
       DLT_DATA_DIR: `${RunPaths.data}/var`,
       DLT_LOCAL_DIR: `${RunPaths.data}/local`,
     },
     workingDir: RunPaths.workspace,
-    network: options.network,
+    network: input.network,
     binds,
-    tmpfs: [{ target: RunPaths.scratch, options: `rw,exec,nosuid,nodev,size=${options.scratchSize ?? "512m"}` }],
+    tmpfs: [{ target: RunPaths.scratch, options: `rw,exec,nosuid,nodev,size=${input.scratchSize ?? "512m"}` }],
+    hostname: workspaceHostname(input.workspace, input.profile),
+  };
+}
+
+/** `sluice-<workspace>-<profile>` as a valid host name (lowercase letters, digits, '-', ≤ 63). */
+export function workspaceHostname(workspace: string, profile: string): string {
+  const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return `sluice-${slug(workspace)}-${slug(profile)}`.slice(0, 63).replace(/-+$/, "");
+}
+
+export function buildRunContainerSpec(run: PreparedRun, options: RunContainerOptions): RunContainerSpec {
+  const base = workspaceContainerBase({
+    workspace: run.workspace.name,
+    profile: run.profile,
+    workspaceDir: run.workspace.dir,
+    dataDir: run.dataDir,
+    env: run.env,
+    network: options.network,
+    ...(options.settingsDir ? { settingsDir: options.settingsDir } : {}),
+    ...(options.scratchSize ? { scratchSize: options.scratchSize } : {}),
+  });
+  const spec: RunContainerSpec = {
+    image: options.image,
+    cmd: launcherArgv(options.python, run.entryPoint, run),
+    purpose: RUN_PURPOSE,
+    name: runContainerName(run.runId),
+    ...base,
     labels: { ...run.labels },
     init: true,
     autoRemove: false,
