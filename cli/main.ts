@@ -15,6 +15,7 @@ import { registerTriggerCommand } from "./commands/trigger.js";
 import { registerJobCommand } from "./commands/job.js";
 import { registerRunsCommand } from "./commands/runs.js";
 import { registerLogsCommand } from "./commands/logs.js";
+import { registerJobRunCommand } from "./commands/job-run.js";
 import { registerCancelCommand } from "./commands/cancel.js";
 import { registerInfoCommand } from "./commands/info.js";
 import { registerRunPipelineCommand } from "./commands/run-pipeline.js";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerJobCommand(program);
   registerRunsCommand(program);
   registerLogsCommand(program);
+  registerJobRunCommand(program);
   registerCancelCommand(program);
   registerInfoCommand(program);
   registerRunPipelineCommand(program);

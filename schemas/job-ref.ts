@@ -136,3 +136,26 @@ export function formatJobLabel(job: JobLabelInput): string {
   if (!section || section === name) return label;
   return `${label} (${section})`;
 }
+
+/**
+ * Sluice identifies a job by its workspace and dlt's job ref: two workspaces may both hold
+ * `jobs.workspace.dashboard` (dlt synthesizes it in every deployment workspace). The key is
+ * `<workspace>/<job_ref>`; a job deployed without a workspace (simulations, unit tests) keys
+ * by its bare ref. Workspace names never contain `/` (they are folder or repo names).
+ */
+export const JOB_KEY_SEPARATOR = "/";
+
+export function jobKey(workspace: string | null | undefined, ref: string): string {
+  return workspace ? `${workspace}${JOB_KEY_SEPARATOR}${ref}` : ref;
+}
+
+export interface JobKeyParts {
+  workspace: string | null;
+  ref: string;
+}
+
+/** Splits a key (or user input like `usgs/backfill_usgs`) at the first `/`. */
+export function splitJobKey(key: string): JobKeyParts {
+  const at = key.indexOf(JOB_KEY_SEPARATOR);
+  return at < 0 ? { workspace: null, ref: key } : { workspace: key.slice(0, at), ref: key.slice(at + 1) };
+}

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { RunView } from "../daemon/runtime-types.js";
 import { printJson } from "../output.js";
-import { EXIT_HELP, clientFor, runsTable, stdout, withHome, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
+import { EXIT_HELP, clientFor, runsTable, stdout, withHome, withWorkspace, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
 
 export function registerCancelCommand(program: Command, write: Write = stdout): void {
   const command = program
@@ -11,7 +11,7 @@ export function registerCancelCommand(program: Command, write: Write = stdout): 
     .argument("<selectors...>", "job names or selectors (e.g. load_commits, 'tag:ingest')")
     .option("--dry-run", "list the runs that would be cancelled")
     .addHelpText("after", `\nCancelled runs emit no job.fail follow-ups and keep the watermark.\n\nExamples:\n  sluice cancel load_commits\n  sluice cancel "tag:ingest" --dry-run${EXIT_HELP}`);
-  withOutput(withHome(command)).action(async (selectors: string[], flags: CommonFlags & { dryRun?: boolean }) => {
+  withOutput(withWorkspace(withHome(command))).action(async (selectors: string[], flags: CommonFlags & { dryRun?: boolean }) => {
     const client = await clientFor(flags);
     const { runs } = await client.request<{ runs: RunView[] }>("POST", "/v1/cancel", { selectors, dryRun: flags.dryRun === true });
     if (flags.output === "json") return printJson(runs, write);

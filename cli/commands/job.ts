@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { SluiceError } from "../../core/index.js";
 import type { JobInfoView, JobView } from "../daemon/runtime-types.js";
 import { formatTable, printJson } from "../output.js";
-import { EXIT_HELP, clientFor, runsTable, stdout, withHome, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
+import { EXIT_HELP, clientFor, runsTable, stdout, withHome, withWorkspace, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
 
 const HELP = `
 Forms:
@@ -20,7 +20,7 @@ export function registerJobCommand(program: Command, write: Write = stdout): voi
     .description("List deployed jobs or show one job")
     .argument("<words...>", "list [selectors…] | <selectors…> list | <name> info")
     .addHelpText("after", HELP);
-  withOutput(withHome(command)).action(async (words: string[], flags: CommonFlags) => {
+  withOutput(withWorkspace(withHome(command))).action(async (words: string[], flags: CommonFlags) => {
     const client = await clientFor(flags);
     const last = words[words.length - 1];
     if (words[0] === "list" || last === "list") {

@@ -2,6 +2,8 @@
  * Shared by the runtime verbs (deploy, launch, serve, trigger, job, runs, logs, cancel, info,
  * run-pipeline): the daemon client from --home, the common flags and the text renderings.
  */
+import { existsSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { SluiceError } from "../../core/index.js";
@@ -18,6 +20,8 @@ export const stdout: Write = (text) => process.stdout.write(text);
 export interface CommonFlags {
   home?: string;
   output?: "table" | "json";
+  /** `-w <workspace>`: bare job names and selectors only see this workspace. */
+  workspace?: string;
 }
 
 export const EXIT_HELP = "\nExit codes: 0 success, 1 user error (bad name, selector, failed run with -f), 2 daemon unreachable (start it with `sluice up`).";
@@ -26,20 +30,43 @@ export function withHome(command: Command): Command {
   return command.option("--home <dir>", "daemon home (default $SLUICE_HOME or ~/.sluice)");
 }
 
+/** `-w <workspace>`, for verbs that name jobs (not for the ones that take it as a deploy name). */
+export function withWorkspace(command: Command): Command {
+  return command.option("-w, --workspace <name>", "only jobs of this workspace (default: a bare name is looked up in the workspace folder you are in, then in every workspace)");
+}
+
+/**
+ * The workspace folder the command runs in: the nearest folder (cwd or up to 4 parents) with a
+ * `__deployment__.py` or a `.dlt/` folder; workspaces are named after their folders
+ * (docs/workspaces.md), so its name is the default workspace for bare job names.
+ */
+export function workspaceFolderName(dir: string = process.cwd()): string | undefined {
+  let current = resolve(dir);
+  for (let depth = 0; depth < 5; depth++) {
+    if (existsSync(join(current, "__deployment__.py")) || existsSync(join(current, ".dlt"))) return basename(current);
+    const parent = dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
+  }
+  return undefined;
+}
+
 export function withOutput(command: Command): Command {
   return command.addOption(new Option("-o, --output <format>", "table or json").choices(["table", "json"]).default("table"));
 }
 
 export function clientFor(flags: CommonFlags): Promise<DaemonClient> {
-  return DaemonClient.fromHome(resolveHome(flags.home));
+  return DaemonClient.fromHome(resolveHome(flags.home), { workspace: flags.workspace, defaultWorkspace: workspaceFolderName() });
 }
 
 export function runsTable(runs: readonly RunView[]): string {
   return formatTable(
-    ["RUN", "JOB", "STATUS", "TRIGGER", "WINDOW", "STARTED", "FINISHED", "REASON"],
+    ["RUN", "#", "JOB", "WORKSPACE", "STATUS", "TRIGGER", "WINDOW", "STARTED", "FINISHED", "REASON"],
     runs.map((r) => [
       r.runId,
+      String(r.number),
       r.job,
+      r.workspace ?? "-",
       r.status,
       r.trigger,
       r.intervalStart && r.intervalEnd ? `${r.intervalStart} → ${r.intervalEnd}` : "-",
@@ -81,7 +108,7 @@ export async function followRun(client: DaemonClient, runId: string, write: Writ
 }
 
 export function finishFollow(run: RunView, write: Write): void {
-  write(`run ${run.runId} of ${run.job} ${run.status}${run.reason ? `: ${run.reason.split("\n")[0]}` : ""}\n`);
+  write(`run ${run.number} (${run.runId}) of ${run.job} ${run.status}${run.reason ? `: ${run.reason.split("\n")[0]}` : ""}\n`);
   if (run.status !== "completed") throw new ExitWith(1);
 }
 

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { TriggerView } from "../daemon/runtime-types.js";
 import { printJson } from "../output.js";
-import { EXIT_HELP, clientFor, runsTable, stdout, withHome, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
+import { EXIT_HELP, clientFor, runsTable, stdout, withHome, withWorkspace, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
 
 interface TriggerFlags extends CommonFlags {
   dryRun?: boolean;
@@ -32,7 +32,7 @@ export function registerTriggerCommand(program: Command, write: Write = stdout):
     .option("--refresh", "explicit refresh of each matched job and its cascade (skipped when its freshness gate fails)")
     .option("--profile <profile>", "profile for every created run (default: the job's)")
     .addHelpText("after", HELP);
-  withOutput(withHome(command)).action(async (selectors: string[], flags: TriggerFlags) => {
+  withOutput(withWorkspace(withHome(command))).action(async (selectors: string[], flags: TriggerFlags) => {
     const client = await clientFor(flags);
     const result = await client.request<TriggerView>("POST", "/v1/trigger", { selectors, dryRun: flags.dryRun === true, refresh: flags.refresh === true, ...(flags.profile ? { profile: flags.profile } : {}) });
     if (flags.output === "json") return printJson(result, write);

@@ -4,9 +4,9 @@ import type { SchedulerDeploymentTarget } from "../../reconciler/apply/index.js"
 import type { DeploymentHistory, RepoStore } from "../../reconciler/history/index.js";
 import type { LogLine, LogStore } from "../../runner/logs/index.js";
 import type { RunRecord, Scheduler } from "../../runner/scheduler/index.js";
-import { triggerJobs } from "../../runner/scheduler/index.js";
-import { humanizeTrigger } from "../../schemas/index.js";
-import type { DeployDirInput, DeployDirView, InfoView, JobInfoView, LogLineView, RunView, RuntimeServices, TriggerInput, TriggerView, WorkspaceInfo } from "../daemon/runtime-types.js";
+import { triggerPicked } from "../../runner/scheduler/index.js";
+import { humanizeTrigger, splitJobKey } from "../../schemas/index.js";
+import type { DeployDirInput, DeployDirView, InfoView, JobInfoView, JobScope, LogLineView, RunView, RuntimeServices, TriggerInput, TriggerView, WorkspaceInfo } from "../daemon/runtime-types.js";
 import { findJob, selectActive } from "./job-lookup.js";
 import { jobView, runView } from "./views.js";
 
@@ -16,10 +16,8 @@ export interface RuntimeServicesDeps {
   logStore: LogStore;
   history: DeploymentHistory;
   repos: RepoStore;
-  /** Runs started while `fn` runs get this profile (`trigger --profile`). */
-  withProfile<T>(profile: string | undefined, fn: () => T): T;
   deployDir(input: DeployDirInput): Promise<DeployDirView>;
-  serve(job: string): Promise<{ url: string; jobRef: string; workspace: string }>;
+  serve(job: string, scope?: JobScope): Promise<{ url: string; jobRef: string; workspace: string; runId?: string; number?: number }>;
   daemonInfo(): InfoView["daemon"];
 }
 
@@ -37,12 +35,12 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
   };
 
   return {
-    listJobs(selectors) {
-      return selectActive(scheduler, selectors).selected.map(({ job }) => jobView(job, scheduler, wsOf(job.jobRef)));
+    listJobs(selectors, scope = {}) {
+      return selectActive(scheduler, selectors, scope).selected.map(({ job }) => jobView(job, scheduler, wsOf(job.jobRef)));
     },
 
-    jobInfo(name): JobInfoView {
-      const job = findJob(scheduler, name);
+    jobInfo(name, scope = {}): JobInfoView {
+      const job = findJob(scheduler, name, scope);
       const definition = job.definition as { description?: string };
       return {
         ...jobView(job, scheduler, wsOf(job.jobRef)),
@@ -58,32 +56,53 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       };
     },
 
-    trigger(input: TriggerInput): TriggerView {
-      const selection = selectActive(scheduler, input.selectors);
+    trigger(input: TriggerInput, scope = {}): TriggerView {
+      if (input.selectors.length === 0) throw new SluiceError("bad_request", "Name at least one job or selector.", { hint: "e.g. `sluice trigger tag:backfill`." });
+      const selection = selectActive(scheduler, input.selectors, scope);
+      if (input.only) {
+        const only = new Set(input.only);
+        selection.selected = selection.selected.filter((s) => only.has(s.job.jobRef));
+        selection.followUps = [];
+      }
       const base = {
         selected: selection.selected.map((s) => ({ jobRef: s.job.jobRef, trigger: s.trigger })),
         followUps: selection.followUps.map((j) => j.jobRef),
       };
-      if (input.selectors.length === 0) throw new SluiceError("bad_request", "Name at least one job or selector.", { hint: "e.g. `sluice trigger tag:backfill`." });
       if (input.dryRun) return { dryRun: true, ...base, runs: [], warnings: [], cleared: [] };
-      const result = deps.withProfile(input.profile, () => triggerJobs(scheduler, input.selectors, { refresh: input.refresh === true }));
+      const picked = selection.selected.flatMap(({ job, trigger }) => (trigger ? [{ job, trigger }] : []));
+      const result = triggerPicked(scheduler, picked, { refresh: input.refresh === true, ...(input.profile ? { profile: input.profile } : {}) });
       return { dryRun: false, ...base, runs: result.runs.map(view), warnings: result.warnings, cleared: result.cleared };
     },
 
-    runs({ job, limit }) {
-      if (job) return scheduler.store.runsOfJob(findJob(scheduler, job, { archived: true }).jobRef, limit).map(view);
-      return scheduler.store.allRuns().slice(-limit).reverse().map(view);
+    runs({ job, selectors, limit }, scope = {}) {
+      if (job) return scheduler.store.runsOfJob(findJob(scheduler, job, { archived: true, ...scope }).jobRef, limit).map(view);
+      if (selectors && selectors.length > 0) {
+        const keys = new Set(selectActive(scheduler, selectors, scope).selected.map((s) => s.job.jobRef));
+        return scheduler.store.allRuns().filter((r) => keys.has(r.jobRef)).slice(-limit).reverse().map(view);
+      }
+      const all = scheduler.store.allRuns().filter((r) => !scope.workspace || splitJobKey(r.jobRef).workspace === scope.workspace);
+      return all.slice(-limit).reverse().map(view);
     },
 
     run: (runId) => view(getRun(runId)),
 
-    resolveRun({ job, runId }): RunView {
+    resolveRun({ job, runId, number }, scope = {}): RunView {
       if (runId) return view(getRun(runId));
       if (!job) throw new SluiceError("bad_request", "Name a job or a run id.");
-      const ref = findJob(scheduler, job, { archived: true }).jobRef;
-      const run = scheduler.store.runsOfJob(ref, 100).find((r) => r.status !== "skipped" && r.status !== "pending");
-      if (!run) throw new SluiceError("run_not_found", `Job '${job}' has not run yet.`, { hint: `Start it with \`sluice launch ${job}\`.` });
+      const found = findJob(scheduler, job, { archived: true, ...scope });
+      if (number !== undefined) {
+        const run = scheduler.store.runOfJob(found.jobRef, number);
+        if (!run) throw new SluiceError("run_not_found", `Job '${found.jobRef}' has no run ${number}.`, { hint: `\`sluice job-run ${job} list\` lists its runs.` });
+        return view(run);
+      }
+      const run = scheduler.store.runsOfJob(found.jobRef, 100).find((r) => r.status !== "skipped" && r.status !== "pending");
+      if (!run) throw new SluiceError("run_not_found", `Job '${job}' has not run yet.`, { hint: found.jobType === "interactive" ? `Start it with \`sluice serve ${job}\`.` : `Start it with \`sluice launch ${job}\`.` });
       return view(run);
+    },
+
+    cancelRun(runId) {
+      const run = getRun(runId);
+      return view(TERMINAL.has(run.status) ? run : (scheduler.cancel(run.runId) ?? run));
     },
 
     logs: (runId, afterSeq) => logStore.read(getRun(runId).runId, { afterSeq }).lines.map(lineView),
@@ -104,24 +123,25 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       };
     },
 
-    cancel(selectors, dryRun) {
+    cancel(selectors, dryRun, scope = {}) {
       if (selectors.length === 0) throw new SluiceError("bad_request", "Name at least one job or selector to cancel.");
-      const refs = new Set(selectActive(scheduler, selectors).selected.map((s) => s.job.jobRef));
+      const refs = new Set(selectActive(scheduler, selectors, scope).selected.map((s) => s.job.jobRef));
       const open = scheduler.store.openRuns().filter((run) => refs.has(run.jobRef));
       if (dryRun) return open.map(view);
       return open.map((run) => view(scheduler.cancel(run.runId) ?? run));
     },
 
     info(): InfoView {
-      const names = new Set([...repos.list().map((r) => r.name), ...history.listStates().map((s) => s.workspace)]);
+      const names = new Set([...repos.workspaces().map((w) => w.workspace), ...history.listStates().map((s) => s.workspace)]);
       const workspaces: WorkspaceInfo[] = [...names].sort().map((name) => {
-        const repo = repos.get(name);
+        const repo = repos.feedOf(name);
+        const folder = repos.workspace(name)?.path;
         const state = history.getState(name);
         const active = history.active(name);
         const latest = history.list(name, { limit: 1 })[0];
         return {
           name,
-          source: repo ? (repo.kind === "hosted" ? `hosted (${repo.url})` : repo.url) : "local directory (sluice deploy)",
+          source: repo ? `${repo.kind === "hosted" ? `hosted (${repo.url})` : repo.url}${folder ? `, folder ${folder}` : ""}` : "local directory (sluice deploy)",
           status: state?.status ?? "idle",
           message: state?.message ?? null,
           version: active?.version ?? null,
@@ -135,6 +155,6 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
     },
 
     deployDir: (input) => deps.deployDir(input),
-    serve: (job) => deps.serve(job),
+    serve: (job, scope) => deps.serve(job, scope),
   };
 }

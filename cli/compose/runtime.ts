@@ -14,6 +14,7 @@ import { createLogStore } from "../../runner/logs/index.js";
 import { createSecretStore } from "../../runner/secrets/index.js";
 import { SluiceError } from "../../core/index.js";
 import type { DaemonRuntime, RuntimeContext } from "../daemon/daemon.js";
+import { createExecServices } from "./exec.js";
 import { createInteractive } from "./interactive.js";
 import { createLocalDeployer } from "./local-deploy.js";
 import { publishRunEvents } from "./run-events.js";
@@ -30,7 +31,6 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
   const starter = await createRunStarter({ kind: options.runExecutor, clock, logStore, secretStore, home: layout.home, network: options.runNetwork, env: options.runEnv, logger: logger.child("runs") });
 
   const late: { target?: SchedulerDeploymentTarget } = {};
-  let profileOverride: string | undefined;
   const workspaceOf = (spec: RunSpec) => {
     const deployed = late.target?.workspaceOfJob(spec.jobRef);
     if (!deployed) throw new SluiceError("workspace_unknown", `No deployed workspace holds ${spec.jobRef}.`);
@@ -41,11 +41,7 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
     clock,
     store: new SchedulerStore(db),
     logger,
-    executor: {
-      // `trigger --profile P`: runs started synchronously inside triggerJobs get P (resolveProfile: require.profile wins)
-      start: (spec) => inner.start(profileOverride ? { ...spec, job: { ...spec.job, require: { ...(spec.job.require as object | undefined), profile: profileOverride } } } : spec),
-      adopt: (runId) => inner.adopt?.(runId) ?? null,
-    },
+    executor: inner,
   });
   const target = new SchedulerDeploymentTarget({ scheduler });
   late.target = target;
@@ -70,16 +66,8 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
     logStore,
     history,
     repos: ctx.repos,
-    withProfile(profile, fn) {
-      profileOverride = profile;
-      try {
-        return fn();
-      } finally {
-        profileOverride = undefined;
-      }
-    },
     deployDir,
-    serve: (job) => interactive.serve(job),
+    serve: (job, scope) => interactive.serve(job, scope),
     daemonInfo: () => ({
       version: SLUICE_VERSION,
       url: "",
@@ -88,6 +76,8 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
       dltVersions: [...new Set(target.deployed().map((d) => history.active(d.workspace)?.dltVersion).filter((v): v is string => !!v))],
     }),
   });
+
+  services.exec = createExecServices({ executor: options.runExecutor, target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
 
   return {
     target,

@@ -1,6 +1,7 @@
 /** Scheduler records → the API's JSON views (docs/daemon.md, `--output json`). */
 import type { CompiledJob, RunRecord, Scheduler } from "../../runner/scheduler/index.js";
 import { shortJobName } from "../../runner/scheduler/index.js";
+import { splitJobKey } from "../../schemas/index.js";
 import type { JobView, RunView } from "../daemon/runtime-types.js";
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -8,9 +9,12 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 export function runView(run: RunRecord, workspace: string | null): RunView {
   return {
     runId: run.runId,
+    number: run.number,
     job: shortJobName(run.jobRef),
-    jobRef: run.jobRef,
-    workspace,
+    jobRef: splitJobKey(run.jobRef).ref,
+    key: run.jobRef,
+    workspace: splitJobKey(run.jobRef).workspace ?? workspace,
+    profile: run.profile,
     trigger: run.trigger,
     status: run.status,
     reason: run.reason,
@@ -29,9 +33,10 @@ export function jobView(job: CompiledJob, scheduler: Scheduler, workspace: strin
   const next = scheduler.nextFireOf(job);
   const last = scheduler.store.runsOfJob(job.jobRef, 1)[0];
   return {
-    jobRef: job.jobRef,
+    jobRef: job.ref,
+    key: job.jobRef,
     name: job.shortName,
-    workspace,
+    workspace: job.workspace ?? workspace,
     type: job.jobType,
     triggers: job.expandedTriggers,
     defaultTrigger: job.defaultTrigger?.raw ?? null,

@@ -3,15 +3,25 @@ import { join } from "node:path";
 import { SluiceError } from "../../core/index.js";
 import { DAEMON_INFO_FILE } from "./daemon.js";
 import { homeLayout } from "./home.js";
+import { SCOPE_HEADERS } from "./runtime-routes.js";
+
+/** Which workspace bare job names resolve in (sent as headers on every request). */
+export interface ClientScope {
+  /** `-w`: only this workspace. */
+  workspace?: string | undefined;
+  /** The workspace folder the command runs in: breaks ties between workspaces. */
+  defaultWorkspace?: string | undefined;
+}
 
 /** Talks to a running daemon with the token from its home. */
 export class DaemonClient {
   constructor(
     readonly url: string,
     private readonly token: string,
+    private readonly scope: ClientScope = {},
   ) {}
 
-  static async fromHome(home: string): Promise<DaemonClient> {
+  static async fromHome(home: string, scope: ClientScope = {}): Promise<DaemonClient> {
     const layout = homeLayout(home);
     let info: { url?: string };
     let token: string;
@@ -22,7 +32,7 @@ export class DaemonClient {
       throw unreachable(home);
     }
     if (!info.url) throw unreachable(home);
-    return new DaemonClient(info.url, token);
+    return new DaemonClient(info.url, token, scope);
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -55,12 +65,19 @@ export class DaemonClient {
     try {
       return await fetch(`${this.url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: { authorization: `Bearer ${this.token}`, ...this.scopeHeaders(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
       throw new SluiceError("daemon_unreachable", `The Sluice daemon at ${this.url} does not answer.`, { hint: "Start it with `sluice up`.", cause: error });
     }
+  }
+
+  private scopeHeaders(): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (this.scope.workspace) headers[SCOPE_HEADERS.workspace] = encodeURIComponent(this.scope.workspace);
+    if (this.scope.defaultWorkspace) headers[SCOPE_HEADERS.defaultWorkspace] = encodeURIComponent(this.scope.defaultWorkspace);
+    return headers;
   }
 
   private async parse(res: Response): Promise<unknown> {

@@ -1,32 +1,60 @@
 /** HTTP endpoints of the runtime: jobs, trigger, runs, logs, cancel, info, deploy, serve (docs/daemon.md). */
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { SluiceError } from "../../core/index.js";
 import type { Route } from "./api-server.js";
 import { makeRoute } from "./api-server.js";
 import { optionalString, readJsonBody, sendJson } from "./http-util.js";
-import type { LogLineView, RuntimeServices } from "./runtime-types.js";
+import type { JobScope, LogLineView, RuntimeServices } from "./runtime-types.js";
+
+/** Headers the CLI sends with every request: `-w` and the workspace folder it runs in. */
+export const SCOPE_HEADERS = { workspace: "x-sluice-workspace", defaultWorkspace: "x-sluice-default-workspace" } as const;
+
+function scopeOf(req: IncomingMessage): JobScope {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return typeof value === "string" && value !== "" ? decodeURIComponent(value) : undefined;
+  };
+  const workspace = header(SCOPE_HEADERS.workspace);
+  const defaultWorkspace = header(SCOPE_HEADERS.defaultWorkspace);
+  return { ...(workspace ? { workspace } : {}), ...(defaultWorkspace ? { defaultWorkspace } : {}) };
+}
 
 export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
   const need = (): RuntimeServices => {
     if (!runtime) throw new SluiceError("no_runtime", "This daemon runs without a scheduler: jobs and runs are not available.", { hint: "Start it with `sluice up`." });
     return runtime;
   };
+  const needExec = () => {
+    const exec = need().exec;
+    if (!exec) throw new SluiceError("no_exec", "This daemon does not offer `sluice exec`.", { hint: "Start it with `sluice up`." });
+    return exec;
+  };
   return [
-    makeRoute("GET", "/v1/jobs", ({ res, url }) => sendJson(res, 200, { jobs: need().listJobs(url.searchParams.getAll("selector")) })),
-    makeRoute("GET", "/v1/jobs/:name", ({ res, params }) => sendJson(res, 200, { job: need().jobInfo(params[0] ?? "") })),
+    makeRoute("GET", "/v1/jobs", ({ req, res, url }) => sendJson(res, 200, { jobs: need().listJobs(url.searchParams.getAll("selector"), scopeOf(req)) })),
+    makeRoute("GET", "/v1/jobs/:name", ({ req, res, params }) => sendJson(res, 200, { job: need().jobInfo(params[0] ?? "", scopeOf(req)) })),
     makeRoute("POST", "/v1/trigger", async ({ req, res }) => {
       const body = await readJsonBody(req);
-      sendJson(res, 200, need().trigger({ selectors: stringList(body.selectors, "selectors"), refresh: body.refresh === true, dryRun: body.dryRun === true, profile: optionalString(body, "profile") }));
+      const input = {
+        selectors: stringList(body.selectors, "selectors"),
+        ...(body.only === undefined ? {} : { only: stringList(body.only, "only") }),
+        refresh: body.refresh === true,
+        dryRun: body.dryRun === true,
+        profile: optionalString(body, "profile"),
+      };
+      sendJson(res, 200, need().trigger(input, scopeOf(req)));
     }),
-    makeRoute("GET", "/v1/runs", ({ res, url }) => {
+    makeRoute("GET", "/v1/runs", ({ req, res, url }) => {
       const job = url.searchParams.get("job") ?? undefined;
-      sendJson(res, 200, { runs: need().runs({ ...(job ? { job } : {}), limit: limitOf(url) }) });
+      const selectors = url.searchParams.getAll("selector");
+      sendJson(res, 200, { runs: need().runs({ ...(job ? { job } : {}), selectors, limit: limitOf(url) }, scopeOf(req)) });
     }),
-    makeRoute("GET", "/v1/runs/latest", ({ res, url }) => {
+    makeRoute("GET", "/v1/runs/latest", ({ req, res, url }) => {
       const job = url.searchParams.get("job") ?? undefined;
-      sendJson(res, 200, { run: need().resolveRun(job ? { job } : {}) });
+      const number = runNumberOf(url);
+      sendJson(res, 200, { run: need().resolveRun({ ...(job ? { job } : {}), ...(number === undefined ? {} : { number }) }, scopeOf(req)) });
     }),
     makeRoute("GET", "/v1/runs/:id", ({ res, params }) => sendJson(res, 200, { run: need().run(params[0] ?? "") })),
+    makeRoute("POST", "/v1/runs/:id/cancel", ({ res, params }) => sendJson(res, 200, { run: need().cancelRun(params[0] ?? "") })),
     makeRoute("GET", "/v1/runs/:id/logs", async ({ req, res, params, url }) => {
       const services = need();
       const runId = services.run(params[0] ?? "").runId;
@@ -36,7 +64,7 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
     }),
     makeRoute("POST", "/v1/cancel", async ({ req, res }) => {
       const body = await readJsonBody(req);
-      sendJson(res, 200, { runs: need().cancel(stringList(body.selectors, "selectors"), body.dryRun === true) });
+      sendJson(res, 200, { runs: need().cancel(stringList(body.selectors, "selectors"), body.dryRun === true, scopeOf(req)) });
     }),
     makeRoute("GET", "/v1/info", ({ res }) => sendJson(res, 200, need().info())),
     makeRoute("POST", "/v1/deploy", async ({ req, res }) => {
@@ -48,10 +76,21 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
       const result = await need().deployDir({ dir, ...(workspace ? { workspace } : {}), ...(script ? { script } : {}), dryRun: body.dryRun === true, showManifest: body.showManifest === true });
       sendJson(res, 200, result);
     }),
+    makeRoute("POST", "/v1/exec", async ({ req, res }) => {
+      const body = await readJsonBody(req);
+      const workspace = optionalString(body, "workspace");
+      if (!workspace) throw new SluiceError("bad_request", "'workspace' is required.");
+      const [profile, job] = [optionalString(body, "profile"), optionalString(body, "job")];
+      sendJson(res, 200, { exec: await needExec().spec({ workspace, ...(profile ? { profile } : {}), ...(job ? { job } : {}) }) });
+    }),
+    makeRoute("DELETE", "/v1/exec/:id", ({ res, params }) => {
+      needExec().end(params[0] ?? "");
+      sendJson(res, 200, { ended: params[0] });
+    }),
     makeRoute("POST", "/v1/serve", async ({ req, res }) => {
       const job = optionalString(await readJsonBody(req), "job");
       if (!job) throw new SluiceError("bad_request", "'job' is required.");
-      sendJson(res, 200, await need().serve(job));
+      sendJson(res, 200, await need().serve(job, scopeOf(req)));
     }),
   ];
 }
@@ -86,6 +125,14 @@ async function streamLogs(services: RuntimeServices, runId: string, res: ServerR
 function stringList(value: unknown, key: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw new SluiceError("bad_request", `'${key}' must be a list of strings.`);
   return value as string[];
+}
+
+function runNumberOf(url: URL): number | undefined {
+  const raw = url.searchParams.get("number");
+  if (raw === null || raw === "") return undefined;
+  const number = Number(raw);
+  if (!Number.isInteger(number) || number < 1) throw new SluiceError("bad_request", `Run number must be a whole number from 1, not '${raw}'.`);
+  return number;
 }
 
 function limitOf(url: URL): number {

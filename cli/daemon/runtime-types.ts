@@ -4,12 +4,20 @@
  */
 import type { DeploymentDiff } from "../../reconciler/diff/index.js";
 import type { FailureCause } from "../../reconciler/history/index.js";
+import type { ExecServices } from "./exec-types.js";
 
 export interface RunView {
   runId: string;
+  /** The job's own run number (1, 2, 3 …). */
+  number: number;
   job: string;
+  /** dlt's job ref (`jobs.<section>.<name>`). */
   jobRef: string;
+  /** `<workspace>/<job_ref>`: names the job across workspaces. */
+  key: string;
   workspace: string | null;
+  /** The profile the run was asked for (`trigger --profile`); null = the job's own. */
+  profile: string | null;
   trigger: string;
   status: string;
   reason: string | null;
@@ -24,7 +32,10 @@ export interface RunView {
 }
 
 export interface JobView {
+  /** dlt's job ref (`jobs.<section>.<name>`). */
   jobRef: string;
+  /** `<workspace>/<job_ref>`: names the job across workspaces. */
+  key: string;
   name: string;
   workspace: string | null;
   type: string;
@@ -45,6 +56,8 @@ export interface JobInfoView extends JobView {
 
 export interface TriggerInput {
   selectors: string[];
+  /** Only these job keys among the matched jobs (e.g. run-pipeline's one job). */
+  only?: string[];
   refresh?: boolean;
   profile?: string;
   dryRun?: boolean;
@@ -105,19 +118,33 @@ export interface LogLineView {
   text: string;
 }
 
+/**
+ * Which workspace bare job names resolve in: `workspace` restricts (the CLI's `-w`),
+ * `defaultWorkspace` only breaks ties between workspaces (the folder the CLI runs in).
+ */
+export interface JobScope {
+  workspace?: string | undefined;
+  defaultWorkspace?: string | undefined;
+}
+
 export interface RuntimeServices {
-  listJobs(selectors: string[]): JobView[];
-  jobInfo(name: string): JobInfoView;
-  trigger(input: TriggerInput): TriggerView;
-  runs(filter: { job?: string; limit: number }): RunView[];
+  listJobs(selectors: string[], scope?: JobScope): JobView[];
+  jobInfo(name: string, scope?: JobScope): JobInfoView;
+  trigger(input: TriggerInput, scope?: JobScope): TriggerView;
+  /** Runs, newest first: of every job, or of the jobs the selectors (names or patterns) match. */
+  runs(filter: { job?: string; selectors?: string[]; limit: number }, scope?: JobScope): RunView[];
   run(runId: string): RunView;
-  /** The run `runId`, or the latest started run of `job`. */
-  resolveRun(input: { job?: string; runId?: string }): RunView;
+  /** The run `runId`, run `number` of `job`, or the latest started run of `job`. */
+  resolveRun(input: { job?: string; runId?: string; number?: number }, scope?: JobScope): RunView;
+  /** Cancels one run (a no-op on a finished run, which is returned as it is). */
+  cancelRun(runId: string): RunView;
   /** Stored lines after `afterSeq`; `follow` then streams new lines until the run's log ends. */
   logs(runId: string, afterSeq: number): LogLineView[];
   followLogs(runId: string, onLine: (line: LogLineView) => void, onEnd: () => void): () => void;
-  cancel(selectors: string[], dryRun: boolean): RunView[];
+  cancel(selectors: string[], dryRun: boolean, scope?: JobScope): RunView[];
   info(): InfoView;
   deployDir(input: DeployDirInput): Promise<DeployDirView>;
-  serve(job: string): Promise<{ url: string; jobRef: string; workspace: string }>;
+  serve(job: string, scope?: JobScope): Promise<{ url: string; jobRef: string; workspace: string; runId?: string; number?: number }>;
+  /** `sluice exec` (absent when the composition root does not offer it). */
+  exec?: ExecServices;
 }

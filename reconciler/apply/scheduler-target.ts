@@ -1,14 +1,17 @@
 /**
  * The reconciler's DeploymentTarget over the scheduler. The scheduler holds ONE set of active
  * jobs for the whole daemon (its deploy archives every job missing from the manifest it gets),
- * so this adapter keeps the active jobs per workspace and always deploys the union. An apply
- * is all-or-nothing: every job is compiled and the refs are checked for clashes with other
- * workspaces before the scheduler sees anything; the scheduler writes the deploy in one
- * transaction and fires `deployment:` triggers after it.
+ * so this adapter keeps the active jobs per workspace and always deploys the union. Each job
+ * is annotated with its workspace (`sluice_workspace`), so the scheduler keys it as
+ * `<workspace>/<job_ref>` and resolves its `job.*` references inside that workspace: two
+ * workspaces may hold the same ref (dlt adds `jobs.workspace.dashboard` to every one). An
+ * apply is all-or-nothing: every job is compiled before the scheduler sees anything; the
+ * scheduler writes the deploy in one transaction and fires `deployment:` triggers after it.
  */
 import { SluiceError, errorText } from "../../core/index.js";
 import type { JobDefinition, Scheduler } from "../../runner/scheduler/index.js";
-import { compileJob, type DeployChange } from "../../runner/scheduler/index.js";
+import { compileJob, keyOfDefinition, type DeployChange } from "../../runner/scheduler/index.js";
+import { splitJobKey } from "../../schemas/index.js";
 import type { ApplyRequest, DeploymentTarget } from "../reconcile/index.js";
 
 /** What runs of a workspace's jobs need: where its deployed code is and which version. */
@@ -17,21 +20,21 @@ export interface DeployedWorkspace {
   checkoutDir: string;
   version: number | null;
   commit: string;
+  /** The manifest's jobs, as dlt wrote them (refs unscoped). */
   jobs: JobDefinition[];
+  /** job_ref → hash, as dlt computed them. */
   jobHashes: Record<string, string>;
 }
 
 export interface SchedulerTargetOptions {
   scheduler: Scheduler;
-  /** Called after each successful apply with the scheduler's own change list. */
+  /** Called after each successful apply with the scheduler's own change list (refs are job keys). */
   onApplied?: (workspace: string, changes: DeployChange[]) => void;
 }
 
 export class SchedulerDeploymentTarget implements DeploymentTarget {
   private readonly workspaces = new Map<string, DeployedWorkspace>();
-  private readonly owners = new Map<string, string>();
-  /** Last owner of every ref ever deployed: in-flight runs of archived jobs still need their checkout. */
-  private readonly lastOwner = new Map<string, string>();
+  /** Last deployment of every workspace ever seen: in-flight runs of archived jobs still need their checkout. */
   private readonly lastSeen = new Map<string, DeployedWorkspace>();
 
   constructor(private readonly options: SchedulerTargetOptions) {}
@@ -62,10 +65,9 @@ export class SchedulerDeploymentTarget implements DeploymentTarget {
       const result = this.options.scheduler.deploy({
         manifest: { jobs: this.unionJobs() },
         jobHashes: this.unionHashes(),
-        deploymentScope: entry.jobs.map((j) => j.job_ref),
+        deploymentScope: scopedJobs(entry).map(keyOfDefinition),
       });
-      const mine = new Set([...entry.jobs.map((j) => j.job_ref), ...(previous?.jobs.map((j) => j.job_ref) ?? [])]);
-      this.options.onApplied?.(request.workspace, result.changes.filter((c) => mine.has(c.jobRef)));
+      this.options.onApplied?.(request.workspace, result.changes.filter((c) => splitJobKey(c.jobRef).workspace === request.workspace));
     } catch (error) {
       this.forget(request.workspace);
       if (previous) this.remember(previous);
@@ -73,10 +75,10 @@ export class SchedulerDeploymentTarget implements DeploymentTarget {
     }
   }
 
-  /** The workspace a job belongs to (for the executor) — archived jobs keep their last one. */
-  workspaceOfJob(jobRef: string): DeployedWorkspace | undefined {
-    const owner = this.owners.get(jobRef) ?? this.lastOwner.get(jobRef);
-    return owner ? (this.workspaces.get(owner) ?? this.lastSeen.get(owner)) : undefined;
+  /** The workspace of a job key (for the executor) — archived jobs keep their last one. */
+  workspaceOfJob(key: string): DeployedWorkspace | undefined {
+    const owner = splitJobKey(key).workspace;
+    return owner === null ? undefined : (this.workspaces.get(owner) ?? this.lastSeen.get(owner));
   }
 
   deployed(): DeployedWorkspace[] {
@@ -93,8 +95,6 @@ export class SchedulerDeploymentTarget implements DeploymentTarget {
     for (const job of entry.jobs) {
       if (seen.has(job.job_ref)) problems.push(`${job.job_ref}: listed twice`);
       seen.add(job.job_ref);
-      const owner = this.owners.get(job.job_ref);
-      if (owner && owner !== entry.workspace) problems.push(`${job.job_ref}: already deployed by workspace '${owner}'`);
       try {
         compileJob(job, entry.jobHashes[job.job_ref] ?? "");
       } catch (error) {
@@ -103,7 +103,7 @@ export class SchedulerDeploymentTarget implements DeploymentTarget {
     }
     if (problems.length > 0) {
       throw new SluiceError("apply_rejected", `The scheduler cannot take the deployment of '${entry.workspace}':\n${problems.map((p) => `  ${p}`).join("\n")}`, {
-        hint: "Job refs must be unique across workspaces; rename the job (or its module) and push again.",
+        hint: "Fix the jobs named above in the workspace and push (or deploy) again.",
       });
     }
   }
@@ -111,24 +111,30 @@ export class SchedulerDeploymentTarget implements DeploymentTarget {
   private remember(entry: DeployedWorkspace): void {
     this.workspaces.set(entry.workspace, entry);
     this.lastSeen.set(entry.workspace, entry);
-    for (const job of entry.jobs) {
-      this.owners.set(job.job_ref, entry.workspace);
-      this.lastOwner.set(job.job_ref, entry.workspace);
-    }
   }
 
   private forget(workspace: string): void {
-    const entry = this.workspaces.get(workspace);
-    if (!entry) return;
-    for (const job of entry.jobs) if (this.owners.get(job.job_ref) === workspace) this.owners.delete(job.job_ref);
     this.workspaces.delete(workspace);
   }
 
   private unionJobs(): JobDefinition[] {
-    return [...this.workspaces.values()].flatMap((w) => w.jobs);
+    return [...this.workspaces.values()].flatMap(scopedJobs);
   }
 
+  /** Hashes by job key. */
   private unionHashes(): Record<string, string> {
-    return Object.assign({}, ...[...this.workspaces.values()].map((w) => w.jobHashes)) as Record<string, string>;
+    const out: Record<string, string> = {};
+    for (const entry of this.workspaces.values()) {
+      for (const job of scopedJobs(entry)) {
+        const hash = entry.jobHashes[job.job_ref];
+        if (hash !== undefined) out[keyOfDefinition(job)] = hash;
+      }
+    }
+    return out;
   }
+}
+
+/** The workspace's jobs annotated with it: the scheduler keys and scopes them by it. */
+function scopedJobs(entry: DeployedWorkspace): JobDefinition[] {
+  return entry.jobs.map((job) => ({ ...job, sluice_workspace: entry.workspace }));
 }

@@ -50,6 +50,7 @@ export function createSchedulerExecutor(options: SchedulerExecutorOptions): Exec
           trigger: spec.trigger,
           refresh: spec.refresh,
           interval: { startMs: spec.intervalStartMs, endMs: spec.intervalEndMs },
+          ...(spec.profile ? { profileOverride: spec.profile } : {}),
           ...(runArgs ? { runArgs } : {}),
         },
         options.context,

@@ -5,13 +5,23 @@
 import { createHash } from "node:crypto";
 import type { ParsedTrigger, TimedTrigger } from "../../schemas/trigger-types.js";
 import { isTimedTrigger } from "../../schemas/trigger-types.js";
+import { jobKey } from "../../schemas/job-ref.js";
 import { computeDefaultTrigger, expandTriggers, parseTrigger, resolveExecutionLimits } from "./deps.js";
 
 export const REFRESH_POLICIES = ["auto", "always", "block"] as const;
 export type RefreshPolicy = (typeof REFRESH_POLICIES)[number];
 
-/** A manifest job object as the scheduler reads it (a structural subset of schemas' `Job`). */
-export type JobDefinition = Record<string, unknown> & { job_ref: string };
+/**
+ * A manifest job object as the scheduler reads it (a structural subset of schemas' `Job`).
+ * `sluice_workspace` is Sluice's own annotation, added by the deployment target (never by
+ * dlt): the workspace the job belongs to, which scopes its key and its `job.*` references.
+ */
+export type JobDefinition = Record<string, unknown> & { job_ref: string; sluice_workspace?: string };
+
+/** The scheduler's key of a definition: `<workspace>/<job_ref>`, or the bare ref without a workspace. */
+export function keyOfDefinition(definition: JobDefinition): string {
+  return jobKey(definition.sluice_workspace, definition.job_ref);
+}
 
 export interface DeclaredInterval {
   start?: string;
@@ -19,7 +29,12 @@ export interface DeclaredInterval {
 }
 
 export interface CompiledJob {
+  /** The scheduler's key for the job: `<workspace>/<job_ref>` (see `jobKey`); the bare ref without a workspace. */
   jobRef: string;
+  /** dlt's job ref (`jobs.<section>.<name>`), as in the manifest. */
+  ref: string;
+  /** The workspace the job was deployed from; null for workspace-less deploys (simulations, tests). */
+  workspace: string | null;
   /** Last component of the ref: what people call the job. */
   shortName: string;
   definition: JobDefinition;
@@ -92,8 +107,12 @@ export function compileJob(
   const limits = resolveExecutionLimits(definition as unknown as Parameters<typeof resolveExecutionLimits>[0]);
   const freshness = (definition.freshness as string[] | undefined) ?? [];
   const interval = (definition.interval as DeclaredInterval | undefined) ?? null;
+  const workspace = definition.sluice_workspace ?? null;
+  const scoped = (ref: string) => jobKey(workspace, ref);
   return {
-    jobRef: definition.job_ref,
+    jobRef: scoped(definition.job_ref),
+    ref: definition.job_ref,
+    workspace,
     shortName: shortJobName(definition.job_ref),
     definition,
     jobHash,
@@ -103,13 +122,14 @@ export function compileJob(
     expandedTriggers: expandTriggers(definition as never),
     defaultTrigger,
     timedTriggers: declaredTriggers.filter(isTimedTrigger),
-    followUps: declaredTriggers.filter(
-      (t): t is Extract<ParsedTrigger, { type: "job.success" | "job.fail" }> => t.type === "job.success" || t.type === "job.fail",
-    ),
+    // upstream refs are resolved within the job's own workspace
+    followUps: declaredTriggers
+      .filter((t): t is Extract<ParsedTrigger, { type: "job.success" | "job.fail" }> => t.type === "job.success" || t.type === "job.fail")
+      .map((t) => ({ ...t, jobRef: scoped(t.jobRef) })),
     deploymentTriggers: declaredTriggers.filter((t) => t.type === "deployment").map((t) => t.raw),
     freshnessUpstreams: freshness
       .filter((f) => f.startsWith("job.is_fresh:") || f.startsWith("job.is_matching_interval_fresh:"))
-      .map((f) => f.slice(f.indexOf(":") + 1)),
+      .map((f) => scoped(f.slice(f.indexOf(":") + 1))),
     refreshPolicy: ((definition.refresh as RefreshPolicy | undefined) ?? "auto"),
     interval,
     intervalStore: interval !== null && definition.allow_external_schedulers === true,

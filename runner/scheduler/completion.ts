@@ -64,7 +64,7 @@ export function startPending(ctx: EngineContext, jobRef: string): void {
   const job = ctx.jobs.get(jobRef);
   if (!queued || !job) return;
   if (job.concurrency !== null && activeRunCount(ctx, jobRef) >= job.concurrency) return;
-  launch(ctx, job, queued.trigger, "queued", queued);
+  launch(ctx, job, queued.trigger, "queued", queued, { profile: queued.profile });
 }
 
 export function onTimeout(ctx: EngineContext, runId: string): void {

@@ -13,7 +13,7 @@
  * - `once:` triggers keep their fired flag across updates, archive and revival.
  */
 import type { CompiledJob, JobDefinition } from "./compiled-job.js";
-import { compileJob, hashJobDefinition } from "./compiled-job.js";
+import { compileJob, hashJobDefinition, keyOfDefinition } from "./compiled-job.js";
 import { nextFireTime } from "./deps.js";
 import { triggerKey } from "./due-keys.js";
 import type { EngineContext } from "./engine-context.js";
@@ -24,10 +24,10 @@ import type { HeldRetry, SchedulerStore, StoredTrigger } from "./store/scheduler
 
 export interface DeployInput {
   manifest: { jobs: readonly JobDefinition[] } & Record<string, unknown>;
-  /** Per-job hashes from manifest generation; computed here (stable JSON sha256) when absent. */
+  /** Per-job hashes from manifest generation, by job key; computed here (stable JSON sha256) when absent. */
   jobHashes?: Readonly<Record<string, string>>;
   /**
-   * The jobs this deployment is about (a daemon deploys the union of all workspaces, but a
+   * The keys of the jobs this deployment is about (a daemon deploys the union of all workspaces, but a
    * push deploys one workspace). When given, their `deployment:` triggers fire after every
    * apply (a code-only push is a deployment too) and no other job's do; when absent, every
    * job's `deployment:` triggers fire after a deploy that changed something.
@@ -59,7 +59,7 @@ export function applyDeployment(ctx: DeployContext, input: DeployInput, nowMs: n
   ctx.store.transaction(() => {
     const incoming = new Set<string>();
     for (const definition of input.manifest.jobs) {
-      const jobRef = definition.job_ref;
+      const jobRef = keyOfDefinition(definition);
       incoming.add(jobRef);
       const jobHash = input.jobHashes?.[jobRef] ?? hashJobDefinition(definition);
       const previous = ctx.jobs.get(jobRef);

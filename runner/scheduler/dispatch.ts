@@ -13,8 +13,16 @@ import { newRunRecord, transitionRun, type RunRecord } from "./run-state.js";
 import { startRun, track } from "./run-start.js";
 import type { HeldRetry } from "./store/scheduler-store.js";
 
+/** What a run request carries beyond its trigger; a queued run keeps it until it starts. */
+export interface RunRequestOptions {
+  /** `trigger --profile P`. */
+  profile?: string | null | undefined;
+  /** Replaces the default reason of a started run (e.g. "manual run by `sluice launch`"). */
+  reason?: string | undefined;
+}
+
 /** Returns the record created (started, queued or skipped). */
-export function dispatch(ctx: EngineContext, job: CompiledJob, trigger: string, cause: DispatchCause): RunRecord {
+export function dispatch(ctx: EngineContext, job: CompiledJob, trigger: string, cause: DispatchCause, request: RunRequestOptions = {}): RunRecord {
   const limit = job.concurrency;
   if (limit !== null && activeRunCount(ctx, job.jobRef) >= limit) {
     const activeText = describeActive(ctx, job.jobRef);
@@ -23,18 +31,19 @@ export function dispatch(ctx: EngineContext, job: CompiledJob, trigger: string, 
       const reason = `coalesced into queued ${existing.runId} (concurrency limit ${limit}; ${activeText})`;
       return recordSkipped(ctx, job, trigger, reason, null);
     }
-    const run = ctx.store.insertRun(
-      newRunRecord(job.jobRef, trigger, "pending", `concurrency limit ${limit} reached: ${activeText}`, ctx.clock.now()),
-    );
+    const run = ctx.store.insertRun({
+      ...newRunRecord(job.jobRef, trigger, "pending", `concurrency limit ${limit} reached: ${activeText}`, ctx.clock.now()),
+      profile: request.profile ?? null,
+    });
     ctx.pending.set(job.jobRef, run);
     ctx.events.emit("run:queued", { run });
     return run;
   }
-  return launch(ctx, job, trigger, cause, null);
+  return launch(ctx, job, trigger, cause, null, request);
 }
 
 /** Past the concurrency check: gate, window, then start (a new record, or the queued one). */
-export function launch(ctx: EngineContext, job: CompiledJob, trigger: string, cause: DispatchCause, queued: RunRecord | null): RunRecord {
+export function launch(ctx: EngineContext, job: CompiledJob, trigger: string, cause: DispatchCause, queued: RunRecord | null, request: RunRequestOptions = {}): RunRecord {
   const now = ctx.clock.now();
   const watermark = ctx.watermarks.get(job.jobRef) ?? null;
   const refresh = watermark === null || job.refreshPolicy === "always";
@@ -55,13 +64,14 @@ export function launch(ctx: EngineContext, job: CompiledJob, trigger: string, ca
   if (window.skipReason && (cause === "timed" || cause === "queued")) {
     return recordSkipped(ctx, job, trigger, window.skipReason, window, queued);
   }
-  const note = ctx.catchUpNotes.get(job.jobRef);
+  // a catch-up note explains a timed run after downtime; a manual run is never catch-up
+  const note = cause === "timed" || cause === "queued" ? ctx.catchUpNotes.get(job.jobRef) : undefined;
   const patch = {
     trigger,
     refresh,
     intervalStartMs: window.startMs,
     intervalEndMs: window.endMs,
-    reason: note?.reason ?? null,
+    reason: request.reason ?? note?.reason ?? null,
   };
   const run = ctx.store.transaction(() => {
     let saved: RunRecord;
@@ -69,12 +79,12 @@ export function launch(ctx: EngineContext, job: CompiledJob, trigger: string, ca
       saved = transitionRun(queued, "starting", now, patch);
       ctx.store.updateRun(saved);
     } else {
-      saved = ctx.store.insertRun({ ...newRunRecord(job.jobRef, trigger, "starting", patch.reason, ctx.clock.now()), ...patch });
+      saved = ctx.store.insertRun({ ...newRunRecord(job.jobRef, trigger, "starting", patch.reason, ctx.clock.now()), ...patch, profile: request.profile ?? null });
     }
     if (ctx.held.delete(job.jobRef)) ctx.store.deleteHeld(job.jobRef);
     return saved;
   });
-  ctx.catchUpNotes.delete(job.jobRef);
+  if (note) ctx.catchUpNotes.delete(job.jobRef);
   if (queued) ctx.pending.delete(job.jobRef);
   track(ctx, run, job);
   startRun(ctx, run, job);

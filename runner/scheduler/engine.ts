@@ -14,7 +14,7 @@ import { loadHeld, loadJobs, rebuildIndexes, restoreOpenRuns, restoreTriggers } 
 import type { CompiledJob } from "./compiled-job.js";
 import { cancelRun, finishRun, onTimeout, startPending } from "./completion.js";
 import { applyDeployment, deployContextOf, type DeployInput, type DeployResult } from "./deploy.js";
-import { dispatch } from "./dispatch.js";
+import { dispatch, type RunRequestOptions } from "./dispatch.js";
 import { fireKey, parseDueKey, triggerKey } from "./due-keys.js";
 import { DueQueue } from "./due-queue.js";
 import { activeRunCount, jobFreshness, safely, type DispatchCause, type EngineContext } from "./engine-context.js";
@@ -220,8 +220,8 @@ export class Scheduler {
    * A trigger wants a run of `job`. Concurrency first (queue one coalesced run), then
    * freshness, then the window. Returns the record created (started, queued or skipped).
    */
-  dispatch(job: CompiledJob, trigger: string, cause: DispatchCause): RunRecord {
-    return dispatch(this.ctx, job, trigger, cause);
+  dispatch(job: CompiledJob, trigger: string, cause: DispatchCause, request: RunRequestOptions = {}): RunRecord {
+    return dispatch(this.ctx, job, trigger, cause, request);
   }
 
   checkFreshness(job: CompiledJob, nowMs: number): FreshnessGate {

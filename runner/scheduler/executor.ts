@@ -18,6 +18,10 @@ export interface RunSpec {
   intervalTimezone: string;
   /** The job definition as deployed (manifest job object), for the launcher. */
   job: Readonly<Record<string, unknown>>;
+  /** The profile the run was asked for (`trigger --profile`); absent = the job's own resolution. */
+  profile?: string;
+  /** The job's own run number (1, 2, 3 …). */
+  number?: number;
 }
 
 /** How a run process ended, as seen by the executor. */

@@ -6,9 +6,11 @@ export { SimulatedExecutor, type SigtermBehaviour, type SimulatedExecutorOptions
 export { SchedulerStore, type HeldRetry, type StoredJob, type StoredTrigger } from "./store/scheduler-store.js";
 export { RUN_STATUSES, transitionRun, canTransition, isTerminal, type RunRecord, type RunStatus, type CancelCause } from "./run-state.js";
 export type { SchedulerEventMap, RunOutcome, DeployChange } from "./scheduler-events.js";
-export { compileJob, hashJobDefinition, shortJobName, type CompiledJob, type JobDefinition } from "./compiled-job.js";
+export { compileJob, hashJobDefinition, keyOfDefinition, shortJobName, type CompiledJob, type JobDefinition } from "./compiled-job.js";
 export type { DeployInput, DeployResult } from "./deploy.js";
-export { triggerJobs, type TriggerResult } from "./manual-trigger.js";
+export { triggerJobs, triggerPicked, type TriggerResult, type TriggerOptions, type PickedOptions } from "./manual-trigger.js";
+export type { RunRequestOptions } from "./dispatch.js";
+export { resolveJobName, selectCompiledJobs, type CompiledSelection, type NameScope } from "./job-selection.js";
 export { recordDecisions, DECISION_EVENTS, type DecisionEvent, type DecisionRecord } from "./decision-log.js";
 export { Simulation, type SimulationSetup, type SimulatedFailure } from "./simulation.js";
 export { previewNextFires, type FirePreview } from "./preview.js";

@@ -6,7 +6,7 @@
  */
 import { SluiceError, errorText } from "../../core/index.js";
 import type { CompiledJob } from "./compiled-job.js";
-import { selectJobs, type SelectableJob } from "./deps.js";
+import { selectCompiledJobs, type NameScope } from "./job-selection.js";
 import type { Scheduler } from "./engine.js";
 import type { RunRecord } from "./run-state.js";
 
@@ -18,31 +18,32 @@ export interface TriggerResult {
   cleared: string[];
 }
 
-export function triggerJobs(scheduler: Scheduler, selectors: readonly string[], options: { refresh?: boolean } = {}): TriggerResult {
-  if (!scheduler.isRunning()) {
-    throw new SluiceError("scheduler_stopped", "the scheduler is not running, so nothing can be triggered", {
-      hint: "start the daemon (or call scheduler.start()) and trigger again",
-    });
-  }
-  const active = [...scheduler.jobs.values()];
-  const byRef = new Map(active.map((job) => [job.jobRef, job]));
-  let selection;
+export interface TriggerOptions extends NameScope, PickedOptions {}
+
+export interface PickedOptions {
+  refresh?: boolean | undefined;
+  /** `trigger --profile P`: recorded on each run (a queued run keeps it). */
+  profile?: string | undefined;
+}
+
+export function triggerJobs(scheduler: Scheduler, selectors: readonly string[], options: TriggerOptions = {}): TriggerResult {
+  assertRunning(scheduler);
+  let picked: Array<{ job: CompiledJob; trigger: string }>;
   try {
-    selection = selectJobs(
-      active.map((job) => job.definition as unknown as SelectableJob),
-      selectors,
-    );
+    picked = selectCompiledJobs([...scheduler.jobs.values()], selectors, options).selected.flatMap(({ job, trigger }) => (trigger ? [{ job, trigger }] : []));
   } catch (error) {
+    if (error instanceof SluiceError) throw error;
     throw new SluiceError("bad_selector", `cannot select jobs with ${selectors.join(" ")}: ${errorText(error)}`, {
       hint: "use a job name, a trigger pattern such as 'tag:backfill' or 'schedule:*', or a job type (batch, interactive)",
       cause: error,
     });
   }
-  const picked: Array<{ job: CompiledJob; trigger: string }> = [];
-  for (const entry of selection.selected) {
-    const job = byRef.get(entry.job.job_ref);
-    if (job && entry.trigger) picked.push({ job, trigger: entry.trigger });
-  }
+  return triggerPicked(scheduler, picked, options);
+}
+
+/** Runs of jobs already picked with their triggers (the explicit refresh pre-flight first). */
+export function triggerPicked(scheduler: Scheduler, picked: ReadonlyArray<{ job: CompiledJob; trigger: string }>, options: PickedOptions = {}): TriggerResult {
+  assertRunning(scheduler);
   const result: TriggerResult = { runs: [], warnings: [], cleared: [] };
   if (options.refresh) {
     for (const { job } of picked) {
@@ -51,7 +52,15 @@ export function triggerJobs(scheduler: Scheduler, selectors: readonly string[], 
       for (const ref of outcome.cleared) if (!result.cleared.includes(ref)) result.cleared.push(ref);
     }
   }
-  for (const { job, trigger } of picked) result.runs.push(scheduler.dispatch(job, trigger, "manual"));
+  for (const { job, trigger } of picked) result.runs.push(scheduler.dispatch(job, trigger, "manual", { profile: options.profile ?? null }));
   scheduler.rearm();
   return result;
+}
+
+function assertRunning(scheduler: Scheduler): void {
+  if (!scheduler.isRunning()) {
+    throw new SluiceError("scheduler_stopped", "the scheduler is not running, so nothing can be triggered", {
+      hint: "start the daemon (or call scheduler.start()) and trigger again",
+    });
+  }
 }

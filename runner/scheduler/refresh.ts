@@ -44,6 +44,7 @@ function cascadeGraph(ctx: EngineContext): CascadeJob[] {
   return [...ctx.jobs.values()].map((job) => ({
     jobRef: job.jobRef,
     freshness: (job.definition.freshness as string[] | undefined) ?? [],
+    upstreams: job.freshnessUpstreams,
     refresh: job.refreshPolicy,
     intervalStore: job.intervalStore,
   }));

@@ -31,6 +31,8 @@ export function startRun(ctx: EngineContext, run: RunRecord, job: CompiledJob): 
     intervalEndMs: run.intervalEndMs ?? ctx.clock.now(),
     intervalTimezone: job.timezone,
     job: job.definition,
+    number: run.number,
+    ...(run.profile ? { profile: run.profile } : {}),
   };
   const fail = (error: unknown) =>
     safely(ctx, job.jobRef, "executor start failed", () =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canTransition, newRunRecord, transitionRun, type RunRecord } from "./run-state.js";
 
-const run: RunRecord = { ...newRunRecord("jobs.mod.a", "manual:jobs.mod.a", "pending", "concurrency limit 1 reached", 0), runId: "run-1" };
+const run: RunRecord = { ...newRunRecord("jobs.mod.a", "manual:jobs.mod.a", "pending", "concurrency limit 1 reached", 0), runId: "run-1", number: 1 };
 
 describe("run lifecycle", () => {
   it("walks pending → starting → running → completed and records since when", () => {

@@ -34,7 +34,12 @@ export type CancelCause = (typeof CANCEL_CAUSES)[number];
 
 export interface RunRecord {
   runId: string;
+  /** The job's key (`<workspace>/<job_ref>`, or the bare ref without a workspace). */
   jobRef: string;
+  /** The job's own run number: 1, 2, 3 … per job, kept across restarts. */
+  number: number;
+  /** The profile the run was asked to use (`trigger --profile`); null = the job's own resolution. */
+  profile: string | null;
   /** Trigger string that caused the run (after the manual → default trigger swap). */
   trigger: string;
   status: RunStatus;
@@ -76,9 +81,10 @@ export function isTerminal(status: RunStatus): boolean {
 }
 
 /** A fresh record for `jobRef` entering `status` at `atMs` (no window, no exit yet); the store assigns the id. */
-export function newRunRecord(jobRef: string, trigger: string, status: RunStatus, reason: string | null, atMs: number): Omit<RunRecord, "runId"> {
+export function newRunRecord(jobRef: string, trigger: string, status: RunStatus, reason: string | null, atMs: number): Omit<RunRecord, "runId" | "number"> {
   return {
     jobRef,
+    profile: null,
     trigger,
     status,
     reason,

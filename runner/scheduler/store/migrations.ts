@@ -55,4 +55,17 @@ export const SCHEDULER_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // per-job run numbers (1, 2, 3 … per job key, kept across restarts) and the profile a run
+    // was asked for (`trigger --profile`), which a queued run keeps until it starts
+    id: "002-run-numbers-and-profile",
+    sql: `
+      ALTER TABLE sched_runs ADD COLUMN job_run_number INTEGER;
+      ALTER TABLE sched_runs ADD COLUMN profile TEXT;
+      UPDATE sched_runs SET job_run_number = (
+        SELECT COUNT(*) FROM sched_runs AS earlier WHERE earlier.job_ref = sched_runs.job_ref AND earlier.seq <= sched_runs.seq
+      );
+      CREATE UNIQUE INDEX sched_runs_job_number ON sched_runs (job_ref, job_run_number);
+    `,
+  },
 ];

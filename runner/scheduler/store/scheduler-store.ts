@@ -35,7 +35,7 @@ export interface HeldRetry {
   reason: string;
 }
 
-export type NewRun = Omit<RunRecord, "runId">;
+export type NewRun = Omit<RunRecord, "runId" | "number">;
 
 interface RunRow {
   run_id: string;
@@ -53,6 +53,8 @@ interface RunRow {
   exit_code: number | null;
   cancel_cause: string | null;
   deployment_version: number | null;
+  job_run_number: number;
+  profile: string | null;
 }
 
 function toRun(row: RunRow): RunRecord {
@@ -72,6 +74,8 @@ function toRun(row: RunRow): RunRecord {
     exitCode: row.exit_code,
     cancelCause: row.cancel_cause as CancelCause | null,
     deploymentVersion: row.deployment_version,
+    number: row.job_run_number,
+    profile: row.profile,
   };
 }
 
@@ -80,6 +84,8 @@ export class SchedulerStore {
   /** One reusable wrapper: creating a better-sqlite3 transaction function per call is costly. */
   private readonly runInTransaction: (fn: () => unknown) => unknown;
   private lastSeq: number | undefined;
+  /** Highest run number per job key, read once per job. */
+  private readonly lastNumber = new Map<string, number>();
 
   constructor(private readonly db: Database) {
     applyMigrations(db, "scheduler", SCHEDULER_MIGRATIONS);
@@ -108,11 +114,13 @@ export class SchedulerStore {
       deactivateTriggers: db.prepare("UPDATE sched_triggers SET active = 0, next_fire_ms = NULL WHERE job_ref = ?"),
       insertRun: db.prepare(
         `INSERT INTO sched_runs (seq, run_id, job_ref, trigger, status, reason, since_ms, created_ms, started_ms, finished_ms,
-           interval_start_ms, interval_end_ms, refresh, exit_code, cancel_cause, deployment_version)
+           interval_start_ms, interval_end_ms, refresh, exit_code, cancel_cause, deployment_version, job_run_number, profile)
          VALUES (@seq, @runId, @jobRef, @trigger, @status, @reason, @sinceMs, @createdMs, @startedMs, @finishedMs,
-           @intervalStartMs, @intervalEndMs, @refresh, @exitCode, @cancelCause, @deploymentVersion)`,
+           @intervalStartMs, @intervalEndMs, @refresh, @exitCode, @cancelCause, @deploymentVersion, @number, @profile)`,
       ),
       maxSeq: db.prepare("SELECT COALESCE(MAX(seq), 0) AS seq FROM sched_runs"),
+      maxNumber: db.prepare("SELECT COALESCE(MAX(job_run_number), 0) AS n FROM sched_runs WHERE job_ref = ?"),
+      runByNumber: db.prepare("SELECT * FROM sched_runs WHERE job_ref = ? AND job_run_number = ?"),
       updateRun: db.prepare(
         `UPDATE sched_runs SET trigger = @trigger, status = @status, reason = @reason, since_ms = @sinceMs,
            started_ms = @startedMs, finished_ms = @finishedMs, interval_start_ms = @intervalStartMs,
@@ -198,14 +206,25 @@ export class SchedulerStore {
     });
   }
 
-  /** Run ids are `run-<seq>`, numbered from the highest stored one (one writer per database). */
+  /**
+   * Run ids are `run-<seq>`, numbered from the highest stored one (one writer per database);
+   * every record of a job also gets the job's next run number (1, 2, 3 …).
+   */
   insertRun(run: NewRun): RunRecord {
     this.lastSeq ??= (this.statements.maxSeq.get() as { seq: number }).seq;
     const seq = this.lastSeq + 1;
     const runId = `run-${seq}`;
-    this.statements.insertRun.run({ ...run, seq, runId, refresh: run.refresh ? 1 : 0 });
+    const number = (this.lastNumber.get(run.jobRef) ?? (this.statements.maxNumber.get(run.jobRef) as { n: number }).n) + 1;
+    this.statements.insertRun.run({ ...run, seq, runId, number, refresh: run.refresh ? 1 : 0 });
     this.lastSeq = seq;
-    return { ...run, runId };
+    this.lastNumber.set(run.jobRef, number);
+    return { ...run, runId, number };
+  }
+
+  /** Run `number` of the job `jobRef` (a job key). */
+  runOfJob(jobRef: string, number: number): RunRecord | undefined {
+    const row = this.statements.runByNumber.get(jobRef, number) as RunRow | undefined;
+    return row ? toRun(row) : undefined;
   }
 
   updateRun(run: RunRecord): void {

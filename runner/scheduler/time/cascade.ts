@@ -6,6 +6,8 @@ export interface CascadeJob {
   jobRef: string;
   /** Freshness constraints as in the manifest, e.g. `job.is_fresh:jobs.mod.ingest`. */
   freshness: readonly string[];
+  /** Upstream keys when the caller has resolved them (workspace-scoped); else parsed from `freshness`. */
+  upstreams?: readonly string[] | undefined;
   refresh?: RefreshPolicy | undefined;
   /** Interval-store job (`interval` + `allow_external_schedulers`): keeps no watermark. */
   intervalStore?: boolean | undefined;
@@ -32,8 +34,7 @@ export function refreshCascadeTargets(rootRef: string, jobs: readonly CascadeJob
   const downstream = new Map<string, CascadeJob[]>();
   for (const job of jobs) {
     const linked = new Set<string>();
-    for (const constraint of job.freshness) {
-      const upstream = upstreamOf(constraint);
+    for (const upstream of job.upstreams ?? job.freshness.map(upstreamOf)) {
       if (upstream === null || upstream === job.jobRef || linked.has(upstream)) continue;
       linked.add(upstream);
       const list = downstream.get(upstream);
