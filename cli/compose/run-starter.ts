@@ -3,6 +3,8 @@
  * with the extra run environment from sluice.yaml and the boot-time recovery of run containers.
  * The scheduler owns timeouts, so the executors are built with `enforceTimeouts: false`. Run
  * containers carry an instance label derived from the home, so recovery only sees this daemon's.
+ * Both executors sit behind the workspace data wrapper: batch runs of one workspace+profile start
+ * one at a time, interactive runs read a snapshot of what `prod` loaded.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -10,7 +12,7 @@ import type { Clock, Logger } from "../../core/index.js";
 import { SluiceError } from "../../core/index.js";
 import { createDockerodeEngine } from "../../runner/docker/index.js";
 import type { PreparedRun, StartsRuns, SupervisedRun } from "../../runner/executors/index.js";
-import { createDockerExecutor, createLocalExecutor, hostVenvPythons, imageEnvironments } from "../../runner/executors/index.js";
+import { createDockerExecutor, createLocalExecutor, createWorkspaceData, hostVenvPythons, imageEnvironments } from "../../runner/executors/index.js";
 import type { LogStore } from "../../runner/logs/index.js";
 import type { SecretStore } from "../../runner/secrets/index.js";
 
@@ -37,9 +39,13 @@ export interface RunStarterOptions {
 export async function createRunStarter(options: RunStarterOptions): Promise<RunStarter> {
   const { clock, logStore, logger } = options;
   const withEnv = (run: PreparedRun): PreparedRun => ({ ...run, env: { ...options.env, ...run.env } });
+  // one writer per workspace+profile at a time, readers (interactive runs) on snapshots: docs/workspaces.md
+  const gated = (inner: { start(run: PreparedRun): Promise<SupervisedRun> }) =>
+    createWorkspaceData({ inner, dataRoot: join(options.home, "data"), logStore, clock, onError: (message, fields) => logger.warn(message, fields) });
   if (options.kind === "local") {
     const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false });
-    return { kind: "local", start: (run) => local.start(withEnv(run)), adopt: async () => null, recover: async () => {}, releaseUnclaimed: () => {} };
+    const data = gated({ start: (run) => local.start(withEnv(run)) });
+    return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {} };
   }
   const engine = createDockerodeEngine();
   if (!(await engine.ping())) {
@@ -59,20 +65,23 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
     // runs are labelled with this home: recovery never adopts (or stops) another Sluice's or a test's containers
     instance: createHash("sha256").update(options.home).digest("hex").slice(0, 16),
   });
+  const data = gated({ start: (run) => docker.start(withEnv(run)) });
   const recovered = new Map<string, SupervisedRun>();
   return {
     kind: "docker",
-    start: (run) => docker.start(withEnv(run)),
+    start: (run) => data.start(run),
     async adopt(runId) {
       const run = recovered.get(runId);
       recovered.delete(runId);
       return run ? { run } : null;
     },
     async recover() {
-      for (const adopted of await docker.recoverAll()) {
-        logger.info("run container adopted", { runId: adopted.runId, alive: adopted.alive });
-        recovered.set(adopted.runId, adopted.run);
+      const adopted = await docker.recoverAll();
+      for (const one of adopted) {
+        logger.info("run container adopted", { runId: one.runId, alive: one.alive });
+        recovered.set(one.runId, one.run);
       }
+      data.recovered(adopted);
     },
     releaseUnclaimed() {
       for (const [runId, run] of recovered) {

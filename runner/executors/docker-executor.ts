@@ -11,7 +11,8 @@ import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter 
 import { createRedactor, createSettingsOverlay, removeSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
 import type { ProcessExit } from "./outcome.js";
 import { RUN_PURPOSE, RunLabel, type PreparedRun } from "./prepare-run.js";
-import { buildRunContainerSpec } from "./run-container-spec.js";
+import { ensureLoopbackBindDir } from "./loopback-bind.js";
+import { assertServiceReachable, buildRunContainerSpec } from "./run-container-spec.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
 
 export type RunContainerEngine = Pick<ContainerEngine, "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers" | "readLogs">;
@@ -51,6 +52,8 @@ export interface AdoptedRun {
   containerId: string;
   /** true when the container was still running and is followed again. */
   alive: boolean;
+  /** The container's labels (workspace, profile, data snapshot of a reader…). */
+  labels: Record<string, string>;
   run: SupervisedRun;
 }
 
@@ -145,7 +148,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       timeoutMs: number(RunLabel.timeoutMs),
       graceMs: number(RunLabel.graceMs) ?? 30_000,
     });
-    return { runId, jobRef: labels[RunLabel.jobRef] ?? "", containerId: container.id, alive, run };
+    return { runId, jobRef: labels[RunLabel.jobRef] ?? "", containerId: container.id, alive, labels, run };
   };
 
   const scope: Record<string, string> = options.instance ? { [RunLabel.instance]: options.instance } : {};
@@ -157,6 +160,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
 
   return {
     async start(run) {
+      assertServiceReachable(run, options.network);
       const environment = await options.environmentFor(run);
       const overlay = createSettingsOverlay({ root: options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
       const log = createRunLogWriter(logStore, run.runId, { redact: run.redact });
@@ -167,6 +171,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
         network: options.network,
         settingsDir: overlay?.dir,
         hostPort: options.hostPortFor ? options.hostPortFor(run) : run.interactive ? run.entryPoint.run_args?.port : undefined,
+        ...(run.interactive && options.network === "host" ? { loopbackBindDir: ensureLoopbackBindDir(options.overlayRoot) } : {}),
       });
       spec.labels = { ...spec.labels, ...scope };
       let containerId: string | undefined;

@@ -41,8 +41,9 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       const env: NodeJS.ProcessEnv = {
         ...(options.baseEnv ?? process.env),
         ...run.env,
-        DLT_DATA_DIR: join(run.dataDir, "var"),
-        DLT_LOCAL_DIR: join(run.dataDir, "local"),
+        // a reader (interactive run) sees a snapshot: dlt opens its DuckDB files read-only (READ_ONLY_ENV in run.env)
+        DLT_DATA_DIR: run.dataView?.var ?? join(run.dataDir, "var"),
+        DLT_LOCAL_DIR: run.dataView?.local ?? join(run.dataDir, "local"),
       };
       const child = spawn(argv[0] ?? python, argv.slice(1), { cwd: run.workspace.dir, env, stdio: ["ignore", "pipe", "pipe"] });
       const startedMs = options.clock.now();

@@ -51,9 +51,23 @@ export interface PreparedRun {
   redact: Redactor;
   /** Host directory kept across runs of this workspace+profile (DuckDB files, pipeline state). */
   dataDir: string;
+  /**
+   * Set for readers (interactive runs, see workspace-data.ts): they see a snapshot of another
+   * profile's data instead of `dataDir` — `local` read-only, `var` a private writable copy.
+   */
+  dataView?: DataView;
   limits: RunTimeLimits;
   machine: MachineSpec;
   labels: Record<string, string>;
+}
+
+export interface DataView {
+  /** Host dir mounted as DLT_DATA_DIR (pipelines' working dirs): a private copy, writable. */
+  var: string;
+  /** Host dir mounted read-only as DLT_LOCAL_DIR (DuckDB files) — a snapshot's. */
+  local: string;
+  /** The snapshot read, `<dataRoot>/<workspace>/<profile>.snapshot/<n>`; absent when there was no data yet. */
+  snapshot?: string;
 }
 
 export const RunLabel = {
@@ -65,6 +79,8 @@ export const RunLabel = {
   startedMs: "sluice.started-ms",
   timeoutMs: "sluice.timeout-ms",
   graceMs: "sluice.grace-ms",
+  /** Snapshot a reader's container mounts (kept while the container lives, also across a restart). */
+  dataSnapshot: "sluice.data-snapshot",
   /** Which Sluice (home) owns the container; set by the Docker executor when given an `instance`. */
   instance: "sluice.instance",
 } as const;

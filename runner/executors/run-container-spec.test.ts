@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createSecretStore } from "../secrets/index.js";
 import { Launcher, type RunnableJob } from "./job-shape.js";
 import { prepareRun, RunLabel } from "./prepare-run.js";
-import { buildRunContainerSpec, workspaceHostname } from "./run-container-spec.js";
+import { buildRunContainerSpec, RunPaths, workspaceHostname } from "./run-container-spec.js";
 
 function setup() {
   const base = mkdtempSync(join(tmpdir(), "sluice-spec-"));
@@ -62,12 +62,38 @@ describe("buildRunContainerSpec", () => {
     expect(run.profile).toBe("access");
     const spec = buildRunContainerSpec(run, { image: "img", python: "py", network: "bridge", hostPort: 41234 });
     expect(spec.publish).toEqual([{ hostIp: "127.0.0.1", hostPort: 41234, containerPort: 8080 }]);
-    // a published service always gets the bridge, whatever network batch runs are configured with
-    for (const network of ["none", "host"] as const) {
-      expect(buildRunContainerSpec(run, { image: "img", python: "py", network, hostPort: 41234 }).network).toBe("bridge");
-    }
+    expect(spec.network).toBe("bridge");
     expect(spec.env?.WORKSPACE__PROFILE).toBe("access");
     expect(run.redact("key vvvv")).toBe("key ***");
+  });
+
+  it("interactive runs follow runs.network: host binds the service's own port on the host with the loopback sitecustomize on PYTHONPATH, none is refused", () => {
+    const { ws, context } = setup();
+    const notebook: RunnableJob = { job_ref: "jobs.nb", entry_point: { module: "nb", function: null, job_type: "interactive", launcher: Launcher.marimo } };
+    const run = prepareRun(notebook, { name: "gh", dir: ws }, { runId: "n2", trigger: "http:", refresh: false, runArgs: { port: 8080 } }, context, 0);
+    const host = buildRunContainerSpec({ ...run, env: { ...run.env, PYTHONPATH: "/mine" } }, { image: "img", python: "py", network: "host", hostPort: 8080, loopbackBindDir: "/home/s/overlays/loopback-bind" });
+    expect(host.network).toBe("host");
+    expect(host.publish).toBeUndefined();
+    expect(host.binds).toContainEqual({ source: "/home/s/overlays/loopback-bind", target: RunPaths.loopbackBind, readOnly: true });
+    expect(host.env?.PYTHONPATH).toBe(`${RunPaths.loopbackBind}:/mine`);
+    expect(() => buildRunContainerSpec(run, { image: "img", python: "py", network: "host", hostPort: 9090 })).toThrow(/listens on the host's port 8080/);
+    expect(() => buildRunContainerSpec(run, { image: "img", python: "py", network: "none", hostPort: 8080 })).toThrow(/cannot be served with runs.network: none/);
+    // batch runs are not affected
+    const batch = prepareRun(ingest, { name: "gh", dir: ws }, { runId: "b1", trigger: "t", refresh: false }, context, 0);
+    expect(buildRunContainerSpec(batch, { image: "img", python: "py", network: "none" }).network).toBe("none");
+  });
+
+  it("a reader mounts a private var copy and the snapshot's local dir read-only over the data dir", () => {
+    const { ws, base, context } = setup();
+    const run = prepareRun(ingest, { name: "gh", dir: ws }, { runId: "r1", trigger: "t", refresh: false }, context, 0);
+    const spec = buildRunContainerSpec({ ...run, dataView: { var: "/d/.readers/r1/var", local: "/d/gh/prod.snapshot/3/local", snapshot: "/d/gh/prod.snapshot/3" } }, { image: "img", python: "py", network: "bridge" });
+    expect(spec.binds).toEqual(
+      expect.arrayContaining([
+        { source: join(base, "data", "gh", "prod"), target: "/sluice/data", readOnly: false },
+        { source: "/d/.readers/r1/var", target: "/sluice/data/var", readOnly: false },
+        { source: "/d/gh/prod.snapshot/3/local", target: "/sluice/data/local", readOnly: true },
+      ]),
+    );
   });
 
   it("fails the run preparation on an unknown machine", () => {

@@ -4,6 +4,7 @@
  * the secrets, persistent data dir, dlt's global dir), labels, init, network, limits and published port.
  */
 import { join } from "node:path";
+import { SluiceError } from "../../core/index.js";
 import type { ContainerSpec, ResourceLimits } from "../docker/index.js";
 import { launcherArgv } from "./entry-point.js";
 import { RUN_PURPOSE, type PreparedRun } from "./prepare-run.js";
@@ -19,6 +20,8 @@ export const RunPaths = {
    */
   dltGlobal: "/var/dlt",
   scratch: "/tmp",
+  /** Holds the `sitecustomize.py` that keeps services on loopback under host networking (loopback-bind.ts). */
+  loopbackBind: "/sluice/loopback-bind",
 } as const;
 
 /** The docker adapter's spec; kept as its own name for readers of this folder. */
@@ -31,9 +34,11 @@ export interface RunContainerOptions {
   network: "none" | "host" | "bridge";
   /** Host directory mounted over `/workspace/.dlt` (settings overlay with secrets). */
   settingsDir?: string;
-  /** Host port for interactive services; the container listens on `run_args.port`. */
+  /** Host port for interactive services under `bridge` (default `run_args.port`); the container listens on `run_args.port`. */
   hostPort?: number;
   scratchSize?: string;
+  /** Host dir with the loopback `sitecustomize.py` (`ensureLoopbackBindDir`), mounted into interactive runs under `host`. */
+  loopbackBindDir?: string;
 }
 
 export function runContainerName(runId: string): string {
@@ -110,16 +115,45 @@ export function buildRunContainerSpec(run: PreparedRun, options: RunContainerOpt
     init: true,
     autoRemove: false,
   };
-  const port = run.entryPoint.run_args?.port;
-  if (options.hostPort !== undefined && port !== undefined) {
-    spec.publish = [{ hostIp: "127.0.0.1", hostPort: options.hostPort, containerPort: port }];
-    // a service is reached through its loopback-published port, which needs the bridge: with
-    // `none` nothing could reach it, and `host` would expose the launcher's 0.0.0.0 bind
-    spec.network = "bridge";
+  if (run.dataView) {
+    // a reader: a private copy of the snapshot's pipelines over `var`, the snapshot's DuckDB files read-only over `local`
+    spec.binds = [...(spec.binds ?? []), { source: run.dataView.var, target: `${RunPaths.data}/var`, readOnly: false }, { source: run.dataView.local, target: `${RunPaths.data}/local`, readOnly: true }];
   }
+  const port = run.entryPoint.run_args?.port;
+  if (run.interactive && port !== undefined) reachService(spec, run, port, options);
   const resources: ResourceLimits = {};
   if (run.machine.cpus !== undefined) resources.nanoCpus = Math.round(run.machine.cpus * 1e9);
   if (run.machine.memoryMb !== undefined) resources.memoryBytes = run.machine.memoryMb * 1024 * 1024;
   if (Object.keys(resources).length > 0) spec.resources = resources;
   return spec;
+}
+
+/**
+ * How the proxy reaches an interactive service under each `runs.network`: `bridge` publishes its
+ * port on 127.0.0.1 only; `host` shares the host's network, where the service binds `port` itself
+ * and a `sitecustomize` turns the launchers' wildcard binds into loopback ones; `none` is refused.
+ */
+function reachService(spec: RunContainerSpec, run: PreparedRun, port: number, options: RunContainerOptions): void {
+  assertServiceReachable(run, options.network);
+  if (options.network === "bridge") {
+    spec.publish = [{ hostIp: "127.0.0.1", hostPort: options.hostPort ?? port, containerPort: port }];
+    return;
+  }
+  if (options.hostPort !== undefined && options.hostPort !== port) {
+    throw new SluiceError("interactive_port_mismatch", `With runs.network: host the service of ${run.job.job_ref} listens on the host's port ${port}; host port ${options.hostPort} cannot be mapped.`, {
+      hint: "Leave the host port to the run's own `run_args.port` under host networking.",
+    });
+  }
+  if (!options.loopbackBindDir) return;
+  spec.binds = [...(spec.binds ?? []), { source: options.loopbackBindDir, target: RunPaths.loopbackBind, readOnly: true }];
+  const inherited = spec.env?.PYTHONPATH;
+  spec.env = { ...spec.env, PYTHONPATH: inherited ? `${RunPaths.loopbackBind}:${inherited}` : RunPaths.loopbackBind };
+}
+
+/** Refuses an interactive run under `runs.network: none`: nothing outside its container could reach the service. */
+export function assertServiceReachable(run: PreparedRun, network: "none" | "host" | "bridge"): void {
+  if (!run.interactive || network !== "none") return;
+  throw new SluiceError("interactive_network_none", `Interactive job ${run.job.job_ref} cannot be served with runs.network: none: no process outside its container could reach its port.`, {
+    hint: "Set `runs.network` in sluice.yaml to `bridge` (the service is published on 127.0.0.1) or `host` (it listens on the host's loopback), then restart the daemon.",
+  });
 }
