@@ -19,6 +19,7 @@ import { registerJobRunCommand } from "./commands/job-run.js";
 import { registerCancelCommand } from "./commands/cancel.js";
 import { registerInfoCommand } from "./commands/info.js";
 import { registerRunPipelineCommand } from "./commands/run-pipeline.js";
+import { registerExecCommand } from "./commands/exec.js";
 import { composeRuntime } from "./compose/runtime.js";
 import { registerDaemonCommands } from "./daemon/commands.js";
 
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerCancelCommand(program);
   registerInfoCommand(program);
   registerRunPipelineCommand(program);
+  registerExecCommand(program);
   return program;
 }
 

@@ -6,10 +6,12 @@ export { DEFAULT_BATCH_TIMEOUT_MS, DEFAULT_GRACE_MS, DEFAULT_IDLE_TIMEOUT_MS, ma
 export type { MachineSpec, MachineTable, RunTimeLimits } from "./limits.js";
 export { describeExit, mapRunOutcome, StopCause } from "./outcome.js";
 export type { FinalStatus, MappedOutcome, ProcessExit } from "./outcome.js";
-export { prepareRun, RUN_PURPOSE, RunLabel } from "./prepare-run.js";
+export { baseRunEnv, ensureWorkspaceDataDir, prepareRun, RUN_PURPOSE, RunLabel } from "./prepare-run.js";
 export type { DataView, PrepareContext, PreparedRun, RunRequest, WorkspaceRef } from "./prepare-run.js";
-export { assertServiceReachable, buildRunContainerSpec, RunPaths, runContainerName } from "./run-container-spec.js";
-export type { RunContainerOptions, RunContainerSpec } from "./run-container-spec.js";
+export { assertServiceReachable, buildRunContainerSpec, RunPaths, runContainerName, workspaceContainerBase, workspaceHostname } from "./run-container-spec.js";
+export type { RunContainerOptions, RunContainerSpec, WorkspaceContainerBase, WorkspaceContainerInput } from "./run-container-spec.js";
+export { EXEC_PURPOSE, prepareExec, removeExecOverlay, sweepExecOverlays } from "./exec-spec.js";
+export type { ExecSpec, ExecSpecInput } from "./exec-spec.js";
 export { superviseRun } from "./supervisor.js";
 export type { RunOutcome, StopSignal, SupervisedProcess, SupervisedRun, SupervisorOptions } from "./supervisor.js";
 export { createLocalExecutor } from "./local-executor.js";

@@ -87,6 +87,11 @@ export const RunLabel = {
 
 export const RUN_PURPOSE = "run";
 
+/** Variables every run (and `sluice exec`) of a workspace+profile has. */
+export function baseRunEnv(profile: string): Record<string, string> {
+  return { PYTHONUNBUFFERED: "1", WORKSPACE__PROFILE: profile };
+}
+
 /**
  * The host directory kept across runs (and `sluice exec`) of one workspace+profile:
  * `var` (DLT_DATA_DIR), `local` (DLT_LOCAL_DIR) and `global` (dlt's global dir: the anonymous id
@@ -132,7 +137,7 @@ export function prepareRun(job: RunnableJob, workspace: WorkspaceRef, request: R
     profile,
     profileSource: source,
     entryPoint,
-    env: { PYTHONUNBUFFERED: "1", WORKSPACE__PROFILE: profile, ...intervalEnv(job, inputs) },
+    env: { ...baseRunEnv(profile), ...intervalEnv(job, inputs) },
     ...(secretsFile ? { secretsFile } : {}),
     redact: createRedactor(secretText ? secretValuesOf(secretText) : []),
     dataDir,

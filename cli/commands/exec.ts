@@ -1,0 +1,123 @@
+/**
+ * `sluice exec <workspace> [--profile P] [--job J] -- <command…>`: runs a command where a run of
+ * the workspace runs. The daemon stages the container spec (same code as run containers); this
+ * command starts it with the docker client (`docker run --rm -i [-t]`) so stdin, stdout, stderr
+ * and the terminal are attached, exits with the command's exit code, and then asks the daemon to
+ * remove the staged settings overlay (it holds a copy of the stored secrets).
+ */
+import { spawn } from "node:child_process";
+import type { Command } from "commander";
+import { SluiceError } from "../../core/index.js";
+import type { ExecSpecView } from "../daemon/exec-types.js";
+import { ExitWith } from "../errors.js";
+import { clientFor, stdout, withHome, type Write } from "./runtime-client.js";
+
+interface ExecFlags {
+  home?: string;
+  profile?: string;
+  job?: string;
+  dryRun?: boolean;
+}
+
+const HELP = `
+The command runs in a new container with exactly what a run of <workspace> with that profile
+sees: the workspace's environment image (built first if needed), the deployed checkout at
+/workspace (read-only, working dir), .dlt/ with the stored secrets of the profile, the data dir
+(DLT_DATA_DIR, DLT_LOCAL_DIR), dlt's global dir (/var/dlt: anonymous id, global secrets.toml),
+the same host name, the run environment (WORKSPACE__PROFILE, sluice.yaml runs.env) and the
+runs' network. Files written to /sluice/data or /var/dlt stay for later runs; everything else is
+discarded when the command ends. The profile is --profile, else the job's require.profile
+(--job), else prod.
+
+stdin, stdout and stderr are attached; with a terminal on stdin and stdout the command gets a
+TTY (interactive shells). Put the command after \`--\` when it has options of its own.
+Needs the daemon (it knows the deployed checkout and environment) and the docker client.
+
+Examples:
+  sluice exec usgs -- bash
+  sluice exec usgs -- dlt license issue dlthub.transformation   # self-issued trial licence, kept for later runs
+  sluice exec usgs --profile dev -- dlt pipeline usgs_pipeline info
+  sluice exec usgs --job backfill -- python -c "import dlt; print(dlt.__version__)"
+
+Exit codes: the command's own; 125 when docker could not run the container; 1 user error
+(unknown or undeployed workspace, unknown job); 2 daemon unreachable (start it with \`sluice up\`).`;
+
+export function registerExecCommand(program: Command, write: Write = stdout): void {
+  const command = program
+    .command("exec")
+    .description("Run a command in a workspace's run environment (image, checkout, secrets, data and dlt global dir)")
+    .argument("<workspace>", "deployed workspace name (`sluice info` lists them)")
+    .argument("<command...>", "the command and its arguments (after `--`)")
+    .option("-p, --profile <profile>", "workspace profile (default: the job's require.profile, else prod)")
+    .option("--job <name>", "use this job's environment (dependency groups) and required profile")
+    .option("--dry-run", "print the docker command line (variable names only) instead of running it")
+    .addHelpText("after", HELP);
+  withHome(command).action(async (workspace: string, argv: string[], flags: ExecFlags) => {
+    const client = await clientFor({ ...(flags.home ? { home: flags.home } : {}) });
+    const { exec } = await client.request<{ exec: ExecSpecView }>("POST", "/v1/exec", {
+      workspace,
+      ...(flags.profile ? { profile: flags.profile } : {}),
+      ...(flags.job ? { job: flags.job } : {}),
+    });
+    const end = () => client.request("DELETE", `/v1/exec/${encodeURIComponent(exec.execId)}`).catch(() => undefined);
+    const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    const args = dockerRunArgs(exec, argv, { tty });
+    if (flags.dryRun) {
+      write(`${["docker", ...args].map(shellQuote).join(" ")}\n`);
+      await end();
+      return;
+    }
+    let code: number;
+    try {
+      code = await runDocker(args, exec.env);
+    } finally {
+      await end();
+    }
+    if (code !== 0) throw new ExitWith(code);
+  });
+}
+
+/** `docker run` arguments for the staged spec; variables are passed by name (`-e KEY`) so no value shows in `ps`. */
+export function dockerRunArgs(spec: ExecSpecView, argv: readonly string[], options: { tty: boolean }): string[] {
+  const args = ["run", "--rm", "-i", ...(options.tty ? ["-t"] : []), "--name", spec.name, "--hostname", spec.hostname, "--init"];
+  args.push("--network", spec.network, "--workdir", spec.workingDir);
+  for (const [key, value] of Object.entries(spec.labels)) args.push("--label", `${key}=${value}`);
+  for (const bind of spec.binds) args.push("--volume", `${bind.source}:${bind.target}:${bind.readOnly ? "ro" : "rw"}`);
+  for (const mount of spec.tmpfs) args.push("--tmpfs", `${mount.target}:${mount.options}`);
+  for (const key of Object.keys(spec.env).sort()) args.push("--env", key);
+  return [...args, spec.image, ...argv];
+}
+
+function runDocker(args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // Ctrl-C reaches docker (same process group), which forwards it to the command; we wait for its exit
+    const ignore = () => {};
+    process.on("SIGINT", ignore);
+    process.on("SIGTERM", ignore);
+    const done = () => {
+      process.off("SIGINT", ignore);
+      process.off("SIGTERM", ignore);
+    };
+    const child = spawn("docker", args, { stdio: "inherit", env: { ...process.env, ...env } });
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      done();
+      reject(
+        error.code === "ENOENT"
+          ? new SluiceError("docker_cli_missing", "`sluice exec` needs the docker command-line client, and `docker` is not on PATH.", { hint: "Install it (Debian: apt-get install docker.io) or add it to PATH." })
+          : error,
+      );
+    });
+    child.on("exit", (code, signal) => {
+      done();
+      resolve(code ?? (signal ? 128 + signalNumber(signal) : 1));
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }[signal as "SIGINT"] ?? 1;
+}
+
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,98 @@
+/**
+ * The daemon side of `sluice exec`: finds the deployed checkout of a workspace, makes sure its
+ * environment image exists (the one its runs use) and stages the exec container's spec with
+ * the same code as run containers (`prepareExec`). Overlays of sessions whose CLI never ended
+ * them are swept after a day.
+ */
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import type { Clock, Logger } from "../../core/index.js";
+import { SluiceError } from "../../core/index.js";
+import type { SchedulerDeploymentTarget } from "../../reconciler/apply/index.js";
+import type { DeploymentHistory } from "../../reconciler/history/index.js";
+import { createDockerodeEngine } from "../../runner/docker/index.js";
+import type { PrepareContext } from "../../runner/executors/index.js";
+import { asRunnableJob, prepareExec, removeExecOverlay, sweepExecOverlays } from "../../runner/executors/index.js";
+import { ensureWorkspaceEnvironment } from "../../runner/images/index.js";
+import { shortJobName } from "../../runner/scheduler/index.js";
+import type { ExecRequest, ExecServices, ExecSpecView } from "../daemon/exec-types.js";
+
+export interface ExecOptions {
+  executor: "docker" | "local";
+  target: SchedulerDeploymentTarget;
+  history: DeploymentHistory;
+  context: PrepareContext;
+  home: string;
+  network: "bridge" | "host" | "none";
+  env: Record<string, string>;
+  clock: Clock;
+  logger: Logger;
+}
+
+const STALE_OVERLAY_MS = 24 * 60 * 60 * 1000;
+
+export function createExecServices(options: ExecOptions): ExecServices {
+  const overlayRoot = join(options.home, "overlays");
+  const engine = options.executor === "docker" ? createDockerodeEngine() : undefined;
+  return {
+    async spec(request: ExecRequest): Promise<ExecSpecView> {
+      if (!engine) {
+        throw new SluiceError("exec_needs_docker", "`sluice exec` runs commands in the workspace's Docker environment, and this daemon runs jobs with `executor: local`.", {
+          hint: "Run the command on this machine in the workspace's checkout instead; local runs use the host's dlt global dir (docs/workspaces.md).",
+        });
+      }
+      const deployed = deployedWorkspace(options, request.workspace);
+      const job = request.job ? findDeployedJob(deployed.jobs, request.job, request.workspace) : undefined;
+      sweepExecOverlays(overlayRoot, options.clock.now(), STALE_OVERLAY_MS);
+      const environment = await ensureWorkspaceEnvironment(engine, {
+        workspaceDir: deployed.checkoutDir,
+        dependencyGroups: job?.require?.dependency_groups ?? [],
+        onProgress: (line) => options.logger.debug("environment", { line }),
+      });
+      const spec = prepareExec({
+        execId: `exec-${randomUUID().slice(0, 12)}`,
+        workspace: { name: deployed.workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) },
+        ...(request.profile ? { profile: request.profile } : {}),
+        ...(job?.require?.profile ? { requiredProfile: job.require.profile } : {}),
+        image: environment.image,
+        network: options.network,
+        extraEnv: options.env,
+        secretStore: options.context.secretStore,
+        dataRoot: options.context.dataRoot,
+        overlayRoot,
+      });
+      options.logger.info("exec session staged", { execId: spec.execId, workspace: spec.workspace, profile: spec.profile });
+      return spec;
+    },
+    end(execId) {
+      try {
+        removeExecOverlay(overlayRoot, execId);
+      } catch (error) {
+        throw new SluiceError("bad_request", error instanceof Error ? error.message : String(error));
+      }
+    },
+  };
+}
+
+function deployedWorkspace(options: ExecOptions, name: string) {
+  const deployed = options.target.get(name);
+  if (deployed) return deployed;
+  const known = [...new Set([...options.target.deployed().map((d) => d.workspace), ...options.history.listStates().map((s) => s.workspace)])].sort();
+  const state = options.history.getState(name);
+  if (state) {
+    throw new SluiceError("workspace_not_deployed", `Workspace '${name}' has no active deployment (status: ${state.status}).`, {
+      hint: `\`sluice info\` shows why; \`sluice deployments ${name}\` lists its deployments.`,
+    });
+  }
+  throw new SluiceError("workspace_unknown", `No workspace '${name}'.`, {
+    hint: known.length > 0 ? `Known workspaces: ${known.join(", ")}.` : "No workspace is deployed yet: push one to a repo (`sluice repo add`) or `sluice deploy <dir>`.",
+  });
+}
+
+function findDeployedJob(jobs: ReadonlyArray<{ job_ref: string }>, name: string, workspace: string) {
+  const found = jobs.find((job) => job.job_ref === name || shortJobName(job.job_ref) === name);
+  if (!found) {
+    throw new SluiceError("job_not_found", `Workspace '${workspace}' has no job '${name}'.`, { hint: `Its jobs: ${jobs.map((j) => shortJobName(j.job_ref)).join(", ") || "none"}.` });
+  }
+  return asRunnableJob(found as unknown as Readonly<Record<string, unknown>>);
+}
