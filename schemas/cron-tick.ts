@@ -1,15 +1,14 @@
 /** Whether an instant lies exactly on a cron tick, evaluated in UTC wall time (dlt's `cron_floor` check). */
-import { CronExpressionParser } from "cron-parser";
-import { toCronParserExpression } from "./cron.js";
+import { compileCroniterSearch } from "./cron-calc.js";
+import { expandCron } from "./cron.js";
 
-/** Null when cron-parser cannot express the cron (see toCronParserExpression). */
+/** Null when the cron is invalid or croniter finds no tick at or before `atMs` (dlt would raise). */
 export function isCronTickUtc(cron: string, atMs: number): boolean | null {
-  let expression: string;
+  let floor: number | null;
   try {
-    expression = toCronParserExpression(cron);
+    floor = compileCroniterSearch(expandCron(cron)).prev(atMs + 1);
   } catch {
     return null;
   }
-  const next = CronExpressionParser.parse(expression, { currentDate: new Date(atMs - 1), tz: "UTC" }).next();
-  return next.getTime() === atMs;
+  return floor === null ? null : floor === atMs;
 }

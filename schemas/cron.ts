@@ -1,23 +1,22 @@
 /**
- * Cron expressions as dlt accepts them (croniter 6 `is_valid`, spec triggers.md §2), and their
- * translation into an expression cron-parser 5 evaluates the same way.
+ * Cron expressions as dlt accepts them (croniter 6 `is_valid`, spec triggers.md §2), expanded
+ * the way croniter expands them (`croniter._expand`), for the tick search in cron-calc.ts.
  *
- * croniter differs from cron-parser in ways that matter: a 6th field is SECONDS AS THE LAST
- * field, a 7th is a year, `L` in day-of-week is written `l5` (last Friday), wrapping ranges such
- * as `fri-mon` are allowed, `R` picks a random value. The expansion below mirrors croniter's
- * field-by-field rules so that validity matches exactly; the converter emits explicit value
- * lists so that both libraries see the same sets.
+ * croniter's syntax, beyond plain cron: a 6th field is SECONDS AS THE LAST field, a 7th is a
+ * year (1970-2099); `L`/`l` alone or as a range end in day-of-month; `15W`/`W15` (nearest
+ * weekday, alone in its field); `l5` (last Friday) and `5#3`/`mon-wed#2` (nth weekday, any
+ * number of them, not mixed with plain weekdays); wrapping ranges such as `fri-mon`; `?` in the
+ * day fields; `R`/`R(a-b)`/`R/n` (random, see expandHash); macros `@yearly` … `@hourly`.
+ * Not accepted (croniter rejects them too): `H` (needs a hash id), `5L`, `LW`, `L-2`, `@reboot`.
  */
 
 export class CronSyntaxError extends Error {
   override readonly name = "CronSyntaxError";
 }
 
-const MINUTE = 0;
 const DAY = 2;
 const MONTH = 3;
 const DOW = 4;
-const SECOND = 5;
 
 const RANGES: ReadonlyArray<readonly [number, number]> = [
   [0, 59],
@@ -64,8 +63,10 @@ export interface ExpandedCron {
   nthWeekday: Map<number, Set<number | "l">>;
   /** Days of month written with `W` (nearest weekday). */
   nearestWeekday: Set<number>;
-  /** True when an `R` (random) field was seen: croniter draws a new value on every parse. */
+  /** True when an `R` (random) field was seen (drawn once, see expandHash). */
   random: boolean;
+  /** CRC-32 of the expression text: the seed of `R` draws. */
+  crc: number;
 }
 
 function alphaconv(field: number, key: string, expr: string): number | "l" {
@@ -93,28 +94,46 @@ function fieldRange(field: number): readonly [number, number] {
   return range;
 }
 
-/** croniter's hash/random expander: `H` needs a hash id (never given by dlt), `R` is random. */
-function expandHash(token: string, field: number, state: { random: boolean }): string {
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** zlib CRC-32 (Python `binascii.crc32`). */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = (CRC_TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * croniter's hash/random expander. `H` needs a hash id, which dlt never passes, so it is invalid.
+ * `R` draws a fresh random value on every croniter construction (dlt constructs one per
+ * computation); a schedule needs one stable draw, so `R` is drawn like croniter's `H` with the
+ * expression text as hash id: deterministic, and within the range croniter draws from.
+ */
+function expandHash(token: string, field: number, state: { random: boolean; crc: number }): string {
   const match = HASH_RE.exec(token);
   if (!match?.groups) return token;
   const { type, begin, end, divisor } = match.groups;
   if (type === "h") throw new CronSyntaxError("Hashed definitions must include hash_id");
   state.random = true;
   const [min, max] = fieldRange(field);
+  const draw = (low: number, high: number): number => ((state.crc >>> field) % (high - low + 1)) + low;
   if (begin !== undefined && end !== undefined) {
     if (Number(begin) >= Number(end)) throw new CronSyntaxError("Range end must be greater than range begin");
     if (divisor !== undefined) {
       if (Number(divisor) === 0) throw new CronSyntaxError(`Bad expression: ${token}`);
-      // croniter draws from [begin, begin + divisor - 1]; the lowest draw is used for validation.
-      return `${Number(begin)}-${Number(end)}/${Number(divisor)}`;
+      return `${draw(Number(begin), Number(divisor) - 1 + Number(begin))}-${Number(end)}/${Number(divisor)}`;
     }
-    return String(Number(begin));
+    return String(draw(Number(begin), Number(end)));
   }
   if (divisor !== undefined) {
     if (Number(divisor) === 0) throw new CronSyntaxError(`Bad expression: ${token}`);
-    return `${min}-${max}/${Number(divisor)}`;
+    return `${draw(min, Number(divisor) - 1 + min)}-${max}/${Number(divisor)}`;
   }
-  return String(min);
+  return String(draw(min, max));
 }
 
 function pyRange(start: number, stop: number, step: number): number[] {
@@ -265,6 +284,7 @@ export function expandCron(expression: string): ExpandedCron {
     nthWeekday: new Map(),
     nearestWeekday: new Set(),
     random: false,
+    crc: crc32(new TextEncoder().encode(expression)),
   };
   tokens.forEach((token, field) => {
     acc.fields.push(expandField(token, field, tokens, expression, acc).values);
@@ -288,59 +308,4 @@ export function isValidCron(expression: string): boolean {
     if (error instanceof CronSyntaxError) return false;
     throw error;
   }
-}
-
-function listOf(values: readonly CronFieldValue[]): string {
-  // croniter treats a field whose sorted values start with "*" as unrestricted.
-  if (values.includes("*")) return "*";
-  return values.map((v) => (v === "l" ? "L" : String(v))).join(",");
-}
-
-function dayOfWeekField(cron: ExpandedCron): string {
-  const values = cron.fields[DOW] ?? ["*"];
-  if (cron.nthWeekday.size === 0) return listOf(values);
-  const parts: string[] = [];
-  const hashes = new Set<number>();
-  for (const value of values) {
-    if (typeof value !== "number") {
-      if (value === "*") continue;
-      throw new CronSyntaxError(`unexpected day-of-week value ${value}`);
-    }
-    for (const n of cron.nthWeekday.get(value) ?? []) {
-      if (n === "l") parts.push(`${value}L`);
-      else {
-        parts.push(`${value}#${n}`);
-        hashes.add(n);
-      }
-    }
-  }
-  if (hashes.size > 1 || (hashes.size === 1 && parts.length > 1)) {
-    throw new CronSyntaxError("cron-parser supports only one nth-weekday ('#') entry per expression");
-  }
-  return parts.join(",");
-}
-
-/**
- * Rewrites a valid croniter expression so that cron-parser 5 produces the same ticks: macros
- * expanded, names/wrapping ranges turned into value lists, croniter's seconds-last 6th field
- * moved to cron-parser's seconds-first position. Throws CronSyntaxError for what cron-parser
- * cannot express: a restricted year field, `W` (nearest weekday), `R` (random) and several
- * different `#` entries.
- */
-export function toCronParserExpression(expression: string): string {
-  const cron = expandCron(expression);
-  if (cron.random) throw new CronSyntaxError(`'R' (random) cron fields are not supported: ${expression}`);
-  if (cron.nearestWeekday.size > 0) {
-    throw new CronSyntaxError(`'W' (nearest weekday) is not supported by the scheduler: ${expression}`);
-  }
-  const year = cron.fields[6];
-  if (year && !(year.length === 1 && year[0] === "*")) {
-    throw new CronSyntaxError(`a restricted year field is not supported by the scheduler: ${expression}`);
-  }
-  const f = (i: number): CronFieldValue[] => cron.fields[i] ?? ["*"];
-  // With `#`/`L` weekdays croniter's day-of-month OR collapses to the weekday rule alone.
-  const dayOfMonth = cron.nthWeekday.size > 0 ? "*" : listOf(f(DAY));
-  const base = [listOf(f(MINUTE)), listOf(f(1)), dayOfMonth, listOf(f(MONTH)), dayOfWeekField(cron)];
-  if (cron.fieldCount === 5) return base.join(" ");
-  return [listOf(f(SECOND)), ...base].join(" ");
 }

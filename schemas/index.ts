@@ -1,5 +1,6 @@
 export * from "./trigger-types.js";
 export * from "./cron.js";
+export * from "./cron-calc.js";
 export * from "./cron-tick.js";
 export * from "./period.js";
 export * from "./timestamp.js";

@@ -1,6 +1,5 @@
-import { CronExpressionParser, type CronExpression } from "cron-parser";
 import { SluiceError } from "../../../core/index.js";
-import { CronSyntaxError, toCronParserExpression } from "../../../schemas/index.js";
+import { compileCroniterSearch, CronSyntaxError, expandCron, type CroniterSearch, type ExpandedCron } from "../../../schemas/index.js";
 import { compileFastCron, type FastCron } from "./fast-cron.js";
 
 /** Consecutive ticks `lo < hi`: any wall value in `[lo, hi)` has floor `lo` and next tick `hi`. */
@@ -13,16 +12,19 @@ interface Bracket {
 const BRACKETS_PER_CRON = 16;
 
 interface CompiledCron {
-  expression: CronExpression;
+  /** Plain-value crons: integer arithmetic, cached in brackets. */
   fast: FastCron | null;
+  /** Everything else (`L`, `#`, `W`, year, impossible day/month): the croniter port, called directly. */
+  croniter: CroniterSearch;
   brackets: Bracket[];
   nextSlot: number;
 }
 
 /**
  * Cron arithmetic on NAIVE wall-clock values (epoch ms read as a UTC calendar). Wall values are
- * zone-free, so one cache serves every time zone. All methods are O(1) in the distance between
- * the argument and any earlier call: cron-parser jumps field by field, never tick by tick.
+ * zone-free, so one cache serves every time zone. Ticks are croniter 6.2.4's (`get_next` /
+ * `get_prev` on naive time, schemas/cron-calc.ts); no method steps tick by tick, so the cost does
+ * not grow with the distance between the argument and any earlier call.
  */
 export interface CronTicks {
   /** Latest tick ≤ `wallMs` (dlt `cron_floor`: a value exactly on a tick is its own floor). */
@@ -34,9 +36,9 @@ export interface CronTicks {
 }
 
 function compile(cron: string): CompiledCron {
-  let expression: CronExpression;
+  let expanded: ExpandedCron;
   try {
-    expression = CronExpressionParser.parse(toCronParserExpression(cron), { tz: "UTC", currentDate: 0 });
+    expanded = expandCron(cron);
   } catch (error) {
     const reason = error instanceof CronSyntaxError || error instanceof Error ? error.message : String(error);
     throw new SluiceError("invalid_cron", `cron expression '${cron}' cannot be scheduled: ${reason}`, {
@@ -45,7 +47,17 @@ function compile(cron: string): CompiledCron {
       cause: error,
     });
   }
-  return { expression, fast: compileFastCron(expression.fields), brackets: [], nextSlot: 0 };
+  return { fast: compileFastCron(expanded), croniter: compileCroniterSearch(expanded), brackets: [], nextSlot: 0 };
+}
+
+function noTick(cron: string, wallMs: number, reverse: boolean, cause?: unknown): SluiceError {
+  return new SluiceError("cron_no_tick", `cron expression '${cron}' has no ${reverse ? "earlier" : "later"} tick`, {
+    hint:
+      "croniter finds no tick within 50 years of this time; check that the day-of-month and month fields can match " +
+      "(e.g. not '30 2' for February 30), also when a day-of-week is given, and that the year field is not over",
+    details: { cron, wallMs },
+    cause,
+  });
 }
 
 /** `maxCrons` bounds the compiled-expression cache (oldest entry evicted first). */
@@ -66,27 +78,23 @@ export function createCronTicks(maxCrons = 1024): CronTicks {
   }
 
   function step(entry: CompiledCron, fromMs: number, reverse: boolean, cron: string): number {
-    const { expression: expr, fast } = entry;
+    const { fast } = entry;
     try {
       if (fast !== null) return reverse ? fast.prev(fromMs) : fast.next(fromMs);
-      expr.reset(new Date(fromMs));
-      return (reverse ? expr.prev() : expr.next()).getTime();
     } catch (error) {
-      throw new SluiceError("cron_no_tick", `cron expression '${cron}' has no ${reverse ? "earlier" : "later"} tick`, {
-        hint: "check that the day-of-month and month fields can match (e.g. not '30 2' for February 30)",
-        details: { cron, wallMs: fromMs },
-        cause: error,
-      });
+      throw noTick(cron, fromMs, reverse, error);
     }
+    const tick = reverse ? entry.croniter.prev(fromMs) : entry.croniter.next(fromMs);
+    if (tick === null) throw noTick(cron, fromMs, reverse);
+    return tick;
   }
 
   /** The cached bracket containing `wallMs`, computing and storing it on a miss. */
-  function bracketOf(cron: string, wallMs: number): Bracket {
-    const entry = lookup(cron);
+  function bracketOf(entry: CompiledCron, cron: string, wallMs: number): Bracket {
     for (const b of entry.brackets) {
       if (b.lo <= wallMs && wallMs < b.hi) return b;
     }
-    // cron-parser's prev() is strictly before its start, so +1 ms includes a tick exactly at wallMs
+    // prev() is strictly before its start, so +1 ms includes a tick exactly at wallMs
     const lo = step(entry, wallMs + 1, true, cron);
     const hi = step(entry, lo, false, cron);
     const bracket: Bracket = { lo, hi };
@@ -95,9 +103,20 @@ export function createCronTicks(maxCrons = 1024): CronTicks {
     return bracket;
   }
 
+  // Brackets assume one tick set read both ways, which integer arithmetic guarantees; the croniter
+  // port answers each question from its own start, as dlt asks croniter.
   return {
-    floor: (cron, wallMs) => bracketOf(cron, wallMs).lo,
-    next: (cron, wallMs) => bracketOf(cron, wallMs).hi,
-    before: (cron, wallMs) => bracketOf(cron, wallMs - 1).lo,
+    floor(cron, wallMs) {
+      const entry = lookup(cron);
+      return entry.fast === null ? step(entry, wallMs + 1, true, cron) : bracketOf(entry, cron, wallMs).lo;
+    },
+    next(cron, wallMs) {
+      const entry = lookup(cron);
+      return entry.fast === null ? step(entry, wallMs, false, cron) : bracketOf(entry, cron, wallMs).hi;
+    },
+    before(cron, wallMs) {
+      const entry = lookup(cron);
+      return entry.fast === null ? step(entry, wallMs, true, cron) : bracketOf(entry, cron, wallMs - 1).lo;
+    },
   };
 }

@@ -152,10 +152,23 @@ describe("cron forms", () => {
     expect(latestElapsedTick("@daily", at("2026-04-14T10:00Z"), BERLIN)).toBe(at("2026-04-13T22:00Z"));
   });
 
-  it("L and # forms are evaluated by cron-parser itself", () => {
+  it("L and # forms fire on croniter's days, in the job's zone", () => {
     expect(nextFireTime(schedule("0 0 L * *"), at("2026-02-10T00:00Z"), "UTC", null)).toBe(at("2026-02-28T00:00Z"));
     expect(nextFireTime(schedule("0 12 * * 5#3"), at("2026-04-01T00:00Z"), "UTC", null)).toBe(at("2026-04-17T12:00Z"));
     expect(latestElapsedTick("0 0 L * *", at("2026-03-15T00:00Z"), "Europe/Berlin")).toBe(at("2026-02-27T23:00Z"));
+  });
+
+  it("W, several #, and a year field are scheduled (Berlin wall time)", () => {
+    // 15 March 2026 is a Sunday: the nearest weekday is Monday the 16th, 09:00 CET = 08:00Z
+    expect(nextFireTime(schedule("0 9 15W * *"), at("2026-03-01T00:00Z"), BERLIN, null)).toBe(at("2026-03-16T08:00Z"));
+    expect(nextFireTime(schedule("0 0 * * 1#1,3#2"), at("2026-02-03T00:00Z"), BERLIN, null)).toBe(at("2026-02-10T23:00Z"));
+    expect(nextFireTime(schedule("0 0 1 1 * 0 2030"), at("2026-06-01T00:00Z"), BERLIN, null)).toBe(at("2029-12-31T23:00Z"));
+    expect(tickBefore("0 0 * * l5", at("2026-03-26T23:00Z"), BERLIN)).toBe(at("2026-02-26T23:00Z"));
+  });
+
+  it("a cron croniter finds no tick for fails with cron_no_tick, not a wrong fire", () => {
+    expect(() => nextFireTime(schedule("0 0 1 1 * 0 2030"), at("2030-06-01T00:00Z"), "UTC", null)).toThrow(/has no later tick/);
+    expect(() => nextFireTime(schedule("0 0 30 2 mon"), at("2026-06-01T00:00Z"), "UTC", null)).toThrow(/has no later tick/);
   });
 
   it("rejects a cron that cannot be scheduled, naming it", () => {
