@@ -66,7 +66,7 @@ describe("runtime verbs against a daemon", () => {
     const launched = await daemon.cli("launch", "fruitshop_pipeline.py", "-f", "--dir", dir);
     expect(launched.code, launched.stdout + launched.stderr).toBe(0);
     expect(launched.stdout).toContain("fruitshop: deployed version 0");
-    expect(launched.stdout).toMatch(/run run-\d+ of fruitshop_pipeline completed/);
+    expect(launched.stdout).toMatch(/run 1 \(run-\d+\) of fruitshop_pipeline completed/);
 
     const again = await daemon.cli("deploy", dir, "--file", "fruitshop_pipeline.py", "--dry-run");
     expect(again.code, again.stderr).toBe(0);
@@ -83,7 +83,7 @@ describe("runtime verbs against a daemon", () => {
     const unknown = await daemon.cli("trigger", "no_such_job");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("No deployed job 'no_such_job'");
-    expect(unknown.stderr).toContain("Deployed jobs: fruitshop_pipeline");
+    expect(unknown.stderr).toContain("Deployed jobs: fruitshop/fruitshop_pipeline");
     const badDir = await daemon.cli("deploy", join(root, "missing"), "--dry-run");
     expect(badDir.code).toBe(1);
     expect(badDir.stderr).toContain("is not a directory");

@@ -248,7 +248,7 @@ describe("re-deploys", () => {
     expect(s.deploy({ manifest: manifestOf(other) }).changes).toContainEqual({ jobRef: "jobs.mod.ingest", status: "archived" });
     s.advanceTo(ms("2026-04-14T12:00:00Z"));
     expect(of(s, "ingest", "started")).toHaveLength(1);
-    expect(() => triggerJobs(s.scheduler, ["ingest"])).toThrow(/cannot select/);
+    expect(() => triggerJobs(s.scheduler, ["ingest"])).toThrow(/No deployed job 'ingest'/);
     expect(s.deploy({ manifest: manifestOf(cronJob("*/5 * * * *"), other) }).changes).toContainEqual({ jobRef: "jobs.mod.ingest", status: "added", revived: true });
     s.advanceTo(ms("2026-04-14T12:11:00Z"));
     expect(of(s, "ingest", "started").map((r) => [r.at.slice(11, 16), r.interval_start?.slice(11, 16), r.refresh])).toEqual([

@@ -1,6 +1,8 @@
 /** `sluice deploy [<dir>] [--dry-run] [--show-manifest]`: deploy a local workspace directory without git. */
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import type { DaemonClient } from "../daemon/client.js";
+import { SluiceError } from "../../core/index.js";
 import type { DeployDirView } from "../daemon/runtime-types.js";
 import { ExitWith } from "../errors.js";
 import { printJson, printYaml } from "../output.js";
@@ -61,4 +63,20 @@ export function deployText(result: DeployDirView): string {
     : `${result.workspace}: deployed version ${result.version}${result.changed ? "" : " (no job changed)"}`;
   const warnings = result.warnings.map((w) => `warning: ${w}\n`).join("");
   return `${head}\n${diffText(result.diff)}${warnings}`;
+}
+
+/**
+ * The one job of `type` an ad-hoc deploy of `script` holds, as `<workspace>/<job_ref>` (the
+ * workspace's other jobs are not the script's, even when they are of the same type).
+ */
+export async function pickScriptJob(client: DaemonClient, deployed: DeployDirView, type: "batch" | "interactive", script: string): Promise<string> {
+  const mine = new Set(deployed.scriptJobs ?? []);
+  const { jobs } = await client.request<{ jobs: Array<{ jobRef: string; key: string }> }>("GET", `/v1/jobs?selector=${type}`);
+  const picked = jobs.filter((j) => j.key === `${deployed.workspace}/${j.jobRef}` && mine.has(j.jobRef));
+  if (picked.length !== 1) {
+    throw new SluiceError("ambiguous_script", `${script} holds ${picked.length} ${type} jobs; ${type === "batch" ? "launch" : "serve"} one by name.`, {
+      hint: picked.length > 0 ? `Jobs: ${picked.map((j) => j.key).join(", ")}.` : `The script declares no ${type} job.`,
+    });
+  }
+  return (picked[0] as { key: string }).key;
 }

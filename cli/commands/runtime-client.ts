@@ -41,9 +41,15 @@ export function withWorkspace(command: Command): Command {
  * (docs/workspaces.md), so its name is the default workspace for bare job names.
  */
 export function workspaceFolderName(dir: string = process.cwd()): string | undefined {
+  const folder = workspaceFolder(dir);
+  return folder === undefined ? undefined : basename(folder);
+}
+
+/** The workspace folder `dir` is in (see `workspaceFolderName`), as an absolute path. */
+export function workspaceFolder(dir: string = process.cwd()): string | undefined {
   let current = resolve(dir);
   for (let depth = 0; depth < 5; depth++) {
-    if (existsSync(join(current, "__deployment__.py")) || existsSync(join(current, ".dlt"))) return basename(current);
+    if (existsSync(join(current, "__deployment__.py")) || existsSync(join(current, ".dlt"))) return current;
     const parent = dirname(current);
     if (parent === current) return undefined;
     current = parent;

@@ -2,7 +2,8 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { printJson } from "../output.js";
-import { deployDirectory, deployText } from "./deploy.js";
+import { deployCurrentCode } from "./current-code.js";
+import { deployDirectory, deployText, pickScriptJob } from "./deploy.js";
 import { EXIT_HELP, clientFor, stdout, withHome, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
 
 interface ServeFlags extends CommonFlags {
@@ -17,7 +18,11 @@ idle timeout without requests or open connections; the next request starts it ag
 
 Examples:
   sluice serve usgs_dashboard
-  sluice serve fruitshop_notebook.py      # ad-hoc deploy of the notebook, then serve it${EXIT_HELP}`;
+  sluice serve fruitshop_notebook.py      # ad-hoc deploy of the notebook, then serve it
+  sluice serve usgs/dashboard             # a job of another workspace
+
+As with launch, a job name in a workspace deployed from this folder deploys the folder first;
+a git-deployed workspace serves its deployed commit.${EXIT_HELP}`;
 
 export function registerServeCommand(program: Command, write: Write = stdout): void {
   const command = program
@@ -28,16 +33,15 @@ export function registerServeCommand(program: Command, write: Write = stdout): v
     .option("-w, --workspace <name>", "workspace name for a .py argument (default: the directory name)")
     .addHelpText("after", HELP);
   withOutput(withHome(command)).action(async (job: string, flags: ServeFlags) => {
-    let name = job;
+    const client = await clientFor(flags);
+    let name: string;
     if (job.endsWith(".py")) {
       const deployed = await deployDirectory(flags, { dir: resolve(flags.dir ?? "."), script: job });
       if (flags.output !== "json") write(deployText(deployed));
-      const client = await clientFor(flags);
-      const { jobs } = await client.request<{ jobs: Array<{ jobRef: string }> }>("GET", "/v1/jobs?selector=interactive");
-      const refs = new Set([...(deployed.diff?.added ?? []), ...(deployed.diff?.updated ?? []), ...(deployed.diff?.unchanged ?? [])].map((c) => c.jobRef));
-      name = jobs.find((j) => refs.has(j.jobRef))?.jobRef ?? job;
+      name = await pickScriptJob(client, deployed, "interactive", job);
+    } else {
+      name = await deployCurrentCode(client, flags, job, write);
     }
-    const client = await clientFor(flags);
     const served = await client.request<{ url: string; jobRef: string; workspace: string }>("POST", "/v1/serve", { job: name });
     if (flags.output === "json") return printJson(served, write);
     write(`${served.jobRef} is up: ${served.url}\n`);

@@ -2,8 +2,11 @@
  * `sluice deploy <dir>` / `launch file.py`: deploys a local workspace directory without git,
  * through the same generate → validate → version bump → diff → apply path as a push (a
  * WorkspaceReconciler whose "commit" is a content hash of the directory). Dry runs stop
- * after the diff. A workspace fed by a registered repo cannot be deployed this way.
+ * after the diff. A workspace fed by a registered repo cannot be deployed this way. A deploy
+ * of one script (`launch`/`serve file.py`, `deploy --file`) is ad hoc: it adds or updates
+ * that script's jobs and leaves the workspace's other jobs alone; a full deploy replaces them.
  */
+import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { isAbsolute } from "node:path";
@@ -32,6 +35,29 @@ export interface LocalDeployerOptions {
   logger: Logger;
 }
 
+/** Commits of ad-hoc deploys (one script) start with this; `deployments` shows them as `ad-hoc`. */
+export const AD_HOC_SHA_PREFIX = "adhoc-";
+
+/**
+ * The active manifest with one script's jobs added or updated (dlt's ad-hoc deploy:
+ * `launch`/`serve file.py` must not archive the workspace's other jobs). The version hash of
+ * the merged set is a sha256 over its sorted job hashes (dlt's hash covers one generation).
+ */
+export function mergeAdHoc(
+  active: ManifestPortResult["manifest"],
+  activeHashes: Readonly<Record<string, string>>,
+  script: ManifestPortResult,
+): ManifestPortResult {
+  const incoming = new Set(script.manifest.jobs.map((job) => job.job_ref));
+  const jobs = [...active.jobs.filter((job) => !incoming.has(job.job_ref)), ...script.manifest.jobs];
+  const jobHashes: Record<string, string> = {};
+  for (const job of jobs) jobHashes[job.job_ref] = script.jobHashes[job.job_ref] ?? activeHashes[job.job_ref] ?? "";
+  const manifestHash = createHash("sha256")
+    .update(JSON.stringify(Object.entries(jobHashes).sort(([a], [b]) => (a < b ? -1 : 1))))
+    .digest("base64");
+  return { ...script, manifest: { ...script.manifest, jobs }, jobHashes, manifestHash };
+}
+
 export function createLocalDeployer(options: LocalDeployerOptions): (input: DeployDirInput) => Promise<DeployDirView> {
   const { history } = options;
   const reconcilers = new Map<string, WorkspaceReconciler>();
@@ -39,7 +65,7 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
   const scripts = new Map<string, string | undefined>();
   const generated = new Map<string, ManifestPortResult>();
 
-  const generate = async (dir: string, script: string | undefined): Promise<ManifestPortResult> => {
+  const generateRaw = async (dir: string, script: string | undefined): Promise<ManifestPortResult> => {
     const key = `${dir}\0${script ?? ""}`;
     const cached = generated.get(key);
     if (cached) return cached;
@@ -49,6 +75,12 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
     generated.set(key, result);
     return result;
   };
+  // an ad-hoc deploy (one script) adds or updates that script's jobs on top of the active ones
+  const generate = async (workspace: string, dir: string, script: string | undefined): Promise<ManifestPortResult> => {
+    const result = await generateRaw(dir, script);
+    const active = history.active(workspace);
+    return script && active?.manifest ? mergeAdHoc(active.manifest as ManifestPortResult["manifest"], active.jobHashes, result) : result;
+  };
 
   const reconcilerFor = (workspace: string) => {
     let reconciler = reconcilers.get(workspace);
@@ -57,7 +89,7 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
         workspace,
         // the deployer checks out and never calls the git port
         git: { treeOf: async () => null, commitMeta: async (sha) => ({ sha }), checkout: async () => "" },
-        manifests: { generate: ({ workspaceDir }) => generate(workspaceDir, scripts.get(workspace)) },
+        manifests: { generate: ({ workspaceDir }) => generate(workspace, workspaceDir, scripts.get(workspace)) },
         validator: options.validator,
         target: options.target,
         history,
@@ -77,7 +109,7 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
       throw new SluiceError("workspace_dir_missing", `'${dir}' is not a directory on the daemon's machine.`, { hint: "Pass the workspace root (it holds __deployment__.py or the script)." });
     }
     const workspace = input.workspace ?? workspaceNameOf(dir);
-    if (options.repos.get(workspace)) {
+    if (options.repos.feedOf(workspace) || options.repos.get(workspace)) {
       throw new SluiceError("workspace_from_git", `Workspace '${workspace}' is deployed from a git repo; a local deploy would fight with it.`, {
         hint: "Push to the repo instead, or deploy the directory under another name with --workspace.",
       });
@@ -85,17 +117,24 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
     const hash = snapshotHash(dir);
     const checkoutDir = snapshotCheckout(dir, options.checkoutsDir, workspace, hash);
     if (input.showManifest || input.dryRun) {
-      const result = await generate(checkoutDir, input.script);
+      const result = await generate(workspace, checkoutDir, input.script);
       const active = history.active(workspace);
       const previous = active?.manifest ? { jobs: (active.manifest.jobs as JobLike[]) ?? [], jobHashes: active.jobHashes, archivedRefs: history.archivedRefs(workspace) } : null;
       const diff = diffDeployments(previous, { jobs: result.manifest.jobs, jobHashes: result.jobHashes });
       const bump = bumpVersion(active?.versionHash ? { version: active.version ?? 0, versionHash: active.versionHash, previousHashes: active.previousHashes } : null, result.manifestHash);
       const changed = diff.added.length + diff.updated.length + diff.archived.length > 0;
       const manifest = input.showManifest ? { ...result.manifest, jobs: result.manifest.jobs.map((job) => ({ ...job, triggers: expandTriggers(job as never) })) } : undefined;
-      return { workspace, dryRun: true, changed, version: bump.version, diff, warnings: result.warnings, ...(manifest ? { manifest } : {}) };
+      const scriptJobs = input.script ? { scriptJobs: (await generateRaw(checkoutDir, input.script)).manifest.jobs.map((j) => j.job_ref) } : {};
+      return { workspace, dryRun: true, changed, version: bump.version, diff, warnings: result.warnings, ...(manifest ? { manifest } : {}), ...scriptJobs };
     }
     const reconciler = reconcilerFor(workspace);
-    const commit: CommitMeta = { sha: `local-${hash}`, treeSha: hash, authorName: userInfo().username, committedAt: new Date(options.clock.now()).toISOString(), subject: `sluice deploy ${dir}${input.script ? ` (${input.script})` : ""}` };
+    const commit: CommitMeta = {
+      sha: `${input.script ? AD_HOC_SHA_PREFIX : "local-"}${hash}`,
+      treeSha: hash,
+      authorName: userInfo().username,
+      committedAt: new Date(options.clock.now()).toISOString(),
+      subject: input.script ? `ad hoc: ${input.script} from ${dir}` : `sluice deploy ${dir}`,
+    };
     return reconciler.exclusive(async () => {
       scripts.set(workspace, input.script);
       const startedAt = reconciler.isoNow();
@@ -107,7 +146,8 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
         options.events.emit("deployment:applied", { workspace, deployment: record });
         const diff = record.diff;
         const changed = diff ? diff.added.length + diff.updated.length + diff.archived.length > 0 : false;
-        return { workspace, dryRun: false, changed, version: record.version, diff, warnings: record.warnings };
+        const scriptJobs = input.script ? { scriptJobs: (await generateRaw(checkoutDir, input.script)).manifest.jobs.map((j) => j.job_ref) } : {};
+        return { workspace, dryRun: false, changed, version: record.version, diff, warnings: record.warnings, ...scriptJobs };
       } catch (error) {
         const cause = causeOf(error);
         const record = history.recordFailed({

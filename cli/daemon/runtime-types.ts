@@ -109,6 +109,8 @@ export interface DeployDirView {
   /** Expanded manifest (only with showManifest). */
   manifest?: Record<string, unknown>;
   warnings: string[];
+  /** Ad-hoc deploys: the refs of the script's own jobs (the other active jobs stay as they are). */
+  scriptJobs?: string[];
 }
 
 export interface LogLineView {

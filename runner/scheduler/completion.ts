@@ -28,6 +28,7 @@ export function finishRun(ctx: EngineContext, runId: string, exit: RunExit): voi
     timeoutMs: job.timeoutMs,
     gracePeriodMs: job.gracePeriodMs,
     reason: live.run.reason,
+    stopReason: live.stopReason,
   });
   const { outcome, status, reason, cancelCause } = classified;
   let cleared: string[] = [];
@@ -72,6 +73,22 @@ export function onTimeout(ctx: EngineContext, runId: string): void {
   if (!live || live.run.status !== "running") return;
   live.timedOut = true;
   stopThenKill(ctx, runId, live);
+}
+
+/**
+ * The runtime stops a run (an idle interactive service, a service stopped with the daemon or
+ * its repo): one SIGTERM, SIGKILL after grace; the cause and reason decide its record.
+ */
+export function stopRun(ctx: EngineContext, runId: string, cause: "runtime" | "idle", reason?: string): RunRecord | undefined {
+  const live = ctx.live.get(runId);
+  if (!live) return ctx.store.getRun(runId);
+  if (live.cancelCause === null) {
+    live.cancelCause = cause;
+    live.stopReason = reason;
+  }
+  stopThenKill(ctx, runId, live);
+  ctx.arm();
+  return live.run;
 }
 
 /** User cancel: a queued run is dropped, an active one gets SIGTERM, then SIGKILL after grace. */

@@ -23,6 +23,8 @@ export interface LiveRun {
   handle: RunHandle | undefined;
   timedOut: boolean;
   cancelCause: CancelCause | null;
+  /** What the runtime said when it stopped the run (recorded as the reason). */
+  stopReason?: string | undefined;
 }
 
 export interface EngineContext {

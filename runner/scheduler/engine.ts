@@ -12,7 +12,7 @@ import type { Clock, Logger, TimerHandle } from "../../core/index.js";
 import { SluiceError, TypedEvents, errorText, silentLogger } from "../../core/index.js";
 import { loadHeld, loadJobs, rebuildIndexes, restoreOpenRuns, restoreTriggers } from "./boot.js";
 import type { CompiledJob } from "./compiled-job.js";
-import { cancelRun, finishRun, onTimeout, startPending } from "./completion.js";
+import { cancelRun, stopRun, finishRun, onTimeout, startPending } from "./completion.js";
 import { applyDeployment, deployContextOf, type DeployInput, type DeployResult } from "./deploy.js";
 import { dispatch, type RunRequestOptions } from "./dispatch.js";
 import { fireKey, parseDueKey, triggerKey } from "./due-keys.js";
@@ -231,6 +231,11 @@ export class Scheduler {
   /** User cancel: a queued run is dropped, an active one gets SIGTERM, then SIGKILL after grace. */
   cancel(runId: string): RunRecord | undefined {
     return cancelRun(this.ctx, runId);
+  }
+
+  /** The runtime stops a run (idle service, daemon or repo going away); see completion.ts. */
+  stopRun(runId: string, cause: "runtime" | "idle", reason?: string): RunRecord | undefined {
+    return stopRun(this.ctx, runId, cause, reason);
   }
 
   /** Clears the watermarks of `rootRef`'s cascade targets (and the root's own if asked). */

@@ -33,7 +33,8 @@ function groupByWorkspace(jobs: readonly CompiledJob[]): Map<string | null, Comp
   return groups;
 }
 
-const label = (job: CompiledJob) => job.jobRef;
+/** How people name a job: `<workspace>/<name>` (the short name, as the CLI accepts it). */
+const label = (job: CompiledJob) => (job.workspace ? `${job.workspace}/${job.shortName}` : job.shortName);
 
 /**
  * One job by name: `name`, `section.name`, `jobs.…`, each optionally prefixed `<workspace>/`.
@@ -70,8 +71,8 @@ export function resolveJobName(input: string, jobs: readonly CompiledJob[], scop
   }
   const preferred = matches.filter((job) => job.workspace === scope.defaultWorkspace);
   if (preferred.length === 1) return preferred[0] as CompiledJob;
-  throw new SluiceError("job_ambiguous", `Job '${input}' exists in ${matches.length} workspaces: ${matches.map(label).join(", ")}.`, {
-    hint: `Name one as <workspace>/<job> (e.g. \`${matches[0]?.jobRef}\`), pass -w <workspace>, or run the command inside the workspace folder.`,
+  throw new SluiceError("job_ambiguous", `Job '${input}' exists in ${matches.length} workspaces: ${matches.map((job) => job.jobRef).join(", ")}.`, {
+    hint: `Name one as <workspace>/<job> (e.g. \`${label(matches[0] as CompiledJob)}\`), pass -w <workspace>, or run the command inside the workspace folder.`,
   });
 }
 

@@ -13,6 +13,10 @@ describe("run outcome", () => {
       [{ exitCode: null, killed: true }, { ...ctx, cancelCause: "user" }, "cancelled", null],
       [{ exitCode: null, killed: true }, { ...ctx, cancelCause: "runtime" }, "cancelled", "job.fail:jobs.a.b"],
       [{ exitCode: 0, killed: false }, { ...ctx, wasRunning: false }, "failed", "job.fail:jobs.a.b"],
+      // a user cancel is a cancel even when the process exits 0 on SIGTERM: no job.success
+      [{ exitCode: 0, killed: false }, { ...ctx, cancelCause: "user" }, "cancelled", null],
+      // an idle stop ends an interactive service normally, without follow-ups
+      [{ exitCode: 143, killed: false }, { ...ctx, cancelCause: "idle" }, "completed", null],
     ] as const;
     for (const [exit, context, status, event] of cases) {
       const classified = classifyExit(exit, context);

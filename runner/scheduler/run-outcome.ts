@@ -16,6 +16,8 @@ export interface ExitContext {
   gracePeriodMs: number;
   /** The run's reason so far (kept on a plain success). */
   reason: string | null;
+  /** What the runtime said when it stopped the run (runtime and idle stops). */
+  stopReason?: string | undefined;
 }
 
 export interface ClassifiedExit {
@@ -27,6 +29,12 @@ export interface ClassifiedExit {
 
 export function classifyExit(exit: RunExit, ctx: ExitContext): ClassifiedExit {
   const timeout = formatDuration(ctx.timeoutMs);
+  // a stop the user or the idle timer asked for decides, whatever the exit code
+  if (ctx.cancelCause === "user") return { outcome: "cancelled", status: "cancelled", reason: "cancelled by user", cancelCause: "user" };
+  if (ctx.cancelCause === "idle") {
+    const reason = ctx.stopReason ?? `stopped after ${timeout} without requests (idle timeout)`;
+    return { outcome: "cancelled", status: "completed", reason, cancelCause: "idle" };
+  }
   if (exit.exitCode === 0 && ctx.wasRunning) {
     const reason = ctx.timedOut ? `timed out after ${timeout} but exited cleanly on SIGTERM` : ctx.reason;
     return { outcome: "succeeded", status: "completed", reason, cancelCause: null };
@@ -38,15 +46,18 @@ export function classifyExit(exit: RunExit, ctx: ExitContext): ClassifiedExit {
     return { outcome: "timed_out", status: "cancelled", reason: `timed out after ${timeout}; ${end}`, cancelCause: "timeout" };
   }
   if (ctx.cancelCause) {
-    const reason = ctx.cancelCause === "user" ? "cancelled by user" : (exit.message ?? "cancelled by the runtime");
+    const reason = ctx.stopReason ?? exit.message ?? "cancelled by the runtime";
     return { outcome: "cancelled", status: "cancelled", reason, cancelCause: ctx.cancelCause };
   }
   return { outcome: "failed", status: "failed", reason: exit.message ?? `exit code ${String(exit.exitCode)}`, cancelCause: null };
 }
 
-/** `job.success:<ref>` on success; `job.fail:<ref>` on failure, timeout or loss by the runtime; nothing for a user cancel. */
+/**
+ * `job.success:<ref>` on success; `job.fail:<ref>` on failure, timeout or loss by the runtime;
+ * nothing for a user cancel or an idle stop of an interactive service.
+ */
 export function followUpEvent(jobRef: string, classified: ClassifiedExit): string | null {
   if (classified.outcome === "succeeded") return `job.success:${jobRef}`;
-  if (classified.outcome === "cancelled" && classified.cancelCause === "user") return null;
+  if (classified.outcome === "cancelled" && (classified.cancelCause === "user" || classified.cancelCause === "idle")) return null;
   return `job.fail:${jobRef}`;
 }

@@ -28,8 +28,11 @@ const ALLOWED: Record<RunStatus, readonly RunStatus[]> = {
   skipped: [],
 };
 
-/** Why a terminal `cancelled` happened; drives the follow-up event (spec §7, §11). */
-export const CANCEL_CAUSES = ["timeout", "user", "runtime"] as const;
+/**
+ * Why the runtime stopped a run; drives the status and the follow-up event (spec §7, §11).
+ * `idle`: an interactive service stopped after its idle timeout (a normal end: `completed`).
+ */
+export const CANCEL_CAUSES = ["timeout", "user", "runtime", "idle"] as const;
 export type CancelCause = (typeof CANCEL_CAUSES)[number];
 
 export interface RunRecord {
