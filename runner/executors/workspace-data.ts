@@ -84,8 +84,12 @@ export function createWorkspaceData(options: WorkspaceDataOptions): WorkspaceDat
       release();
       throw error;
     }
-    void supervised.outcome.then((outcome) => finishWriter(run.workspace.name, run.profile, outcome.status === "completed", release));
-    return supervised;
+    // `outcome` settles once the snapshot is taken and the gate is free; `onExit` still fires at the process end
+    const settled = supervised.outcome.then(async (outcome) => {
+      await finishWriter(run.workspace.name, run.profile, outcome.status === "completed", release);
+      return outcome;
+    });
+    return { ...supervised, outcome: settled };
   };
 
   /** The newest snapshot; a first one is taken when there is data and no writer holds it (a reader never waits). */

@@ -1,0 +1,110 @@
+/**
+ * The workspace data gate (docs/workspaces.md, "What `access` sees, and the data lock"): batch
+ * runs of one workspace+profile start one at a time, in arrival order, with the wait in the run's
+ * log, so two runs writing the same DuckDB file never meet on its lock. Through the daemon's run
+ * starter with real containers and dlt, and through the real scheduler, where a run's timeout
+ * counts from its process start, not from the time it spent waiting.
+ */
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRunStarter, type RunStarter } from "../cli/compose/run-starter.js";
+import { openDatabase, silentLogger } from "../core/index.js";
+import { JAFFLE_COUNTS } from "../fixtures/fake-sources/index.js";
+import { createLocalExecutor, createSchedulerExecutor, createWorkspaceData } from "../runner/executors/index.js";
+import { Scheduler, SchedulerStore, triggerJobs, type RunRecord } from "../runner/scheduler/index.js";
+import { fakeLauncher } from "./support/fake-launcher.js";
+import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
+import { createRunHome } from "./support/run-home.js";
+import { waitUntil } from "./support/wait.js";
+import { writeFiles } from "./support/workspaces.js";
+
+describe("two batch runs of one workspace writing the same DuckDB file", () => {
+  let runtime: FixtureRuntime;
+  let jaffle: DeployedWorkspace;
+  let starter: RunStarter;
+
+  beforeAll(async () => {
+    runtime = await createFixtureRuntime();
+    jaffle = await runtime.deploy("jaffle");
+    starter = await createRunStarter({
+      kind: "docker",
+      clock: runtime.clock,
+      logStore: runtime.logStore,
+      secretStore: runtime.secretStore,
+      home: runtime.home,
+      network: "host",
+      env: { RUNTIME__DLTHUB_TELEMETRY: "false" },
+      logger: silentLogger,
+    });
+  });
+
+  afterAll(async () => {
+    await runtime?.close();
+  });
+
+  it("started at the same instant, both complete: the second waits for the first (logged) and its container starts after the first ended", async () => {
+    const job = jaffle.job("jobs.jaffle_ingestion.ingest_jaffle");
+    const runs = [runtime.prepare(jaffle, job, { trigger: "schedule:0 * * * *" }), runtime.prepare(jaffle, job, { trigger: "manual:jobs.jaffle_ingestion.ingest_jaffle" })];
+    const [first, second] = await Promise.all(runs.map(async (run) => (await starter.start(run)).outcome));
+    const [a, b] = runs.map((run) => run.runId) as [string, string];
+    expect(first!.status, runtime.logText(a)).toBe("completed");
+    expect(second!.status, runtime.logText(b)).toBe("completed");
+    expect(runtime.logText(a)).not.toContain("waiting for");
+    expect(runtime.logText(b)).toContain(`sluice: waiting for jaffle/prod data: run ${a} is writing`);
+    expect(runtime.logText(b)).not.toContain("Could not set lock");
+    expect(second!.startedMs).toBeGreaterThanOrEqual(first!.endedMs);
+    const [[customers]] = (await runtime.query(jaffle, "prod", "jaffleshop_destination.duckdb", "SELECT count(DISTINCT id) FROM jaffle_raw.customers")) as [[number]];
+    expect(customers).toBe(JAFFLE_COUNTS.customers);
+  });
+});
+
+const SCRIPT = fakeLauncher(`
+import time
+print("start", entry["function"], flush=True)
+time.sleep(3 if entry["function"] == "hold" else 1)
+print("done", entry["function"], flush=True)
+`);
+
+describe("the data gate under the real scheduler", () => {
+  it("a run that waited 3 s for the gate completes within its 2 s timeout: the timeout counts from its process start", async () => {
+    const runHome = createRunHome("sluice-gate-");
+    const { home, clock, logStore, context } = runHome;
+    const ws = join(home, "ws");
+    writeFiles(ws, { "fake_launcher.py": SCRIPT });
+    const local = createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false });
+    const gated = createWorkspaceData({ inner: local, dataRoot: context.dataRoot, logStore, clock });
+    const scheduler = new Scheduler({
+      clock,
+      store: new SchedulerStore(openDatabase(join(home, "state.db"))),
+      executor: createSchedulerExecutor({ executor: gated, clock, context, workspaceOf: () => ({ name: "ws", dir: ws }) }),
+    });
+    await scheduler.start();
+    const job = (fn: string, timeout: number) => ({
+      job_ref: `jobs.fake.${fn}`,
+      entry_point: { module: "fake", function: fn, job_type: "batch", launcher: "fake_launcher" },
+      triggers: [],
+      expose: { manual: true },
+      execute: { timeout: { timeout, grace_period: 1 }, concurrency: 1 },
+    });
+    scheduler.deploy({ manifest: { jobs: [job("hold", 30), job("quick", 2)] } });
+    const finished: RunRecord[] = [];
+    scheduler.events.on("run:finished", ({ run }) => void finished.push(run));
+    try {
+      const holdStarted = scheduler.events.waitFor("run:started");
+      triggerJobs(scheduler, ["jobs.fake.hold"]);
+      await holdStarted;
+      triggerJobs(scheduler, ["jobs.fake.quick"]);
+      await waitUntil(() => finished.length === 2, "both runs to finish", 30_000);
+    } finally {
+      scheduler.stop();
+    }
+    const quick = finished.find((run) => run.jobRef === "jobs.fake.quick")!;
+    const hold = finished.find((run) => run.jobRef === "jobs.fake.hold")!;
+    expect(hold).toMatchObject({ status: "completed" });
+    expect(quick, logStore.read(quick.runId).lines.map((line) => line.text).join("\n")).toMatchObject({ status: "completed" });
+    const lines = logStore.read(quick.runId).lines.map((line) => line.text);
+    expect(lines[0]).toBe(`sluice: waiting for ws/prod data: run ${hold.runId} is writing`);
+    expect(lines).toContain("done quick");
+    expect(quick.startedMs!).toBeGreaterThanOrEqual(hold.finishedMs!);
+  });
+});
