@@ -9,9 +9,15 @@ function inputs(overrides: Partial<DependencyInputs>): DependencyInputs {
 }
 
 describe("installCommands", () => {
-  it("syncs frozen with requested groups when a lock exists, never installing the project", () => {
-    const commands = installCommands({ ...base, inputs: inputs({ mode: "uv-sync", files: { "pyproject.toml": "", "uv.lock": "" }, groups: ["etl", "x y"] }) });
-    expect(commands[1]).toBe("UV_PROJECT_ENVIRONMENT='/opt/sluice/venv' uv sync --frozen --no-install-project --python '/usr/bin/python3' --group 'etl' --group 'x y'");
+  it("syncs frozen when a lock exists, never installing the project", () => {
+    const commands = installCommands({ ...base, inputs: inputs({ mode: "uv-sync", files: { "pyproject.toml": "", "uv.lock": "" } }) });
+    expect(commands[1]).toBe("UV_PROJECT_ENVIRONMENT='/opt/sluice/venv' uv sync --frozen --no-install-project --python '/usr/bin/python3'");
+  });
+
+  it("syncs only the requested groups pyproject.toml defines (the helper picks them; uv never sees dlt's own groups)", () => {
+    const commands = installCommands({ ...base, groupsHelper: "/b/env_groups.py", inputs: inputs({ mode: "uv-sync", files: { "pyproject.toml": "", "uv.lock": "" }, groups: ["etl", "jobs.workspace.dashboard"] }) });
+    expect(commands[0]).toBe("SLUICE_SYNC_GROUPS=$('/usr/bin/python3' '/b/env_groups.py' split pyproject.toml 'etl' 'jobs.workspace.dashboard')");
+    expect(commands[2]).toBe("UV_PROJECT_ENVIRONMENT='/opt/sluice/venv' uv sync --frozen --no-install-project --python '/usr/bin/python3' $SLUICE_SYNC_GROUPS");
   });
 
   it("syncs without --frozen when there is no lock", () => {
@@ -37,6 +43,14 @@ describe("environmentScript", () => {
     expect(withDlt).toContain("SLUICE_PYTHON_VERSION=");
     const without = environmentScript({ ...base, inputs: inputs({ mode: "uv-sync", files: { "pyproject.toml": "" } }) });
     expect(without).not.toContain("import dlt");
+    expect(without).not.toContain("dlt-specs");
+  });
+
+  it("after dlt is ensured, installs the specs dlt gives for requested groups on top, under constraints", () => {
+    const script = environmentScript({ ...base, ensureDlt: true, groupsHelper: "/b/env_groups.py", inputs: inputs({ mode: "requirements-txt", files: { "requirements.txt": "" }, groups: ["jobs.workspace.dashboard"] }) });
+    const specs = script.indexOf("'/opt/sluice/venv'/bin/python '/b/env_groups.py' dlt-specs '.sluice-dlt-groups' - 'jobs.workspace.dashboard'");
+    expect(specs).toBeGreaterThan(script.indexOf("import dlt"));
+    expect(script).toContain("uv pip install --python '/opt/sluice/venv'/bin/python -r '.sluice-dlt-groups'/requirements.txt -c '.sluice-dlt-groups'/constraints.txt");
   });
 });
 

@@ -2,6 +2,7 @@
  * The shell script that materializes an environment into a venv. The same script runs in a
  * build container (workspace-env.ts) and on the host (host-venv.ts); only paths differ.
  */
+import { DLT_GROUPS_DIR } from "./env-groups.js";
 import { EnvironmentMode, FALLBACK_DLT_SPEC } from "./env-key.js";
 import type { DependencyInputs } from "./env-key.js";
 
@@ -16,6 +17,8 @@ export interface EnvScriptOptions {
   ensureDlt: boolean;
   /** Sourced (with `set -a`) before anything runs: index settings that must not be in argv. */
   envFile?: string;
+  /** Path of env_groups.py (env-groups.ts) in the build; needed when groups are requested. */
+  groupsHelper?: string;
 }
 
 export const MARKER = { python: "SLUICE_PYTHON_VERSION=", fallback: "SLUICE_FALLBACK_DLT=" } as const;
@@ -42,11 +45,14 @@ export function installCommands(options: EnvScriptOptions): string[] {
   switch (inputs.mode) {
     case EnvironmentMode.uvSync: {
       const frozen = inputs.files["uv.lock"] !== undefined ? " --frozen" : "";
-      const groups = inputs.groups.map((group) => ` --group ${shQuote(group)}`).join("");
-      const shown = inputs.groups.map((group) => ` --group ${group}`).join("");
+      const sync = `UV_PROJECT_ENVIRONMENT=${venv} uv sync${frozen} --no-install-project --python ${shQuote(options.python)}`;
+      const source = `(pyproject.toml${frozen ? " + uv.lock" : ""})`;
+      if (inputs.groups.length === 0) return [`echo ${shQuote(`sluice: uv sync${frozen} ${source}`)}`, sync];
+      // Only the requested groups pyproject.toml defines go to uv; dlt's own groups come after (groupCommands).
       return [
-        `echo ${shQuote(`sluice: uv sync${frozen}${shown} (pyproject.toml${frozen ? " + uv.lock" : ""})`)}`,
-        `UV_PROJECT_ENVIRONMENT=${venv} uv sync${frozen} --no-install-project --python ${shQuote(options.python)}${groups}`,
+        `SLUICE_SYNC_GROUPS=$(${shQuote(options.python)} ${helperPath(options)} split pyproject.toml ${groupArgs(inputs)})`,
+        `echo "sluice: uv sync${frozen} $SLUICE_SYNC_GROUPS ${source}"`,
+        `${sync} $SLUICE_SYNC_GROUPS`,
       ];
     }
     case EnvironmentMode.requirementsTxt:
@@ -61,6 +67,31 @@ export function installCommands(options: EnvScriptOptions): string[] {
         `uv pip install --python ${py} ${shQuote(FALLBACK_DLT_SPEC)}`,
       ];
   }
+}
+
+function helperPath(options: EnvScriptOptions): string {
+  if (options.groupsHelper === undefined) throw new Error("dependency groups were requested but no groups helper path was given");
+  return shQuote(options.groupsHelper);
+}
+
+function groupArgs(inputs: DependencyInputs): string {
+  return inputs.groups.map(shQuote).join(" ");
+}
+
+/** After the dependencies (and dlt): specs of the requested groups dlt synthesizes, installed on top. */
+export function groupCommands(options: EnvScriptOptions): string[] {
+  const { inputs } = options;
+  if (inputs.groups.length === 0) return [];
+  const py = `${shQuote(options.venvDir)}/bin/python`;
+  const pyproject = inputs.mode === EnvironmentMode.uvSync ? "pyproject.toml" : "-";
+  const dir = shQuote(DLT_GROUPS_DIR);
+  return [
+    `${py} ${helperPath(options)} dlt-specs ${dir} ${pyproject} ${groupArgs(inputs)}`,
+    `if [ -s ${dir}/requirements.txt ]; then`,
+    `  echo 'sluice: installing the groups dlt defines on top of the workspace dependencies'`,
+    `  uv pip install --python ${py} -r ${dir}/requirements.txt -c ${dir}/constraints.txt`,
+    "fi",
+  ];
 }
 
 export function environmentScript(options: EnvScriptOptions): string {
@@ -79,6 +110,7 @@ export function environmentScript(options: EnvScriptOptions): string {
       "fi",
     );
   }
+  lines.push(...groupCommands(options));
   lines.push(`${py} -c 'import platform; print("${MARKER.python}" + platform.python_version())'`);
   return `${lines.join("\n")}\n`;
 }

@@ -7,6 +7,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SluiceError } from "../../core/index.js";
+import { GROUPS_HELPER_FILE, checkGroupsResolvable, parseUndefinedGroups, undefinedGroupsError } from "./env-groups.js";
 import type { EnvironmentBuildInfo } from "./env-key.js";
 import { environmentKey, readDependencyInputs } from "./env-key.js";
 import { environmentScript, parseScriptMarkers } from "./env-script.js";
@@ -62,9 +63,7 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const ensureDlt = options.ensureDlt ?? true;
   const inputs = await readDependencyInputs(options.workspaceDir, options.dependencyGroups ?? []);
-  if (inputs.groups.length > 0 && inputs.mode !== "uv-sync") {
-    throw new SluiceError("env_groups_without_pyproject", `dependency groups (${inputs.groups.join(", ")}) need a pyproject.toml with a [project] table in ${options.workspaceDir}`);
-  }
+  checkGroupsResolvable(inputs, options.workspaceDir);
   const python = await findHostPython(options.python);
   const key = environmentKey({ inputs, base: `host-python:${python.version}:${python.executable}`, ensureDlt });
   const venvDir = join(cacheDir, "venvs", key);
@@ -93,7 +92,7 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
       const staging = await createStaging(cacheDir, "venv", inputs);
       try {
         const index = await readHostIndexSettings();
-        await writeBuildFiles(staging, { script: environmentScript({ inputs, srcDir: staging.srcDir, venvDir, python: python.executable, ensureDlt }) });
+        await writeBuildFiles(staging, { script: environmentScript({ inputs, srcDir: staging.srcDir, venvDir, python: python.executable, ensureDlt, groupsHelper: join(staging.buildDir, GROUPS_HELPER_FILE) }) });
         const env: NodeJS.ProcessEnv = { ...process.env, ...index.env, UV_PYTHON_DOWNLOADS: "never", UV_NO_PROGRESS: "1" };
         if (index.caBundle && !env.SSL_CERT_FILE) env.SSL_CERT_FILE = index.caBundle;
         delete env.VIRTUAL_ENV;
@@ -105,6 +104,8 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
         });
         if (run.exitCode !== 0) {
           await rm(venvDir, { recursive: true, force: true });
+          const undefinedGroups = parseUndefinedGroups(run.stdout);
+          if (undefinedGroups) throw undefinedGroupsError(undefinedGroups, options.workspaceDir);
           const tail = `${run.stdout}\n${run.stderr}`.trim().split("\n").slice(-15).join("\n");
           throw new SluiceError("env_build_failed", `building the host venv ${venvDir} failed (exit ${run.exitCode}):\n${tail}`);
         }

@@ -1,6 +1,7 @@
 /** Temp directories holding exactly the hashed dependency files plus the build script. */
 import { copyFile, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { GROUPS_HELPER_FILE, readGroupsHelper } from "./env-groups.js";
 import type { DependencyInputs } from "./env-key.js";
 
 export interface Staging {
@@ -26,6 +27,7 @@ export async function writeBuildFiles(
   files: { script: string; envFile?: string; caBundle?: string | undefined },
 ): Promise<void> {
   await writeFile(join(staging.buildDir, "build.sh"), files.script, { mode: 0o755 });
+  await writeFile(join(staging.buildDir, GROUPS_HELPER_FILE), readGroupsHelper());
   if (files.envFile !== undefined) await writeFile(join(staging.buildDir, "build.env"), files.envFile, { mode: 0o600 });
   if (files.caBundle) await copyFile(files.caBundle, join(staging.buildDir, "ca.crt"));
 }

@@ -11,6 +11,7 @@ import type { ContainerEngine } from "../docker/index.js";
 import { runOneShot } from "../docker/index.js";
 import { ensureBaseImage } from "./base-image.js";
 import { ContainerPaths, EnvLabel, buildEnvironment, envBuildContainerSpec, envImageChanges, envImageTag } from "./env-build-spec.js";
+import { GROUPS_HELPER_FILE, checkGroupsResolvable, parseUndefinedGroups, undefinedGroupsError } from "./env-groups.js";
 import type { DependencyInputs, EnvironmentBuildInfo } from "./env-key.js";
 import { environmentKey, readDependencyInputs } from "./env-key.js";
 import { envFileText, environmentScript, parseScriptMarkers } from "./env-script.js";
@@ -45,7 +46,7 @@ export async function ensureWorkspaceEnvironment(engine: ContainerEngine, option
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const ensureDlt = options.ensureDlt ?? true;
   const inputs = await readDependencyInputs(options.workspaceDir, options.dependencyGroups ?? []);
-  checkGroups(inputs, options.workspaceDir);
+  checkGroupsResolvable(inputs, options.workspaceDir);
   const base = await ensureBaseImage(engine, { cacheDir, onProgress: options.onProgress });
   const key = environmentKey({ inputs, base: base.imageId, ensureDlt });
   const tag = envImageTag(key);
@@ -64,7 +65,7 @@ export async function ensureWorkspaceEnvironment(engine: ContainerEngine, option
       const afterWait = await reuse();
       if (afterWait) return afterWait;
       progress.line(`building ${tag} (${inputs.mode}${inputs.groups.length ? `, groups: ${inputs.groups.join(", ")}` : ""})`);
-      const built = await buildEnvironmentImage(engine, { tag, key, inputs, ensureDlt, cacheDir, baseTag: base.tag, baseImageId: base.imageId, progress, timeoutMs: options.timeoutMs });
+      const built = await buildEnvironmentImage(engine, { workspaceDir: options.workspaceDir, tag, key, inputs, ensureDlt, cacheDir, baseTag: base.tag, baseImageId: base.imageId, progress, timeoutMs: options.timeoutMs });
       progress.line(`built ${tag}`);
       return { ...built, seconds: progress.elapsedSeconds() };
     },
@@ -72,15 +73,8 @@ export async function ensureWorkspaceEnvironment(engine: ContainerEngine, option
   );
 }
 
-function checkGroups(inputs: DependencyInputs, workspaceDir: string): void {
-  if (inputs.groups.length === 0 || inputs.mode === "uv-sync") return;
-  throw new SluiceError("env_groups_without_pyproject", `dependency groups (${inputs.groups.join(", ")}) were requested, but ${workspaceDir} has no pyproject.toml with a [project] table`, {
-    hint: "Declare the groups under [dependency-groups] in pyproject.toml, or remove them from the job's `require.dependency_groups`.",
-    details: { file: join(workspaceDir, "pyproject.toml") },
-  });
-}
-
 interface BuildRequest {
+  workspaceDir: string;
   tag: string;
   key: string;
   inputs: DependencyInputs;
@@ -104,6 +98,7 @@ async function buildEnvironmentImage(engine: ContainerEngine, request: BuildRequ
       python: ContainerPaths.python,
       ensureDlt: request.ensureDlt,
       envFile: `${ContainerPaths.build}/build.env`,
+      groupsHelper: `${ContainerPaths.build}/${GROUPS_HELPER_FILE}`,
     });
     await writeBuildFiles(staging, { script, envFile: envFileText(buildEnvironment(index.env, index.caBundle !== undefined)), caBundle: index.caBundle });
     const spec = envBuildContainerSpec({
@@ -123,6 +118,8 @@ async function buildEnvironmentImage(engine: ContainerEngine, request: BuildRequ
     });
     try {
       if (result.exitCode !== 0 || result.timedOut) {
+        const undefinedGroups = parseUndefinedGroups(result.stdout);
+        if (undefinedGroups) throw undefinedGroupsError(undefinedGroups, request.workspaceDir);
         const tail = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-15).join("\n");
         throw new SluiceError("env_build_failed", `building the environment ${request.tag} ${result.timedOut ? "timed out" : `failed (exit ${result.exitCode})`}:\n${tail}`, {
           hint: inputs.files["uv.lock"] !== undefined ? "Check that uv.lock matches pyproject.toml (`uv lock --check`) and that the packages exist for Linux/Python 3.13." : "Check the workspace's dependency files; the output above shows uv's error.",
