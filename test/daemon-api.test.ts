@@ -140,7 +140,7 @@ describe("daemon API", () => {
     await d.gitops.whenIdle();
     out = "";
     await run("repo", "list");
-    expect(out).toMatch(/^NAME\s+SOURCE\s+BRANCH\s+PATH\s+STATUS\s+VERSION\s+COMMIT\nweb\s+hosted\s+main\s+apps\/web\s+ready\s+0\s+[0-9a-f]{12}\n$/);
+    expect(out).toMatch(/^REPO\s+WORKSPACE\s+FOLDER\s+SOURCE\s+BRANCH\s+STATUS\s+VERSION\s+COMMIT\nweb\s+web\s+apps\/web\s+hosted\s+main\s+ready\s+0\s+[0-9a-f]{12}\n$/);
     out = "";
     await run("deployments", "web", "--output", "json");
     expect(JSON.parse(out)).toMatchObject([{ version: 0, status: "applied", commit: { subject: "first" } }]);

@@ -188,7 +188,9 @@ describe("GitOps reconcile (real git, real SQLite)", () => {
       }
     });
     releaseHold = hold.resolve;
-    const { service, history } = setup({ manifests });
+    const { service, history, events } = setup({ manifests });
+    const scanned: string[] = [];
+    events.on("repo:scanned", (e) => scanned.push(e.commit));
     const { remote } = await service.addRepo({ name: "shop", push: true });
     const work = WorkingRepo.init(join(tmp.path, "work"), remote);
     work.writeManifest("", [job("load")]).commit("c0");
@@ -202,6 +204,8 @@ describe("GitOps reconcile (real git, real SQLite)", () => {
       work.push();
       await service.poke();
     }
+    // the repo's workspace discovery has handed the newest commit to the held reconciler
+    await waitUntil(() => scanned.includes(last));
     hold.resolve();
     await service.whenIdle();
 
@@ -246,7 +250,7 @@ describe("GitOps reconcile (real git, real SQLite)", () => {
     work.writeManifest("", [job("load")]).commit("v0");
     work.push();
     await settle(service);
-    expect(await service.removeRepo("shop")).toEqual({ archived: ["jobs.__deployment__.load"] });
+    expect(await service.removeRepo("shop")).toEqual({ archived: ["jobs.__deployment__.load"], workspaces: ["shop"] });
     expect(target.active("shop")?.jobs.size).toBe(0);
     expect(history.list("shop").map((d) => d.kind)).toEqual(["remove", "push"]);
     expect(service.listRepos()).toEqual([]);

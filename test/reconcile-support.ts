@@ -48,8 +48,18 @@ export class WorkingRepo {
     return this;
   }
 
-  /** Writes the test generator's manifest for a workspace folder. */
+  /** Deletes a file or folder of the working copy (the next commit drops it). */
+  remove(path: string): this {
+    rmSync(join(this.dir, path), { recursive: true, force: true });
+    return this;
+  }
+
+  /**
+   * Writes the test generator's manifest for a workspace folder, and a `__deployment__.py` marker
+   * so that workspace discovery (repos added without --path) finds the folder.
+   */
   writeManifest(folder: string, jobs: JobLike[], extra: Record<string, unknown> = {}): this {
+    this.write(join(folder, "__deployment__.py"), "# test workspace: the jobs are in manifest.json\n");
     return this.write(join(folder, "manifest.json"), JSON.stringify({ engine_version: 1, deployment_module: "__deployment__", jobs, ...extra }, null, 2));
   }
 

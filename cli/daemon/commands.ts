@@ -5,12 +5,13 @@
 import type { Command } from "commander";
 import { SluiceError } from "../../core/index.js";
 import type { DeploymentRecord } from "../../reconciler/history/index.js";
-import type { AddRepoResult, RepoStatus } from "../../reconciler/reconcile/index.js";
+import type { AddRepoResult, RemoveRepoResult, RepoStatus } from "../../reconciler/reconcile/index.js";
 import { formatTable, printJson } from "../output.js";
 import { DaemonClient } from "./client.js";
 import type { RuntimeFactory, StartDaemonInput } from "./daemon.js";
 import { startDaemon } from "./daemon.js";
 import { resolveHome } from "./home.js";
+import { AD_HOC_SHA_PREFIX } from "../compose/local-deploy.js";
 
 export interface DaemonCommandHooks {
   /** Supplies the scheduler target (and other ports) for `sluice up`; in-memory when absent. */
@@ -42,15 +43,19 @@ export function registerDaemonCommands(program: Command, hooks: DaemonCommandHoo
       await daemon.stop();
     });
 
-  const repo = program.command("repo").description("Repositories (workspaces) the daemon deploys");
+  const repo = program.command("repo").description("Repositories the daemon deploys workspaces from");
   repo
     .command("add <name>")
-    .description("Watch a git repo (--url) or host one to push to (--push)")
+    .description("Watch a git repo (--url) or host one to push to (--push); every folder with __deployment__.py is a workspace")
     .option("--url <git-url>", "remote URL or local path to watch")
     .option("--push", "create a bare repo that Sluice hosts; `git push sluice main` deploys")
     .option("--branch <branch>", "deploy branch", "main")
-    .option("--path <dir>", "workspace folder inside the repo (default: repo root)")
+    .option("--path <dir>", "pin the repo to this one workspace folder, deployed as <name> (default: discover every workspace folder at each commit)")
     .option("--home <dir>")
+    .addHelpText(
+      "after",
+      "\nWithout --path, each folder holding __deployment__.py (the root, or up to 3 levels down) is a\nworkspace named after its folder (root: <name>; a/b → a-b). Folders that are dlt workspaces\nwithout __deployment__.py are listed as skipped by `sluice repo list` (use `sluice launch`/`serve`).",
+    )
     .action(async (name: string, opts: { url?: string; push?: boolean; branch: string; path?: string; home?: string }) => {
       const result = await (await client(opts.home)).request<AddRepoResult>("POST", "/v1/repos", {
         name,
@@ -59,38 +64,28 @@ export function registerDaemonCommands(program: Command, hooks: DaemonCommandHoo
         branch: opts.branch,
         path: opts.path,
       });
-      write(`added ${result.repo.name} (${result.repo.kind}, branch ${result.repo.branch}${result.repo.path ? `, path ${result.repo.path}` : ""})\n`);
-      if (result.remote) write(`\nAdd the remote and push to deploy:\n  git remote add sluice ${result.remote}\n  git push sluice ${result.repo.branch}\n`);
+      const r = result.repo;
+      const what = r.discover ? "workspaces: every folder with __deployment__.py, see `sluice repo list`" : `workspace ${r.name} from ${r.path ? `folder ${r.path}` : "the repo root"}`;
+      write(`added ${r.name} (${r.kind}, branch ${r.branch}; ${what})\n`);
+      if (result.remote) write(`\nAdd the remote and push to deploy:\n  git remote add sluice ${result.remote}\n  git push sluice ${r.branch}\n`);
     });
   repo
     .command("list")
+    .description("Repos, the workspaces each feeds, and the folders skipped with the reason")
     .option("--output <format>", "table or json", "table")
     .option("--home <dir>")
     .action(async (opts: { output: string; home?: string }) => {
       const { repos } = await (await client(opts.home)).request<{ repos: RepoStatus[] }>("GET", "/v1/repos");
       if (opts.output === "json") return printJson(repos, write);
-      write(
-        formatTable(
-          ["NAME", "SOURCE", "BRANCH", "PATH", "STATUS", "VERSION", "COMMIT"],
-          repos.map((r) => [
-            r.repo.name,
-            r.repo.kind === "hosted" ? "hosted" : r.repo.url,
-            r.repo.branch,
-            r.repo.path || "/",
-            r.state?.status ?? "idle",
-            r.active?.version == null ? "-" : String(r.active.version),
-            r.active?.commit.slice(0, 12) ?? "-",
-          ]),
-        ),
-      );
+      write(repoListText(repos));
     });
   repo
     .command("remove <name>")
-    .description("Stop deploying the repo and archive its jobs (history and runs are kept)")
+    .description("Stop deploying the repo: archive the jobs of all its workspaces and stop their interactive services (history and runs are kept)")
     .option("--home <dir>")
     .action(async (name: string, opts: { home?: string }) => {
-      const { archived } = await (await client(opts.home)).request<{ archived: string[] }>("DELETE", `/v1/repos/${encodeURIComponent(name)}`);
-      write(`removed ${name}; archived ${archived.length} job(s)\n`);
+      const { archived, workspaces } = await (await client(opts.home)).request<RemoveRepoResult>("DELETE", `/v1/repos/${encodeURIComponent(name)}`);
+      write(`removed ${name}${workspaces.length ? ` (workspaces: ${workspaces.join(", ")})` : ""}; archived ${archived.length} job(s)\n`);
     });
 
   program
@@ -103,11 +98,13 @@ export function registerDaemonCommands(program: Command, hooks: DaemonCommandHoo
         "GET",
         `/v1/workspaces/${encodeURIComponent(workspace)}/deployments`,
       );
-      if (opts.output === "json") return printJson(deployments, write);
+      // ad-hoc deploys (`launch`/`serve file.py`) are pushes of one script's jobs: shown as such
+      const shown = deployments.map((d) => (d.kind === "push" && d.commit.sha.startsWith(AD_HOC_SHA_PREFIX) ? { ...d, kind: "ad-hoc" } : d));
+      if (opts.output === "json") return printJson(shown, write);
       write(
         formatTable(
           ["VERSION", "STATUS", "KIND", "COMMIT", "AUTHOR", "CHANGES", "FINISHED"],
-          deployments.map((d) => [
+          shown.map((d) => [
             d.version == null ? "-" : String(d.version),
             d.status,
             d.kind,
@@ -137,4 +134,26 @@ export function registerDaemonCommands(program: Command, hooks: DaemonCommandHoo
       );
       write(`${workspace}: rolled back to version ${deployment.rollbackToVersion} (commit ${deployment.commit.sha.slice(0, 12)}), now version ${deployment.version}\n`);
     });
+}
+
+/** `repo list`: one row per workspace (a discovering repo without any yet gets one row), then the skipped folders. */
+export function repoListText(repos: RepoStatus[]): string {
+  const rows: string[][] = [];
+  for (const r of repos) {
+    const source = r.repo.kind === "hosted" ? "hosted" : r.repo.url;
+    if (r.workspaces.length === 0) {
+      const status = r.scanError ? "discovery failed" : r.scannedCommit ? "no workspace" : "waiting for a commit";
+      rows.push([r.repo.name, "-", "-", source, r.repo.branch, status, "-", r.scannedCommit?.slice(0, 12) ?? "-"]);
+    }
+    for (const w of r.workspaces) {
+      const version = w.active?.version == null ? "-" : String(w.active.version);
+      rows.push([r.repo.name, w.name, w.path || "/", source, r.repo.branch, w.state?.status ?? "idle", version, w.active?.commit.slice(0, 12) ?? "-"]);
+    }
+  }
+  const out = [formatTable(["REPO", "WORKSPACE", "FOLDER", "SOURCE", "BRANCH", "STATUS", "VERSION", "COMMIT"], rows)];
+  const skipped = repos.flatMap((r) => r.skipped.map((s) => `  ${r.repo.name}: ${s.path || "/"}: ${s.reason}\n`));
+  const errors = repos.flatMap((r) => (r.scanError ? [`  ${r.repo.name}: discovery failed (retried): ${r.scanError}\n`] : []));
+  if (skipped.length > 0) out.push("\nskipped folders:\n", ...skipped);
+  if (errors.length > 0) out.push("\n", ...errors);
+  return out.join("");
 }

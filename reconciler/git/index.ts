@@ -5,3 +5,4 @@ export * from "./sources.js";
 export * from "./branch-watcher.js";
 export { localGitDir, watchRefs } from "./ref-watcher.js";
 export type { RefWatch } from "./ref-watcher.js";
+export * from "./discover.js";

@@ -66,4 +66,25 @@ export const reconcilerMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // A repo without --path discovers its workspaces (discover = 1); older rows stay pinned to their path.
+    id: "002-repo-workspaces",
+    sql: `
+      ALTER TABLE reconciler_repos ADD COLUMN discover INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE reconciler_repo_workspaces (
+        workspace TEXT PRIMARY KEY,
+        repo TEXT NOT NULL,
+        path TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      INSERT INTO reconciler_repo_workspaces (workspace, repo, path, created_at)
+        SELECT name, name, path, created_at FROM reconciler_repos;
+      CREATE TABLE reconciler_repo_scans (
+        repo TEXT PRIMARY KEY,
+        commit_sha TEXT NOT NULL,
+        skipped TEXT NOT NULL,
+        scanned_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

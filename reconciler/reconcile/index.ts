@@ -7,3 +7,5 @@ export * from "./git-workspace-port.js";
 export * from "./gitops-service.js";
 export * from "./dlt-manifest-port.js";
 export * from "./schema-validator.js";
+export * from "./workspace-discovery.js";
+export * from "./repo-scanner.js";
