@@ -45,7 +45,7 @@ describe("runtime verbs against a daemon", () => {
 
   beforeAll(async () => {
     daemon = new DaemonProcess(join(root, "home"));
-    await daemon.start("api: { port: 0 }\nproxy: { port: 0 }\nruns: { network: none }\n");
+    await daemon.start("api: { port: 0 }\nproxy: { port: 0 }\nruns: { network: bridge }\n");
     dir = join(root, "fruitshop");
     cpSync(FRUITSHOP, dir, { recursive: true });
   });

@@ -1,68 +1,177 @@
 /**
  * Interactive jobs behind the reverse proxy on its own loopback port (`proxy.port`, default
  * 7879): `/w/<workspace>/<job>/…`. The proxy is not behind the API token (browsers open it);
- * it only listens on 127.0.0.1. `serve` starts the service and waits until it answers.
+ * it only listens on 127.0.0.1.
+ *
+ * Every interactive run is a scheduler run (docs/workspaces.md "Interactive runs"): a request
+ * to the proxy or `serve` dispatches the job like any trigger, so the run has a record, a
+ * number, logs, cancel and concurrency. The executor asks `runArgsFor` for a free loopback port
+ * and base path for every interactive run, however it was started (proxy, serve, trigger,
+ * launch, its own schedule), and `onStarted` hands the started service to the proxy, which
+ * routes requests to it and stops it through the scheduler after its idle timeout.
  */
 import type { Clock } from "../../core/index.js";
-import { SluiceError } from "../../core/index.js";
-import type { SchedulerDeploymentTarget } from "../../reconciler/apply/index.js";
-import type { PrepareContext, StartsRuns } from "../../runner/executors/index.js";
+import { SluiceError, errorText } from "../../core/index.js";
+import type { PreparedRun, RunArgs, RunnableJob, SupervisedRun, WorkspaceRef } from "../../runner/executors/index.js";
 import { asRunnableJob, isInteractive } from "../../runner/executors/index.js";
-import { createInteractiveServices, createInteractiveStarter, createReverseProxy } from "../../runner/proxy/index.js";
-import type { Scheduler } from "../../runner/scheduler/index.js";
+import { createInteractiveServices, createReverseProxy, serviceIdleTimeoutMs, serviceRunArgs, type ServicePort, type StartedService } from "../../runner/proxy/index.js";
+import type { CompiledJob, NameScope, RunSpec, Scheduler } from "../../runner/scheduler/index.js";
 import { shortJobName } from "../../runner/scheduler/index.js";
 import { findJob } from "./job-lookup.js";
 
 export interface InteractiveOptions {
   clock: Clock;
-  context: PrepareContext;
-  starter: StartsRuns;
-  target: SchedulerDeploymentTarget;
   scheduler: Scheduler;
   port: number;
+  /** How long a proxy request waits for the service's process to start (environment builds included). */
+  startTimeoutMs?: number;
 }
 
+interface LiveService {
+  workspace: string;
+  job: string;
+  key: string;
+  service: StartedService;
+}
+
+type Waiter = { resolve: (service: StartedService) => void; reject: (error: Error) => void };
+
+const isInteractiveJob = (job: CompiledJob) => isInteractive(asRunnableJob(job.definition));
+
 export function createInteractive(options: InteractiveOptions) {
-  const { target } = options;
-  let seq = 0;
+  const { scheduler, clock } = options;
   let url: string | null = null;
-  const services = createInteractiveServices({
-    clock: options.clock,
-    start: createInteractiveStarter({
-      clock: options.clock,
-      context: options.context,
-      executor: options.starter,
-      newRunId: () => `svc-${options.clock.now()}-${++seq}`,
-      lookup(workspace, job) {
-        const deployed = target.get(workspace);
-        const definition = deployed?.jobs.find((j) => shortJobName(j.job_ref) === job);
-        if (!deployed || !definition) return undefined;
-        const runnable = asRunnableJob(definition);
-        if (!isInteractive(runnable)) return undefined;
-        return { job: runnable, workspace: { name: workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) } };
-      },
-    }),
+  const ports = new Map<string, ServicePort>();
+  const live = new Map<string, LiveService>();
+  const waiting = new Map<string, Waiter>();
+
+  const jobOf = (workspace: string, name: string) =>
+    [...scheduler.jobs.values()].find((job) => job.workspace === workspace && job.shortName === name && isInteractiveJob(job));
+
+  /** The services' view of a run: stops go through the scheduler, so the run's record says why. */
+  const facade = (supervised: SupervisedRun): SupervisedRun => ({
+    runId: supervised.runId,
+    outcome: supervised.outcome,
+    onExit: (callback) => supervised.onExit(callback),
+    isStopping: () => supervised.isStopping(),
+    kill: (cause) => supervised.kill(cause),
+    stop: (cause) => {
+      if (supervised.isStopping()) return false;
+      scheduler.stopRun(supervised.runId, cause === "idle" ? "idle" : "runtime");
+      return true;
+    },
   });
+
+  const services = createInteractiveServices({ clock, start: (workspace, name) => startService(workspace, name) });
+
+  /** Dispatches the job (its http: or default trigger) and waits until its process started. */
+  async function startService(workspace: string, name: string): Promise<StartedService | undefined> {
+    const job = jobOf(workspace, name);
+    if (!job) return undefined;
+    const record = scheduler.dispatch(job, job.defaultTrigger?.raw ?? "http:", "manual");
+    if (record.status !== "starting" && record.status !== "running") {
+      throw new SluiceError("service_not_started", `Run ${record.number} of ${job.jobRef} is ${record.status}: ${record.reason ?? "no reason given"}.`, {
+        hint: `See \`sluice job-run ${job.jobRef} list\`.`,
+      });
+    }
+    const started = live.get(record.runId);
+    if (started) return started.service;
+    return new Promise<StartedService>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting.delete(record.runId);
+        reject(new Error(`run ${record.runId} did not start within ${Math.round((options.startTimeoutMs ?? 900_000) / 1000)} s`));
+      }, options.startTimeoutMs ?? 900_000);
+      const done = () => clearTimeout(timer);
+      waiting.set(record.runId, {
+        resolve: (service) => (done(), resolve(service)),
+        reject: (error) => (done(), reject(error)),
+      });
+    });
+  }
+
+  const offFinished = scheduler.events.on("run:finished", ({ run }) => {
+    const waiter = waiting.get(run.runId);
+    if (!waiter) return;
+    waiting.delete(run.runId);
+    waiter.reject(new Error(`run ${run.number} (${run.runId}) ended ${run.status} before its service started: ${run.reason ?? "no reason given"}`));
+  });
+
+  // a deployment that archives jobs (a job dropped, a workspace folder gone, `repo remove`) stops
+  // the services of the interactive jobs that are no longer deployed
+  const offArchived = scheduler.events.on("deploy:applied", ({ changes }) => {
+    const archived = new Set(changes.filter((c) => c.status === "archived").map((c) => c.jobRef));
+    for (const [runId, entry] of live) if (archived.has(entry.key)) scheduler.stopRun(runId, "runtime", "stopped: its job is no longer deployed");
+  });
+
   const proxy = createReverseProxy(services);
   return {
+    /** Executor hook: a free port and base path for every interactive run. */
+    async runArgsFor(spec: RunSpec, job: RunnableJob, workspace: WorkspaceRef): Promise<RunArgs | undefined> {
+      if (!isInteractive(job)) return undefined;
+      const port = await serviceRunArgs(job, workspace.name, shortJobName(job.job_ref));
+      ports.set(spec.runId, port);
+      return port.runArgs;
+    },
+
+    /** Executor hook: the started service joins the proxy (a waiting request, or adopted). */
+    onStarted(spec: RunSpec, prepared: PreparedRun, supervised: SupervisedRun): void {
+      const port = ports.get(spec.runId);
+      ports.delete(spec.runId);
+      if (!port) return;
+      const entry: LiveService = {
+        workspace: prepared.workspace.name,
+        job: shortJobName(prepared.job.job_ref),
+        key: spec.jobRef,
+        service: { run: facade(supervised), port: port.port, stripPrefix: port.stripPrefix, idleTimeoutMs: serviceIdleTimeoutMs(prepared) },
+      };
+      live.set(spec.runId, entry);
+      void supervised.outcome.finally(() => live.delete(spec.runId));
+      const waiter = waiting.get(spec.runId);
+      waiting.delete(spec.runId);
+      if (waiter) waiter.resolve(entry.service);
+      else services.adopt(entry.workspace, entry.job, entry.service);
+    },
+
     async start() {
       const port = await proxy.listen(options.port, "127.0.0.1");
       url = `http://127.0.0.1:${port}`;
+      // services re-attached at boot have no proxy route (their port was the last daemon's): end them
+      for (const run of scheduler.store.openRuns()) {
+        const job = scheduler.known.get(run.jobRef);
+        if (job && isInteractiveJob(job) && !live.has(run.runId)) scheduler.stopRun(run.runId, "runtime", "stopped: the daemon restarted; the next request starts the service again");
+      }
     },
+
+    /** Daemon stop: services end with it (recorded as such); the next request after a restart starts them again. */
     async stop() {
-      await services.stopAll().catch(() => undefined);
+      offArchived();
+      offFinished();
+      const ending = [...live.entries()].map(([runId, entry]) => {
+        scheduler.stopRun(runId, "runtime", "stopped with the daemon; the next request starts it again");
+        return entry.service.run.outcome;
+      });
+      await Promise.race([Promise.all(ending), new Promise((resolve) => setTimeout(resolve, 30_000))]).catch((error: unknown) => errorText(error));
       await proxy.close();
     },
+
     url: () => url,
-    async serve(name: string) {
-      const job = findJob(options.scheduler, name);
-      const deployed = target.workspaceOfJob(job.jobRef);
-      if (!isInteractive(asRunnableJob(job.definition)) || !deployed) {
+
+    async serve(name: string, scope: NameScope = {}) {
+      const job = findJob(scheduler, name, scope);
+      if (!isInteractiveJob(job) || !job.workspace) {
         throw new SluiceError("not_interactive", `Job '${job.shortName}' is not an interactive job.`, { hint: "`sluice job interactive list` lists the interactive jobs; batch jobs start with `sluice launch`." });
       }
-      const ready = await services.resolve(deployed.workspace, job.shortName);
-      if (!ready) throw new SluiceError("serve_failed", `The service of '${job.shortName}' did not start.`, { hint: `See \`sluice logs ${job.shortName}\`.` });
-      return { url: `${url}/w/${deployed.workspace}/${job.shortName}/`, jobRef: job.jobRef, workspace: deployed.workspace };
+      const ready = await services.resolve(job.workspace, job.shortName);
+      if (!ready) throw new SluiceError("serve_failed", `The service of '${job.shortName}' did not start.`, { hint: `See \`sluice logs ${job.jobRef}\`.` });
+      const runId = [...live.entries()].find(([, entry]) => entry.key === job.jobRef)?.[0];
+      const number = runId ? scheduler.store.getRun(runId)?.number : undefined;
+      return {
+        url: `${url}/w/${job.workspace}/${job.shortName}/`,
+        jobRef: job.jobRef,
+        workspace: job.workspace,
+        ...(runId ? { runId } : {}),
+        ...(number === undefined ? {} : { number }),
+      };
     },
   };
 }

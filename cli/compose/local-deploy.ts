@@ -79,7 +79,10 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
   const generate = async (workspace: string, dir: string, script: string | undefined): Promise<ManifestPortResult> => {
     const result = await generateRaw(dir, script);
     const active = history.active(workspace);
-    return script && active?.manifest ? mergeAdHoc(active.manifest as ManifestPortResult["manifest"], active.jobHashes, result) : result;
+    if (!script) return result;
+    // one hash scheme for every ad-hoc version, the first one too, so an unchanged script is "no change"
+    const base = active?.manifest ? (active.manifest as ManifestPortResult["manifest"]) : { ...result.manifest, jobs: [] };
+    return mergeAdHoc(base, active?.jobHashes ?? {}, result);
   };
 
   const reconcilerFor = (workspace: string) => {

@@ -30,13 +30,21 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
   const context: PrepareContext = { secretStore, dataRoot: join(layout.home, "data"), machines: options.machines };
   const starter = await createRunStarter({ kind: options.runExecutor, clock, logStore, secretStore, home: layout.home, network: options.runNetwork, env: options.runEnv, logger: logger.child("runs") });
 
-  const late: { target?: SchedulerDeploymentTarget } = {};
+  const late: { target?: SchedulerDeploymentTarget; interactive?: ReturnType<typeof createInteractive> } = {};
   const workspaceOf = (spec: RunSpec) => {
     const deployed = late.target?.workspaceOfJob(spec.jobRef);
     if (!deployed) throw new SluiceError("workspace_unknown", `No deployed workspace holds ${spec.jobRef}.`);
     return { name: deployed.workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) };
   };
-  const inner = createSchedulerExecutor({ executor: starter, clock, context, workspaceOf });
+  const inner = createSchedulerExecutor({
+    executor: starter,
+    clock,
+    context,
+    workspaceOf,
+    // every interactive run gets a port behind the proxy, however it was started
+    runArgsFor: (spec, job, workspace) => late.interactive?.runArgsFor(spec, job, workspace),
+    onStarted: (spec, prepared, supervised) => late.interactive?.onStarted(spec, prepared, supervised),
+  });
   const scheduler = new Scheduler({
     clock,
     store: new SchedulerStore(db),
@@ -45,7 +53,8 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
   });
   const target = new SchedulerDeploymentTarget({ scheduler });
   late.target = target;
-  const interactive = createInteractive({ clock, context, starter, target, scheduler, port: options.proxyPort });
+  const interactive = createInteractive({ clock, scheduler, port: options.proxyPort });
+  late.interactive = interactive;
   const deployDir = createLocalDeployer({
     checkoutsDir: layout.checkoutsDir,
     history,
@@ -93,9 +102,12 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
       logger.info("runtime started", { executor: starter.kind, jobs: scheduler.jobs.size, proxy: interactive.url() });
     },
     async stop() {
+      // services first, while the scheduler still records how they ended
+      await interactive.stop();
       unpublish();
       scheduler.stop();
-      await interactive.stop();
+      // batch run containers keep running; the next start re-attaches them (docs/daemon.md)
+      starter.detach();
     },
   };
 }

@@ -14,6 +14,8 @@ import type { RunOutcome, SupervisedRun } from "./supervisor.js";
 export interface StartsRuns {
   start(run: PreparedRun): Promise<SupervisedRun>;
   adopt?(runId: string): Promise<{ run: SupervisedRun } | null>;
+  /** Why a run that was active when the daemon stopped is gone at the next start (see `Executor.lostReason`). */
+  readonly lostReason?: string;
 }
 
 export interface SchedulerExecutorOptions {
@@ -22,8 +24,10 @@ export interface SchedulerExecutorOptions {
   context: PrepareContext;
   /** The deployed checkout a job belongs to. */
   workspaceOf: (spec: RunSpec) => WorkspaceRef;
-  /** Port and base path for interactive runs. */
-  runArgsFor?: (spec: RunSpec, job: RunnableJob) => RunArgs | undefined;
+  /** Port and base path for interactive runs (may pick a free port). */
+  runArgsFor?: (spec: RunSpec, job: RunnableJob, workspace: WorkspaceRef) => RunArgs | undefined | Promise<RunArgs | undefined>;
+  /** Called once a run's process started (e.g. the proxy registers an interactive service). */
+  onStarted?: (spec: RunSpec, run: PreparedRun, supervised: SupervisedRun) => void;
   /** Called with every outcome (e.g. to store last lines and durations on the run record). */
   onOutcome?: (outcome: RunOutcome) => void;
 }
@@ -41,10 +45,11 @@ export function createSchedulerExecutor(options: SchedulerExecutorOptions): Exec
   return {
     async start(spec) {
       const job = asRunnableJob(spec.job);
-      const runArgs = options.runArgsFor?.(spec, job);
+      const workspace = options.workspaceOf(spec);
+      const runArgs = await options.runArgsFor?.(spec, job, workspace);
       const prepared = prepareRun(
         job,
-        options.workspaceOf(spec),
+        workspace,
         {
           runId: spec.runId,
           trigger: spec.trigger,
@@ -56,12 +61,15 @@ export function createSchedulerExecutor(options: SchedulerExecutorOptions): Exec
         options.context,
         options.clock.now(),
       );
-      return wrap(await options.executor.start(prepared));
+      const supervised = await options.executor.start(prepared);
+      options.onStarted?.(spec, prepared, supervised);
+      return wrap(supervised);
     },
     async adopt(runId) {
       const adopted = await options.executor.adopt?.(runId);
       return adopted ? wrap(adopted.run) : null;
     },
+    ...(options.executor.lostReason ? { lostReason: options.executor.lostReason } : {}),
   };
 }
 

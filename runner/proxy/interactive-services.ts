@@ -31,6 +31,12 @@ interface Entry {
 }
 
 export interface InteractiveServices extends ServiceRouter {
+  /**
+   * A service started elsewhere (a trigger, a schedule, `launch`) joins the proxy: requests reach
+   * it and its idle timeout runs. When the job already has a service, the newcomer only gets
+   * its idle timer (no request is routed to it).
+   */
+  adopt(workspace: string, job: string, service: StartedService): void;
   /** Services currently running (or starting). */
   list(): Array<{ workspace: string; job: string; port?: number; runId?: string; open: number; lastActivityMs: number }>;
   /** Stops every service (daemon shutdown). */
@@ -82,7 +88,21 @@ export function createInteractiveServices(options: InteractiveServicesOptions): 
     return entry;
   };
 
+  const follow = (key: string, entry: Entry, service: StartedService) => {
+    void service.run.outcome.then(() => {
+      entry.idleTimer?.cancel();
+      if (entries.get(key) === entry) entries.delete(key);
+    });
+  };
+
   return {
+    adopt(workspace, job, service) {
+      const key = keyOf(workspace, job);
+      const entry: Entry = { ready: Promise.resolve(service), service, open: 0, lastActivityMs: clock.now() };
+      follow(key, entry, service);
+      if (!entries.has(key)) entries.set(key, entry);
+      armIdle(entry);
+    },
     async resolve(workspace, job) {
       const key = keyOf(workspace, job);
       let entry = entries.get(key);
