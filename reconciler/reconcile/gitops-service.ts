@@ -1,6 +1,5 @@
 import type { Clock, Logger, TypedEvents } from "../../core/index.js";
 import { SluiceError, silentLogger } from "../../core/index.js";
-import { diffDeployments } from "../diff/index.js";
 import type { BranchHead, BranchSource, Git, RefWatch } from "../git/index.js";
 import {
   BranchWatcher,
@@ -12,11 +11,13 @@ import {
   remoteSource,
   watchRefs,
 } from "../git/index.js";
-import type { DeploymentHistory, DeploymentRecord, RepoEntry, RepoStore, RepoWorkspace, SkippedFolder, WorkspaceState } from "../history/index.js";
+import type { DeploymentHistory, DeploymentRecord, RepoEntry, RepoStore, RepoWorkspace } from "../history/index.js";
 import type { ReconcilerEventMap } from "./events.js";
 import { gitWorkspacePort } from "./git-workspace-port.js";
 import type { DeploymentTarget, ManifestPort, ManifestValidatorPort } from "./ports.js";
 import { RepoScanner } from "./repo-scanner.js";
+import type { RepoStatus } from "./repo-status.js";
+import { repoStatusOf } from "./repo-status.js";
 import { WORKSPACE_NAME_RE, planRepoWorkspaces } from "./workspace-discovery.js";
 import { WorkspaceReconciler } from "./workspace-reconciler.js";
 
@@ -58,35 +59,6 @@ export interface AddRepoResult {
   repo: RepoEntry;
   /** For hosted repos: the git remote to add (`git remote add sluice <remote>`). */
   remote?: string;
-}
-
-export interface ActiveVersion {
-  version: number | null;
-  commit: string;
-  deployedAt: string;
-}
-
-export interface RepoWorkspaceStatus {
-  name: string;
-  /** Folder in the repo ("" = root). */
-  path: string;
-  state: WorkspaceState | null;
-  active: ActiveVersion | null;
-}
-
-export interface RepoStatus {
-  repo: RepoEntry;
-  /** State and active version of the workspace named like the repo (the root or pinned one), if any. */
-  state: WorkspaceState | null;
-  active: ActiveVersion | null;
-  /** Every workspace the repo feeds. */
-  workspaces: RepoWorkspaceStatus[];
-  /** Folders the last discovery did not deploy, with the reason (always empty for a pinned repo). */
-  skipped: SkippedFolder[];
-  /** Commit of the last discovery (null for a pinned repo or before the first one). */
-  scannedCommit: string | null;
-  /** Why the last discovery failed; it is retried. */
-  scanError: string | null;
 }
 
 export interface RemoveRepoResult {
@@ -274,47 +246,12 @@ export class GitOpsService {
       .find((d) => d.id < active.id && d.manifest && d.versionHash !== active.versionHash);
   }
 
-  private async archiveAll(reconciler: WorkspaceReconciler): Promise<string[]> {
-    const { history, target } = this.options;
-    const deployed = reconciler.deployedState();
-    if (!deployed.record || deployed.jobs.length === 0) return [];
-    const diff = diffDeployments(deployed, { jobs: [], jobHashes: {} });
-    const manifest = { jobs: [] };
-    await target.apply({
-      workspace: reconciler.workspace,
-      kind: "remove",
-      version: deployed.record.version,
-      versionHash: deployed.record.versionHash,
-      commit: deployed.record.commit,
-      checkoutDir: "",
-      manifest,
-      jobHashes: {},
-      diff,
-    });
-    const now = reconciler.isoNow();
-    history.recordApplied({
-      ...deployed.record,
-      status: "applied",
-      kind: "remove",
-      manifest,
-      jobHashes: {},
-      diff,
-      warnings: [],
-      checkoutDir: null,
-      cause: null,
-      rollbackToVersion: null,
-      startedAt: now,
-      finishedAt: now,
-    });
-    return diff.archived.map((c) => c.jobRef);
-  }
-
   /** Archives the workspace's jobs, forgets its reconcile state and tells listeners (interactive services stop). */
   private async removeWorkspace(workspace: string, repo: string, reason: string): Promise<string[]> {
     const reconciler = this.reconcilers.get(workspace);
     this.reconcilers.delete(workspace);
     reconciler?.close();
-    const archived = reconciler ? await reconciler.exclusive(() => this.archiveAll(reconciler)) : [];
+    const archived = reconciler ? await reconciler.exclusive(() => reconciler.archiveAll()) : [];
     this.options.history.dropState(workspace);
     this.options.repos.removeWorkspace(workspace);
     this.logger.info("workspace removed", { repo, workspace, reason, archived: archived.length });
@@ -451,28 +388,6 @@ export class GitOpsService {
   }
 
   private status(repo: RepoEntry): RepoStatus {
-    const workspaces = this.options.repos.workspaces(repo.name).map((w) => this.workspaceStatus(w));
-    const own = workspaces.find((w) => w.name === repo.name);
-    const scan = repo.discover ? this.options.repos.lastScan(repo.name) : undefined;
-    return {
-      repo,
-      state: own?.state ?? null,
-      active: own?.active ?? null,
-      workspaces,
-      skipped: scan?.skipped ?? [],
-      scannedCommit: scan?.commit ?? null,
-      scanError: this.scanners.get(repo.name)?.error ?? null,
-    };
-  }
-
-  private workspaceStatus(entry: RepoWorkspace): RepoWorkspaceStatus {
-    const state = this.options.history.getState(entry.workspace) ?? null;
-    const active = this.options.history.active(entry.workspace);
-    return {
-      name: entry.workspace,
-      path: entry.path,
-      state,
-      active: active ? { version: active.version, commit: active.commit.sha, deployedAt: active.finishedAt } : null,
-    };
+    return repoStatusOf(this.options.repos, this.options.history, repo, this.scanners.get(repo.name)?.error ?? null);
   }
 }

@@ -9,3 +9,4 @@ export * from "./dlt-manifest-port.js";
 export * from "./schema-validator.js";
 export * from "./workspace-discovery.js";
 export * from "./repo-scanner.js";
+export * from "./repo-status.js";

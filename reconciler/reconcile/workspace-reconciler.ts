@@ -234,6 +234,42 @@ export class WorkspaceReconciler {
     return history.recordApplied(newDeployment);
   }
 
+  /** Archives every active job through the target (a `remove` deployment); returns the archived refs. Run it in `exclusive`. */
+  async archiveAll(): Promise<string[]> {
+    const { history, target } = this.options;
+    const deployed = this.deployedState();
+    if (!deployed.record || deployed.jobs.length === 0) return [];
+    const diff = diffDeployments(deployed, { jobs: [], jobHashes: {} });
+    const manifest = { jobs: [] };
+    await target.apply({
+      workspace: this.options.workspace,
+      kind: "remove",
+      version: deployed.record.version,
+      versionHash: deployed.record.versionHash,
+      commit: deployed.record.commit,
+      checkoutDir: "",
+      manifest,
+      jobHashes: {},
+      diff,
+    });
+    const now = this.isoNow();
+    history.recordApplied({
+      ...deployed.record,
+      status: "applied",
+      kind: "remove",
+      manifest,
+      jobHashes: {},
+      diff,
+      warnings: [],
+      checkoutDir: null,
+      cause: null,
+      rollbackToVersion: null,
+      startedAt: now,
+      finishedAt: now,
+    });
+    return diff.archived.map((c) => c.jobRef);
+  }
+
   private failure(commit: CommitMeta, startedAt: string, cause: { code: string; message: string }): NewDeployment {
     return {
       workspace: this.options.workspace,
