@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunStarter, type RunStarter } from "../cli/compose/run-starter.js";
 import { openDatabase, silentLogger } from "../core/index.js";
 import { JAFFLE_COUNTS } from "../fixtures/fake-sources/index.js";
-import { createLocalExecutor, createSchedulerExecutor, createWorkspaceData } from "../runner/executors/index.js";
+import { createLocalExecutor, createSchedulerExecutor, createWorkspaceData, Launcher } from "../runner/executors/index.js";
 import { Scheduler, SchedulerStore, triggerJobs, type RunRecord } from "../runner/scheduler/index.js";
 import { fakeLauncher } from "./support/fake-launcher.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
@@ -55,6 +55,25 @@ describe("two batch runs of one workspace writing the same DuckDB file", () => {
     expect(second!.startedMs).toBeGreaterThanOrEqual(first!.endedMs);
     const [[customers]] = (await runtime.query(jaffle, "prod", "jaffleshop_destination.duckdb", "SELECT count(DISTINCT id) FROM jaffle_raw.customers")) as [[number]];
     expect(customers).toBe(JAFFLE_COUNTS.customers);
+  });
+
+  it("after a restart, a new run starter adopts a writer that is still running and a new run of its workspace+profile waits for it", async () => {
+    writeFiles(jaffle.dir, { "slow_writer.py": "import time\nprint('slow writer up', flush=True)\ntime.sleep(8)\nprint('slow writer done', flush=True)\n" });
+    const slow = runtime.prepare(jaffle, { job_ref: "jobs.slow_writer", entry_point: { module: "slow_writer", function: null, job_type: "batch", launcher: Launcher.module } });
+    const slowRun = await starter.start(slow);
+    await waitUntil(() => runtime.logText(slow.runId).includes("slow writer up"), "the slow writer's first line", 60_000);
+
+    // a daemon restart: another starter on the same home adopts the running container
+    const restarted = await createRunStarter({ kind: "docker", clock: runtime.clock, logStore: runtime.logStore, secretStore: runtime.secretStore, home: runtime.home, network: "host", env: { RUNTIME__DLTHUB_TELEMETRY: "false" }, logger: silentLogger });
+    await restarted.recover();
+    const ingest = runtime.prepare(jaffle, jaffle.job("jobs.jaffle_ingestion.ingest_jaffle"));
+    const outcome = await (await restarted.start(ingest)).outcome;
+    expect(outcome.status, runtime.logText(ingest.runId)).toBe("completed");
+    expect(runtime.logText(ingest.runId)).toContain(`sluice: waiting for jaffle/prod data: run ${slow.runId} is writing`);
+    const slowOutcome = await slowRun.outcome;
+    expect(slowOutcome.status).toBe("completed");
+    expect(outcome.startedMs).toBeGreaterThanOrEqual(slowOutcome.endedMs - 1000);
+    restarted.releaseUnclaimed();
   });
 });
 

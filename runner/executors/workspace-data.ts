@@ -51,126 +51,139 @@ export interface WorkspaceData {
   readonly snapshots: DataSnapshots;
 }
 
+interface DataContext {
+  options: WorkspaceDataOptions;
+  gate: DataGate;
+  snapshots: DataSnapshots;
+  readersRoot: string;
+  system(runId: string, text: string): void;
+}
+
 export function createWorkspaceData(options: WorkspaceDataOptions): WorkspaceData {
-  const gate = options.gate ?? createDataGate();
-  const snapshots = options.snapshots ?? createDataSnapshots(options.dataRoot);
-  const readersRoot = join(options.dataRoot, ".readers");
-  const system = (runId: string, text: string) => options.logStore.append(runId, "system", text);
-
-  /** Snapshot after a completed writer (for `prod`, or a profile some reader already reads), then free the gate. */
-  const finishWriter = async (workspace: string, profile: string, completed: boolean, release: () => void) => {
-    try {
-      if (completed && (profile === "prod" || snapshots.current(workspace, profile))) await snapshots.take(workspace, profile);
-    } catch (error) {
-      options.onError?.("data snapshot failed", { workspace, profile, error: errorText(error) });
-    } finally {
-      release();
-    }
+  const ctx: DataContext = {
+    options,
+    gate: options.gate ?? createDataGate(),
+    snapshots: options.snapshots ?? createDataSnapshots(options.dataRoot),
+    readersRoot: join(options.dataRoot, ".readers"),
+    system: (runId, text) => void options.logStore.append(runId, "system", text),
   };
-
-  const startWriter = async (run: PreparedRun) => {
-    const key = dataKey(run.workspace.name, run.profile);
-    const askedMs = options.clock.now();
-    let waited = false;
-    const release = await gate.acquire(key, run.runId, (holder, ahead) => {
-      waited = true;
-      system(run.runId, `sluice: waiting for ${key} data: run ${holder} is writing${ahead > 1 ? ` (${ahead} runs ahead of this one)` : ""}`);
-    });
-    if (waited) system(run.runId, `sluice: ${key} data is free after ${Math.round((options.clock.now() - askedMs) / 1000)}s; starting`);
-    let supervised: SupervisedRun;
-    try {
-      supervised = await options.inner.start(run);
-    } catch (error) {
-      release();
-      throw error;
-    }
-    // `outcome` settles once the snapshot is taken and the gate is free; `onExit` still fires at the process end
-    const settled = supervised.outcome.then(async (outcome) => {
-      await finishWriter(run.workspace.name, run.profile, outcome.status === "completed", release);
-      return outcome;
-    });
-    return { ...supervised, outcome: settled };
-  };
-
-  /** The newest snapshot; a first one is taken when there is data and no writer holds it (a reader never waits). */
-  const snapshotFor = async (workspace: string, profile: string, runId: string) => {
-    const found = snapshots.current(workspace, profile);
-    if (found || !snapshots.hasLiveData(workspace, profile)) return found;
-    const release = gate.tryAcquire(dataKey(workspace, profile), runId);
-    if (!release) return undefined;
-    try {
-      return await snapshots.take(workspace, profile);
-    } catch (error) {
-      options.onError?.("data snapshot failed", { workspace, profile, error: errorText(error) });
-      return undefined;
-    } finally {
-      release();
-    }
-  };
-
-  const startReader = async (run: PreparedRun) => {
-    const workspace = run.workspace.name;
-    const source = readsFrom(run.profile);
-    const snapshot = await snapshotFor(workspace, source, run.runId);
-    const unuse = snapshot ? snapshots.use(snapshot) : () => {};
-    const own = join(readersRoot, run.runId);
-    const cleanup = async () => {
-      unuse();
-      await rm(own, { recursive: true, force: true }).catch(() => undefined);
-      snapshots.prune(workspace, source);
-    };
-    try {
-      await rm(own, { recursive: true, force: true });
-      mkdirSync(join(own, "local"), { recursive: true });
-      if (snapshot) await cp(join(snapshot, "var"), join(own, "var"), { recursive: true, mode: constants.COPYFILE_FICLONE });
-      mkdirSync(join(own, "var"), { recursive: true });
-      system(
-        run.runId,
-        snapshot
-          ? `sluice: reading ${dataKey(workspace, source)} data, read-only, as of snapshot ${basename(snapshot)}`
-          : `sluice: no ${dataKey(workspace, source)} data to read yet (nothing loaded, or its first run is still writing); the service starts with empty data`,
-      );
-      const reader: PreparedRun = {
-        ...run,
-        env: { ...run.env, ...READ_ONLY_ENV },
-        dataView: { var: join(own, "var"), local: snapshot ? join(snapshot, "local") : join(own, "local"), ...(snapshot ? { snapshot } : {}) },
-        labels: { ...run.labels, [RunLabel.dataSnapshot]: snapshot ?? "" },
-      };
-      const supervised = await options.inner.start(reader);
-      void supervised.outcome.then(cleanup);
-      return supervised;
-    } catch (error) {
-      await cleanup();
-      throw error;
-    }
-  };
-
   return {
-    gate,
-    snapshots,
-    start: (run) => (run.interactive ? startReader(run) : startWriter(run)),
-    recovered(runs) {
-      const readers = new Set<string>();
-      for (const { run, labels } of runs) {
-        const workspace = labels[RunLabel.workspace];
-        const profile = labels[RunLabel.profile];
-        const snapshot = labels[RunLabel.dataSnapshot];
-        if (!workspace || !profile) continue;
-        if (snapshot !== undefined) {
-          readers.add(run.runId);
-          const unuse = snapshot ? snapshots.use(snapshot) : () => {};
-          void run.outcome.then(() => {
-            unuse();
-            return rm(join(readersRoot, run.runId), { recursive: true, force: true }).catch(() => undefined);
-          });
-          continue;
-        }
-        const release = gate.tryAcquire(dataKey(workspace, profile), run.runId);
-        if (release) void run.outcome.then((outcome) => finishWriter(workspace, profile, outcome.status === "completed", release));
-      }
-      removeStaleReaderCopies(readersRoot, readers);
-    },
+    gate: ctx.gate,
+    snapshots: ctx.snapshots,
+    start: (run) => (run.interactive ? startReader(ctx, run) : startWriter(ctx, run)),
+    recovered: (runs) => recoverHolders(ctx, runs),
   };
+}
+
+/** Snapshot after a completed writer (for `prod`, or a profile some reader already reads), then free the gate. */
+async function finishWriter(ctx: DataContext, workspace: string, profile: string, completed: boolean, release: () => void): Promise<void> {
+  try {
+    if (completed && (profile === "prod" || ctx.snapshots.current(workspace, profile))) await ctx.snapshots.take(workspace, profile);
+  } catch (error) {
+    ctx.options.onError?.("data snapshot failed", { workspace, profile, error: errorText(error) });
+  } finally {
+    release();
+  }
+}
+
+async function startWriter(ctx: DataContext, run: PreparedRun): Promise<SupervisedRun> {
+  const key = dataKey(run.workspace.name, run.profile);
+  const askedMs = ctx.options.clock.now();
+  let waited = false;
+  const release = await ctx.gate.acquire(key, run.runId, (holder, ahead) => {
+    waited = true;
+    ctx.system(run.runId, `sluice: waiting for ${key} data: run ${holder} is writing${ahead > 1 ? ` (${ahead} runs ahead of this one)` : ""}`);
+  });
+  if (waited) ctx.system(run.runId, `sluice: ${key} data is free after ${Math.round((ctx.options.clock.now() - askedMs) / 1000)}s; starting`);
+  let supervised: SupervisedRun;
+  try {
+    supervised = await ctx.options.inner.start(run);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  // `outcome` settles once the snapshot is taken and the gate is free; `onExit` still fires at the process end
+  const settled = supervised.outcome.then(async (outcome) => {
+    await finishWriter(ctx, run.workspace.name, run.profile, outcome.status === "completed", release);
+    return outcome;
+  });
+  return { ...supervised, outcome: settled };
+}
+
+/** The newest snapshot; a first one is taken when there is data and no writer holds it (a reader never waits). */
+async function snapshotFor(ctx: DataContext, workspace: string, profile: string, runId: string): Promise<string | undefined> {
+  const found = ctx.snapshots.current(workspace, profile);
+  if (found || !ctx.snapshots.hasLiveData(workspace, profile)) return found;
+  const release = ctx.gate.tryAcquire(dataKey(workspace, profile), runId);
+  if (!release) return undefined;
+  try {
+    return await ctx.snapshots.take(workspace, profile);
+  } catch (error) {
+    ctx.options.onError?.("data snapshot failed", { workspace, profile, error: errorText(error) });
+    return undefined;
+  } finally {
+    release();
+  }
+}
+
+async function startReader(ctx: DataContext, run: PreparedRun): Promise<SupervisedRun> {
+  const workspace = run.workspace.name;
+  const source = readsFrom(run.profile);
+  const snapshot = await snapshotFor(ctx, workspace, source, run.runId);
+  const unuse = snapshot ? ctx.snapshots.use(snapshot) : () => {};
+  const own = join(ctx.readersRoot, run.runId);
+  const cleanup = async () => {
+    unuse();
+    await rm(own, { recursive: true, force: true }).catch(() => undefined);
+    ctx.snapshots.prune(workspace, source);
+  };
+  try {
+    await rm(own, { recursive: true, force: true });
+    mkdirSync(join(own, "local"), { recursive: true });
+    if (snapshot) await cp(join(snapshot, "var"), join(own, "var"), { recursive: true, mode: constants.COPYFILE_FICLONE });
+    mkdirSync(join(own, "var"), { recursive: true });
+    ctx.system(
+      run.runId,
+      snapshot
+        ? `sluice: reading ${dataKey(workspace, source)} data, read-only, as of snapshot ${basename(snapshot)}`
+        : `sluice: no ${dataKey(workspace, source)} data to read yet (nothing loaded, or its first run is still writing); the service starts with empty data`,
+    );
+    const reader: PreparedRun = {
+      ...run,
+      env: { ...run.env, ...READ_ONLY_ENV },
+      dataView: { var: join(own, "var"), local: snapshot ? join(snapshot, "local") : join(own, "local"), ...(snapshot ? { snapshot } : {}) },
+      labels: { ...run.labels, [RunLabel.dataSnapshot]: snapshot ?? "" },
+    };
+    const supervised = await ctx.options.inner.start(reader);
+    void supervised.outcome.then(cleanup);
+    return supervised;
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/** After a restart: adopted writers hold the gate until they end, adopted readers keep their snapshot. */
+function recoverHolders(ctx: DataContext, runs: Array<{ run: SupervisedRun; labels: Record<string, string> }>): void {
+  const readers = new Set<string>();
+  for (const { run, labels } of runs) {
+    const workspace = labels[RunLabel.workspace];
+    const profile = labels[RunLabel.profile];
+    const snapshot = labels[RunLabel.dataSnapshot];
+    if (!workspace || !profile) continue;
+    if (snapshot !== undefined) {
+      readers.add(run.runId);
+      const unuse = snapshot ? ctx.snapshots.use(snapshot) : () => {};
+      void run.outcome.then(() => {
+        unuse();
+        return rm(join(ctx.readersRoot, run.runId), { recursive: true, force: true }).catch(() => undefined);
+      });
+      continue;
+    }
+    const release = ctx.gate.tryAcquire(dataKey(workspace, profile), run.runId);
+    if (release) void run.outcome.then((outcome) => finishWriter(ctx, workspace, profile, outcome.status === "completed", release));
+  }
+  removeStaleReaderCopies(ctx.readersRoot, readers);
 }
 
 /** Private `var` copies of readers that are not running any more (left by a daemon that stopped). */
