@@ -16,7 +16,7 @@ import { bumpVersion, diffDeployments } from "../../reconciler/diff/index.js";
 import type { CommitMeta, DeploymentHistory, RepoStore } from "../../reconciler/history/index.js";
 import { generateManifest } from "../../reconciler/manifest/index.js";
 import type { DeploymentTarget, ManifestPortResult, ManifestValidatorPort, ReconcilerEventMap } from "../../reconciler/reconcile/index.js";
-import { WorkspaceReconciler, causeOf } from "../../reconciler/reconcile/index.js";
+import { WorkspaceReconciler, assertValidManifest, causeOf } from "../../reconciler/reconcile/index.js";
 import type { JobLike } from "../../reconciler/diff/index.js";
 import { expandTriggers } from "../../schemas/index.js";
 import type { DeployDirInput, DeployDirView } from "../daemon/runtime-types.js";
@@ -121,6 +121,9 @@ export function createLocalDeployer(options: LocalDeployerOptions): (input: Depl
     const checkoutDir = snapshotCheckout(dir, options.checkoutsDir, workspace, hash);
     if (input.showManifest || input.dryRun) {
       const result = await generate(workspace, checkoutDir, input.script);
+      // a dry run makes every check an apply makes
+      assertValidManifest(workspace, result.manifest, options.validator);
+      options.target.check?.(workspace, result.manifest.jobs, result.jobHashes);
       const active = history.active(workspace);
       const previous = active?.manifest ? { jobs: (active.manifest.jobs as JobLike[]) ?? [], jobHashes: active.jobHashes, archivedRefs: history.archivedRefs(workspace) } : null;
       const diff = diffDeployments(previous, { jobs: result.manifest.jobs, jobHashes: result.jobHashes });

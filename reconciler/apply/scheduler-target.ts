@@ -75,6 +75,11 @@ export class SchedulerDeploymentTarget implements DeploymentTarget {
     }
   }
 
+  /** Every check `apply` makes (dry runs), without touching the scheduler. */
+  check(workspace: string, jobs: readonly JobDefinition[], jobHashes: Readonly<Record<string, string>>): void {
+    this.preflight({ workspace, checkoutDir: "", version: null, commit: "", jobs: [...jobs], jobHashes: { ...jobHashes } });
+  }
+
   /** The workspace of a job key (for the executor) — archived jobs keep their last one. */
   workspaceOfJob(key: string): DeployedWorkspace | undefined {
     const owner = splitJobKey(key).workspace;

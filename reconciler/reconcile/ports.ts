@@ -56,6 +56,8 @@ export interface ApplyRequest {
  */
 export interface DeploymentTarget {
   apply(request: ApplyRequest): Promise<void>;
+  /** Every check `apply` makes, without applying (dry runs); throws what `apply` would. */
+  check?(workspace: string, jobs: readonly JobLike[], jobHashes: Readonly<Record<string, string>>): void;
 }
 
 /** Git access for one workspace (its repo, branch and folder). */

@@ -5,7 +5,7 @@ import { bumpVersion, diffDeployments } from "../diff/index.js";
 import type { CommitMeta, DeploymentHistory, DeploymentRecord, NewDeployment, WorkspaceStatus } from "../history/index.js";
 import { causeOf, classifyError } from "./errors.js";
 import type { ReconcilerEventMap } from "./events.js";
-import type { DeploymentTarget, ManifestPort, ManifestValidatorPort, WorkspaceGitPort } from "./ports.js";
+import type { DeploymentTarget, ManifestPort, ManifestPortResult, ManifestValidatorPort, WorkspaceGitPort } from "./ports.js";
 
 export interface WorkspaceReconcilerOptions {
   workspace: string;
@@ -175,13 +175,7 @@ export class WorkspaceReconciler {
     const generated = input.stored
       ? storedAsGenerated(input.stored)
       : await manifests.generate({ workspace, workspaceDir: input.checkoutDir, commit: input.commit.sha });
-    const issues = validator?.validate(generated.manifest) ?? [];
-    if (issues.length > 0) {
-      throw new SluiceError("manifest_invalid", `The manifest of '${workspace}' is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`, {
-        hint: "Fix the job definitions in the workspace and push again.",
-        details: { issues },
-      });
-    }
+    assertValidManifest(workspace, generated.manifest, validator);
     const deployed = this.deployedState();
     const previousVersion = deployed.record?.versionHash
       ? { version: deployed.record.version ?? 0, versionHash: deployed.record.versionHash, previousHashes: deployed.record.previousHashes }
@@ -313,4 +307,15 @@ function storedAsGenerated(record: DeploymentRecord) {
     warnings: record.warnings,
     dltVersion: record.dltVersion,
   };
+}
+
+/** The validator's verdict as the error a deploy (or a dry run) fails with. */
+export function assertValidManifest(workspace: string, manifest: ManifestPortResult["manifest"], validator: ManifestValidatorPort | undefined): void {
+  const issues = validator?.validate(manifest) ?? [];
+  if (issues.length > 0) {
+    throw new SluiceError("manifest_invalid", `The manifest of '${workspace}' is invalid:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`, {
+      hint: "Fix the job definitions in the workspace and push again.",
+      details: { issues },
+    });
+  }
 }
