@@ -115,7 +115,7 @@ describe("sluice daemon end to end (usgs workspace, push to deploy)", () => {
     // 2. the backfill cascade: backfill_usgs → usgs_daily (follow-up, refresh) → both transforms
     const dry = await daemon.json<TriggerView>("trigger", "tag:backfill", "--dry-run");
     expect(dry.selected.map((s) => s.jobRef)).toEqual([`${P}.backfill_usgs`]);
-    expect(dry.followUps).toContain(`${P}.usgs_daily`);
+    expect(dry.followUps).toContain(`usgs/${P}.usgs_daily`);
     const triggered = await daemon.json<TriggerView>("trigger", "tag:backfill");
     const backfillRunId = triggered.runs[0]?.runId ?? "";
     expect(backfillRunId).toMatch(/^run-\d+$/);

@@ -23,7 +23,7 @@ export function registerRunPipelineCommand(program: Command, write: Write = stdo
   withOutput(withWorkspace(withHome(command))).action(async (pipeline: string, flags: RunPipelineFlags) => {
     const client = await clientFor(flags);
     const preview = await client.request<TriggerView>("POST", "/v1/trigger", { selectors: [`pipeline_name:${pipeline}`], dryRun: true });
-    let refs = preview.selected.map((s) => s.jobRef);
+    let refs = preview.selected.map((s) => s.key);
     if (flags.jobRef) refs = refs.filter((ref) => ref === flags.jobRef || ref.endsWith(`/${flags.jobRef}`) || ref.endsWith(`.${flags.jobRef}`));
     if (refs.length !== 1) {
       throw new SluiceError(refs.length === 0 ? "job_not_found" : "ambiguous_pipeline", refs.length === 0 ? `No deployed job delivers pipeline '${pipeline}'${flags.jobRef ? ` as ${flags.jobRef}` : ""}.` : `${refs.length} jobs deliver pipeline '${pipeline}'.`, {

@@ -43,7 +43,7 @@ export function registerTriggerCommand(program: Command, write: Write = stdout):
 export function triggerText(result: TriggerView): string {
   const out: string[] = [];
   if (result.selected.length === 0) out.push("no job matched");
-  for (const s of result.selected) out.push(`${result.dryRun ? "would run" : "selected"} ${s.jobRef} (${s.trigger ?? "-"})`);
+  for (const s of result.selected) out.push(`${result.dryRun ? "would run" : "selected"} ${s.key} (${s.trigger ?? "-"})`);
   for (const ref of result.followUps) out.push(`then ${ref} (follow-up)`);
   for (const w of result.warnings) out.push(`warning: ${w.jobRef}: ${w.message}`);
   if (result.cleared.length > 0) out.push(`refresh cleared: ${result.cleared.join(", ")}`);

@@ -65,7 +65,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
         selection.followUps = [];
       }
       const base = {
-        selected: selection.selected.map((s) => ({ jobRef: s.job.jobRef, trigger: s.trigger })),
+        selected: selection.selected.map((s) => ({ jobRef: s.job.ref, key: s.job.jobRef, workspace: s.job.workspace, trigger: s.trigger })),
         followUps: selection.followUps.map((j) => j.jobRef),
       };
       if (input.dryRun) return { dryRun: true, ...base, runs: [], warnings: [], cleared: [] };

@@ -65,8 +65,9 @@ export interface TriggerInput {
 
 export interface TriggerView {
   dryRun: boolean;
-  selected: Array<{ jobRef: string; trigger: string | null }>;
-  /** Jobs that will run after the selected ones through job.success/job.fail triggers. */
+  /** `jobRef` is dlt's ref, `key` the `<workspace>/<job_ref>` that names the job across workspaces. */
+  selected: Array<{ jobRef: string; key: string; workspace: string | null; trigger: string | null }>;
+  /** Keys of the jobs that will run after the selected ones through job.success/job.fail triggers. */
   followUps: string[];
   runs: RunView[];
   warnings: Array<{ jobRef: string; message: string }>;
