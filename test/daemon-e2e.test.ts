@@ -120,14 +120,14 @@ describe("sluice daemon end to end (usgs workspace, push to deploy)", () => {
     const backfillRunId = triggered.runs[0]?.runId ?? "";
     expect(backfillRunId).toMatch(/^run-\d+$/);
     const backfill = await waitForRun("backfill_usgs", (r) => r.runId === backfillRunId, "backfill_usgs did not finish");
-    expect(backfill.status).toBe("completed");
+    expect(backfill.status, backfill.reason ?? "").toBe("completed");
 
     const followUp = `job.success:${P}.backfill_usgs`;
     const dailyStarted = Date.parse(backfill.finishedAt ?? "");
     // `logs -f` follows usgs_daily's latest run until it ends (the cascade run, or a scheduled one before it)
     await waitUntil(async () => (await runsOf("usgs_daily")).some((r) => r.trigger === followUp && r.status !== "pending" && r.status !== "skipped"), 300_000, () => "the follow-up run of usgs_daily never started");
     const followed = await daemon.cli("logs", "usgs_daily", "-f");
-    expect(followed.stdout).toMatch(/run-\d+ of usgs_daily (completed|failed|cancelled)/);
+    expect(followed.stdout).toMatch(/run \d+ \(run-\d+\) of usgs_daily (completed|failed|cancelled)/);
     const daily = await waitForRun("usgs_daily", (r) => r.trigger === followUp, "the cascade run of usgs_daily did not finish");
     expect(daily.status, (await daemon.cli("logs", "usgs_daily", "--run", daily.runId)).stdout).toBe("completed");
     expect(daily.refresh).toBe(true);
