@@ -150,7 +150,7 @@ export function createInteractive(options: InteractiveOptions) {
         scheduler.stopRun(runId, "runtime", "stopped with the daemon; the next request starts it again");
         return entry.service.run.outcome;
       });
-      await Promise.race([Promise.all(ending), new Promise((resolve) => setTimeout(resolve, 30_000))]).catch((error: unknown) => errorText(error));
+      await Promise.race([Promise.all(ending), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]).catch((error: unknown) => errorText(error));
       await proxy.close();
     },
 

@@ -23,7 +23,14 @@ export interface RunStarter extends StartsRuns {
   recover(): Promise<void>;
   /** After the scheduler started: stops adopted runs nobody claimed (proxy services of the last boot). */
   releaseUnclaimed(): void;
+  /** Daemon stop: leaves run containers running for the next start to adopt (local runs: nothing to do). */
+  detach(): void;
+  readonly lostReason: string;
 }
+
+/** Reasons of runs found gone at boot (docs/daemon.md, "Stopping and restarting"). */
+const LOST_CONTAINER = "its container is gone (removed while the daemon was down)";
+const LOST_LOCAL = "the daemon stopped while its local process was active (local runs cannot be re-attached)";
 
 export interface RunStarterOptions {
   kind: "docker" | "local";
@@ -45,7 +52,7 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
   if (options.kind === "local") {
     const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false });
     const data = gated({ start: (run) => local.start(withEnv(run)) });
-    return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {} };
+    return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: () => {}, lostReason: LOST_LOCAL };
   }
   const engine = createDockerodeEngine();
   if (!(await engine.ping())) {
@@ -90,5 +97,7 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
       }
       recovered.clear();
     },
+    detach: () => docker.detach(),
+    lostReason: LOST_CONTAINER,
   };
 }

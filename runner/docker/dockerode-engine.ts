@@ -3,7 +3,7 @@ import Docker from "dockerode";
 import type { Readable } from "node:stream";
 import { toCreateOptions } from "./container-spec.js";
 import { createDemuxer } from "./demux.js";
-import type { CommitOptions, ContainerEngine, ContainerSpec, ContainerSummary, ImageInfo, ImportImageOptions, OutputStreamName } from "./engine.js";
+import type { CommitOptions, ContainerEngine, ContainerSpec, ContainerSummary, FollowOptions, ImageInfo, ImportImageOptions, OutputStreamName } from "./engine.js";
 
 export interface DockerodeEngineOptions {
   /** Defaults to `DOCKER_HOST` or `/var/run/docker.sock`, as dockerode decides. */
@@ -59,22 +59,32 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
       const container = await docker.createContainer(toCreateOptions(spec));
       return container.id;
     },
-    async attach(containerId, onData: (stream: OutputStreamName, chunk: Buffer) => void) {
-      const stream = (await docker.getContainer(containerId).attach({ stream: true, stdout: true, stderr: true, logs: true })) as NodeJS.ReadableStream;
+    async attach(containerId, onData: (stream: OutputStreamName, chunk: Buffer) => void, follow: FollowOptions = {}) {
+      const stream = (await docker.getContainer(containerId).attach({ stream: true, stdout: true, stderr: true, logs: true })) as NodeJS.ReadableStream & { destroy?: () => void };
       const demux = createDemuxer(onData);
       const done = new Promise<void>((resolve) => {
-        stream.on("data", (chunk: Buffer) => demux(chunk));
+        stream.on("data", (chunk: Buffer) => {
+          if (!follow.signal?.aborted) demux(chunk);
+        });
         stream.on("end", () => resolve());
         stream.on("close", () => resolve());
         stream.on("error", () => resolve());
+        // the socket of an open attach keeps the process alive: aborting closes it (the container is not touched)
+        const close = () => {
+          stream.destroy?.();
+          resolve();
+        };
+        if (follow.signal?.aborted) close();
+        else follow.signal?.addEventListener("abort", close, { once: true });
       });
       return { done };
     },
     async startContainer(containerId) {
       await docker.getContainer(containerId).start();
     },
-    async waitContainer(containerId) {
-      const result = (await docker.getContainer(containerId).wait()) as { StatusCode: number };
+    async waitContainer(containerId, follow: FollowOptions = {}) {
+      follow.signal?.throwIfAborted();
+      const result = (await docker.getContainer(containerId).wait(follow.signal ? { abortSignal: follow.signal } : {})) as { StatusCode: number };
       return result.StatusCode;
     },
     async killContainer(containerId, signal = "SIGKILL") {

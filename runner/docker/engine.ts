@@ -90,6 +90,14 @@ export interface CommitOptions {
   changes: string[];
 }
 
+/**
+ * Stops following a container without touching it: aborting `signal` closes an attached output
+ * stream (`done` settles) and rejects a pending wait; the container keeps running.
+ */
+export interface FollowOptions {
+  signal?: AbortSignal;
+}
+
 export interface ContainerEngine {
   /** True when the daemon answers. */
   ping(): Promise<boolean>;
@@ -103,10 +111,10 @@ export interface ContainerEngine {
    * Attaches to a created (not yet started) container and calls `onData` with demultiplexed
    * output. Resolves once attached; the returned promise `done` settles when the stream ends.
    */
-  attach(containerId: string, onData: (stream: OutputStreamName, chunk: Buffer) => void): Promise<{ done: Promise<void> }>;
+  attach(containerId: string, onData: (stream: OutputStreamName, chunk: Buffer) => void, options?: FollowOptions): Promise<{ done: Promise<void> }>;
   startContainer(containerId: string): Promise<void>;
-  /** Waits for the container to exit and returns its exit code. */
-  waitContainer(containerId: string): Promise<number>;
+  /** Waits for the container to exit and returns its exit code (rejects when `signal` aborts first). */
+  waitContainer(containerId: string, options?: FollowOptions): Promise<number>;
   killContainer(containerId: string, signal?: string): Promise<void>;
   stopContainer(containerId: string, options?: { graceSeconds?: number }): Promise<void>;
   /** Commits a stopped container to an image (like `docker commit`) and returns the image id. */

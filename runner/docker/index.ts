@@ -4,6 +4,7 @@ export type {
   ContainerEngine,
   ContainerSpec,
   ContainerSummary,
+  FollowOptions,
   ImageInfo,
   ImportImageOptions,
   NetworkMode,

@@ -3,7 +3,8 @@
  * (output streamed into the log store), started, and followed until it exits; then it is removed
  * together with its settings overlay. After a daemon restart, containers of runs that are still
  * alive are re-attached and supervised again (timeouts count from the original start); ended
- * ones yield their exit code and are removed.
+ * ones yield their exit code and are removed. `detach()` (a graceful daemon stop) lets go of every
+ * followed container without touching it, so the next daemon adopts it (docs/daemon.md).
  */
 import { errorText, SluiceError, type Clock } from "../../core/index.js";
 import type { ContainerEngine, ContainerSummary } from "../docker/index.js";
@@ -12,7 +13,7 @@ import { createRedactor, createSettingsOverlay, removeSettingsOverlay, secretVal
 import type { ProcessExit } from "./outcome.js";
 import { RUN_PURPOSE, RunLabel, type PreparedRun } from "./prepare-run.js";
 import { ensureLoopbackBindDir } from "./loopback-bind.js";
-import { assertServiceReachable, buildRunContainerSpec } from "./run-container-spec.js";
+import { assertServiceReachable, buildRunContainerSpec, runContainerName } from "./run-container-spec.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
 
 export type RunContainerEngine = Pick<ContainerEngine, "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers" | "readLogs">;
@@ -63,6 +64,11 @@ export interface DockerExecutor {
   adopt(runId: string): Promise<AdoptedRun | null>;
   /** At boot: adopts every run container Sluice left behind. */
   recoverAll(): Promise<AdoptedRun[]>;
+  /**
+   * Daemon stop: stops following every run container and leaves it running (nothing more is
+   * logged, removed or reported; outcomes never settle). The next start adopts them.
+   */
+  detach(): void;
 }
 
 /** Output may arrive a little after the exit is reported; wait at most this long for it. */
@@ -71,6 +77,9 @@ const DRAIN_MS = 3000;
 export function createDockerExecutor(options: DockerExecutorOptions): DockerExecutor {
   const { engine, clock, logStore } = options;
   const enforce = options.enforceTimeouts ?? true;
+  const detaching = new AbortController();
+  const untilDetached = { signal: detaching.signal };
+  const detached = () => detaching.signal.aborted;
 
   const follow = (input: {
     runId: string;
@@ -84,12 +93,15 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     const exited = (async (): Promise<ProcessExit> => {
       let exit: ProcessExit;
       try {
-        exit = { exitCode: await engine.waitContainer(input.containerId) };
+        exit = { exitCode: await engine.waitContainer(input.containerId, untilDetached) };
       } catch (error) {
+        if (detached()) return leftToNextDaemon();
         input.log.system(`sluice: lost the run's container: ${String(error)}`);
         exit = { exitCode: null, signal: null };
       }
       await Promise.race([input.attached, delay(DRAIN_MS)]);
+      // an exit seen while the daemon stops is the next daemon's to record (exit code and unread output)
+      if (detached()) return leftToNextDaemon();
       input.log.flush();
       await engine.removeContainer(input.containerId, { force: true }).catch(() => undefined);
       removeSettingsOverlay(options.overlayRoot, input.runId);
@@ -131,7 +143,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     let following = false;
     if (alive) {
       try {
-        attached = (await engine.attach(container.id, (stream, chunk) => log.push(stream, chunk))).done;
+        attached = (await engine.attach(container.id, (stream, chunk) => log.push(stream, chunk), untilDetached)).done;
         following = true;
       } catch {
         // ended in between: its output is read below
@@ -174,10 +186,11 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
         ...(run.interactive && options.network === "host" ? { loopbackBindDir: ensureLoopbackBindDir(options.overlayRoot) } : {}),
       });
       spec.labels = { ...spec.labels, ...scope };
+      if (options.instance) spec.name = runContainerName(run.runId, options.instance);
       let containerId: string | undefined;
       try {
         containerId = await engine.createContainer(spec);
-        const { done } = await engine.attach(containerId, (stream, chunk) => log.push(stream, chunk));
+        const { done } = await engine.attach(containerId, (stream, chunk) => log.push(stream, chunk), untilDetached);
         const startedMs = clock.now();
         await engine.startContainer(containerId);
         return follow({ runId: run.runId, containerId, log, attached: done, startedMs, timeoutMs: run.limits.timeoutMs, graceMs: run.limits.graceMs });
@@ -207,7 +220,15 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       }
       return adopted;
     },
+    detach() {
+      detaching.abort();
+    },
   };
+}
+
+/** The exit of a run after `detach()`: never settles, so this daemon records, logs and removes nothing. */
+function leftToNextDaemon(): Promise<never> {
+  return new Promise<never>(() => undefined);
 }
 
 function delay(ms: number): Promise<void> {

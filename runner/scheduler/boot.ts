@@ -87,7 +87,7 @@ export async function restoreOpenRuns(ctx: EngineContext): Promise<void> {
     track(ctx, run, job);
     const live = ctx.live.get(run.runId);
     if (live) live.cancelCause = "runtime";
-    finishRun(ctx, run.runId, { exitCode: null, killed: true, message: "lost: the daemon stopped while the run was active" });
+    finishRun(ctx, run.runId, { exitCode: null, killed: true, message: `lost: ${ctx.executor.lostReason ?? "the daemon stopped while the run was active"}` });
   }
 }
 

@@ -57,4 +57,6 @@ export interface Executor {
    * following a run that survived the restart, or null when it is gone.
    */
   adopt?(runId: string): RunHandle | null | Promise<RunHandle | null>;
+  /** Why such a run is gone when `adopt` returns null; recorded as "lost: <lostReason>". */
+  readonly lostReason?: string;
 }
