@@ -66,7 +66,7 @@ describe("secrets of the github workspace", () => {
     const run = runtime.prepare(ws, ws.job(INGEST));
     const started = await runtime.executor("host").start(run);
     // dlt takes seconds to import: the container is still running here
-    const inspect = execFileSync("docker", ["inspect", runContainerName(run.runId)], { encoding: "utf8" });
+    const inspect = execFileSync("docker", ["inspect", runContainerName(run.runId, runtime.instance)], { encoding: "utf8" });
     const [details] = JSON.parse(inspect) as Array<{ State: { Status: string }; Mounts: Array<{ Destination: string; RW: boolean }> }>;
     expect(details?.State.Status).toBe("running");
     expect(details?.Mounts.find((mount) => mount.Destination === "/workspace/.dlt")).toMatchObject({ RW: false });

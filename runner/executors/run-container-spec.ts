@@ -41,8 +41,12 @@ export interface RunContainerOptions {
   loopbackBindDir?: string;
 }
 
-export function runContainerName(runId: string): string {
-  return `sluice-run-${runId}`;
+/**
+ * Run ids count from run-1 in every home, so a Sluice with an instance (its home) puts it in the
+ * name: two homes on one engine never collide (a stopped daemon leaves its containers behind).
+ */
+export function runContainerName(runId: string, instance?: string): string {
+  return instance ? `sluice-run-${instance}-${runId}` : `sluice-run-${runId}`;
 }
 
 /** What a container of one workspace+profile sees, shared by runs and `sluice exec`. */
