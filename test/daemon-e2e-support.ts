@@ -1,5 +1,6 @@
 /** A `sluice up` child process with a temp home, and the `sluice` CLI run against it (real git, Docker, dlt). */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -39,20 +40,59 @@ export class DaemonProcess {
     if (child.exitCode === null) child.kill("SIGKILL");
   }
 
+  /**
+   * After `stop()`: removes the run containers this home left behind (a stopped daemon leaves
+   * batch runs running for the next start, docs/daemon.md); only this home's instance label.
+   */
+  removeContainers(): void {
+    const instance = createHash("sha256").update(this.home).digest("hex").slice(0, 16);
+    const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=sluice.instance=${instance}`], { encoding: "utf8" }).split("\n").filter(Boolean);
+    if (ids.length > 0) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
+  }
+
   cli(...args: string[]): Promise<CliResult> {
+    return this.exec(args);
+  }
+
+  async json<T>(...args: string[]): Promise<T> {
+    return parseJson<T>(args, await this.cli(...args, "--output", "json"));
+  }
+
+  /**
+   * The CLI as a user types it in `cwd` (bare job names resolve in the workspace folder they are
+   * in). `SLUICE_HOME` is set too, so commands without `--home` (`secrets`) reach this home.
+   */
+  at(cwd: string): Shell {
+    return {
+      cli: (...args) => this.exec(args, { cwd }),
+      json: async <T>(...args: string[]) => parseJson<T>(args, await this.exec([...args, "--output", "json"], { cwd })),
+      plain: (...args) => this.exec(args, { cwd, homeFlag: false }),
+    };
+  }
+
+  private exec(args: string[], options: { cwd?: string; homeFlag?: boolean } = {}): Promise<CliResult> {
+    const argv = [BIN, ...args, ...(options.homeFlag === false ? [] : ["--home", this.home])];
+    const env = { ...process.env, SLUICE_HOME: this.home };
     return new Promise((done) => {
-      execFile(process.execPath, [BIN, ...args, "--home", this.home], { maxBuffer: 32 * 1024 * 1024, timeout: 900_000 }, (error, stdout, stderr) => {
+      execFile(process.execPath, argv, { cwd: options.cwd, env, maxBuffer: 32 * 1024 * 1024, timeout: 900_000 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         done({ code, stdout, stderr });
       });
     });
   }
+}
 
-  async json<T>(...args: string[]): Promise<T> {
-    const result = await this.cli(...args, "--output", "json");
-    if (result.code !== 0) throw new Error(`sluice ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
-    return JSON.parse(result.stdout) as T;
-  }
+/** `DaemonProcess.at(cwd)`: the CLI run in a folder. */
+export interface Shell {
+  cli(...args: string[]): Promise<CliResult>;
+  json<T>(...args: string[]): Promise<T>;
+  /** Without `--home` (commands that take none, e.g. `secrets`; they read `SLUICE_HOME`). */
+  plain(...args: string[]): Promise<CliResult>;
+}
+
+function parseJson<T>(args: readonly string[], result: CliResult): T {
+  if (result.code !== 0) throw new Error(`sluice ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
 }
 
 export function sleep(ms: number): Promise<void> {
