@@ -15,7 +15,7 @@ import { SluiceError, errorText } from "../../core/index.js";
 import type { PreparedRun, RunArgs, RunnableJob, SupervisedRun, WorkspaceRef } from "../../runner/executors/index.js";
 import { asRunnableJob, isInteractive } from "../../runner/executors/index.js";
 import { createInteractiveServices, createReverseProxy, serviceIdleTimeoutMs, serviceRunArgs, type ServicePort, type StartedService } from "../../runner/proxy/index.js";
-import type { CompiledJob, NameScope, RunSpec, Scheduler } from "../../runner/scheduler/index.js";
+import type { CompiledJob, NameScope, RunRecord, RunSpec, Scheduler } from "../../runner/scheduler/index.js";
 import { shortJobName } from "../../runner/scheduler/index.js";
 import { findJob } from "./job-lookup.js";
 
@@ -34,22 +34,11 @@ interface LiveService {
   service: StartedService;
 }
 
-type Waiter = { resolve: (service: StartedService) => void; reject: (error: Error) => void };
-
 const isInteractiveJob = (job: CompiledJob) => isInteractive(asRunnableJob(job.definition));
 
-export function createInteractive(options: InteractiveOptions) {
-  const { scheduler, clock } = options;
-  let url: string | null = null;
-  const ports = new Map<string, ServicePort>();
-  const live = new Map<string, LiveService>();
-  const waiting = new Map<string, Waiter>();
-
-  const jobOf = (workspace: string, name: string) =>
-    [...scheduler.jobs.values()].find((job) => job.workspace === workspace && job.shortName === name && isInteractiveJob(job));
-
-  /** The services' view of a run: stops go through the scheduler, so the run's record says why. */
-  const facade = (supervised: SupervisedRun): SupervisedRun => ({
+/** The services' view of a run: stops go through the scheduler, so the run's record says why. */
+function schedulerStopped(scheduler: Scheduler, supervised: SupervisedRun): SupervisedRun {
+  return {
     runId: supervised.runId,
     outcome: supervised.outcome,
     onExit: (callback) => supervised.onExit(callback),
@@ -60,40 +49,65 @@ export function createInteractive(options: InteractiveOptions) {
       scheduler.stopRun(supervised.runId, cause === "idle" ? "idle" : "runtime");
       return true;
     },
+  };
+}
+
+/** Requests waiting for their run's process to start, by run id; a run that ends first rejects its waiter. */
+function createStartWaiters(scheduler: Scheduler, timeoutMs: number) {
+  const waiting = new Map<string, { resolve: (service: StartedService) => void; reject: (error: Error) => void }>();
+  const off = scheduler.events.on("run:finished", ({ run }) => {
+    const waiter = waiting.get(run.runId);
+    waiting.delete(run.runId);
+    waiter?.reject(new Error(`run ${run.number} (${run.runId}) ended ${run.status} before its service started: ${run.reason ?? "no reason given"}`));
   });
-
-  const services = createInteractiveServices({ clock, start: (workspace, name) => startService(workspace, name) });
-
-  /** Dispatches the job (its http: or default trigger) and waits until its process started. */
-  async function startService(workspace: string, name: string): Promise<StartedService | undefined> {
-    const job = jobOf(workspace, name);
-    if (!job) return undefined;
-    const record = scheduler.dispatch(job, job.defaultTrigger?.raw ?? "http:", "manual");
-    if (record.status !== "starting" && record.status !== "running") {
-      throw new SluiceError("service_not_started", `Run ${record.number} of ${job.jobRef} is ${record.status}: ${record.reason ?? "no reason given"}.`, {
-        hint: `See \`sluice job-run ${job.jobRef} list\`.`,
+  return {
+    wait(runId: string): Promise<StartedService> {
+      return new Promise<StartedService>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(runId);
+          reject(new Error(`run ${runId} did not start within ${Math.round(timeoutMs / 1000)} s`));
+        }, timeoutMs);
+        const done = () => clearTimeout(timer);
+        waiting.set(runId, { resolve: (service) => (done(), resolve(service)), reject: (error) => (done(), reject(error)) });
       });
-    }
-    const started = live.get(record.runId);
-    if (started) return started.service;
-    return new Promise<StartedService>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiting.delete(record.runId);
-        reject(new Error(`run ${record.runId} did not start within ${Math.round((options.startTimeoutMs ?? 900_000) / 1000)} s`));
-      }, options.startTimeoutMs ?? 900_000);
-      const done = () => clearTimeout(timer);
-      waiting.set(record.runId, {
-        resolve: (service) => (done(), resolve(service)),
-        reject: (error) => (done(), reject(error)),
-      });
+    },
+    /** Hands the service to the request waiting for it; false when nobody waits. */
+    resolve(runId: string, service: StartedService): boolean {
+      const waiter = waiting.get(runId);
+      waiting.delete(runId);
+      waiter?.resolve(service);
+      return waiter !== undefined;
+    },
+    dispose: off,
+  };
+}
+
+/** Dispatches an interactive job (its http: or default trigger) like any trigger; throws when no run starts. */
+function dispatchService(scheduler: Scheduler, job: CompiledJob): RunRecord {
+  const record = scheduler.dispatch(job, job.defaultTrigger?.raw ?? "http:", "manual");
+  if (record.status !== "starting" && record.status !== "running") {
+    throw new SluiceError("service_not_started", `Run ${record.number} of ${job.jobRef} is ${record.status}: ${record.reason ?? "no reason given"}.`, {
+      hint: `See \`sluice job-run ${job.jobRef} list\`.`,
     });
   }
+  return record;
+}
 
-  const offFinished = scheduler.events.on("run:finished", ({ run }) => {
-    const waiter = waiting.get(run.runId);
-    if (!waiter) return;
-    waiting.delete(run.runId);
-    waiter.reject(new Error(`run ${run.number} (${run.runId}) ended ${run.status} before its service started: ${run.reason ?? "no reason given"}`));
+export function createInteractive(options: InteractiveOptions) {
+  const { scheduler, clock } = options;
+  let url: string | null = null;
+  const ports = new Map<string, ServicePort>();
+  const live = new Map<string, LiveService>();
+  const waiters = createStartWaiters(scheduler, options.startTimeoutMs ?? 900_000);
+
+  const services = createInteractiveServices({
+    clock,
+    async start(workspace, name) {
+      const job = [...scheduler.jobs.values()].find((j) => j.workspace === workspace && j.shortName === name && isInteractiveJob(j));
+      if (!job) return undefined;
+      const record = dispatchService(scheduler, job);
+      return live.get(record.runId)?.service ?? waiters.wait(record.runId);
+    },
   });
 
   // a deployment that archives jobs (a job dropped, a workspace folder gone, `repo remove`) stops
@@ -122,14 +136,11 @@ export function createInteractive(options: InteractiveOptions) {
         workspace: prepared.workspace.name,
         job: shortJobName(prepared.job.job_ref),
         key: spec.jobRef,
-        service: { run: facade(supervised), port: port.port, stripPrefix: port.stripPrefix, idleTimeoutMs: serviceIdleTimeoutMs(prepared) },
+        service: { run: schedulerStopped(scheduler, supervised), port: port.port, stripPrefix: port.stripPrefix, idleTimeoutMs: serviceIdleTimeoutMs(prepared) },
       };
       live.set(spec.runId, entry);
       void supervised.outcome.finally(() => live.delete(spec.runId));
-      const waiter = waiting.get(spec.runId);
-      waiting.delete(spec.runId);
-      if (waiter) waiter.resolve(entry.service);
-      else services.adopt(entry.workspace, entry.job, entry.service);
+      if (!waiters.resolve(spec.runId, entry.service)) services.adopt(entry.workspace, entry.job, entry.service);
     },
 
     async start() {
@@ -145,7 +156,7 @@ export function createInteractive(options: InteractiveOptions) {
     /** Daemon stop: services end with it (recorded as such); the next request after a restart starts them again. */
     async stop() {
       offArchived();
-      offFinished();
+      waiters.dispose();
       const ending = [...live.entries()].map(([runId, entry]) => {
         scheduler.stopRun(runId, "runtime", "stopped with the daemon; the next request starts it again");
         return entry.service.run.outcome;
