@@ -81,6 +81,19 @@ async function waitForRun(shell: Shell, job: string, match: (run: RunView) => bo
 
 const ended = (run: RunView) => ENDED.includes(run.status);
 
+/** Opens an SSE endpoint (the MCP server's `sse` transport) and closes it once the headers arrive. */
+async function openSse(url: string): Promise<{ status: number; contentType: string | null }> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 30_000);
+  try {
+    const response = await fetch(url, { headers: { accept: "text/event-stream" }, signal: abort.signal });
+    return { status: response.status, contentType: response.headers.get("content-type") };
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
+
 describe("chapter 1: fruitshop_simple_workspace (launch and serve plain scripts)", () => {
   it("launch -f runs the pipeline, serve answers, job list/runs/job-run/logs show both jobs, cancel ends the notebook as cancelled", async () => {
     const sh = inside(FRUITSHOP);
@@ -130,7 +143,7 @@ describe("chapter 1: fruitshop_simple_workspace (launch and serve plain scripts)
 });
 
 describe("chapter 2: github_ingest_workspace (decorators, deploy, triggers, tags)", () => {
-  it("deploy --dry-run/deploy/--show-manifest, launch -f with the stored token, trigger tag:ingest (dry run too), job listings, logs -f, cancel, serve, info", async () => {
+  it("deploy --dry-run/deploy/--show-manifest, launch -f with the stored token, trigger tag:ingest (dry run too), job listings, logs -f, cancel, serve, info; serve dashboard stands in for `dashboard`", async () => {
     const sh = inside(GITHUB);
     writeFileSync(join(root, "github.secrets.toml"), `[sources.github]\naccess_token = "${GITHUB_TOKEN}"\n`);
     const secrets = await sh.plain("secrets", "set", GITHUB, "prod", "--file", join(root, "github.secrets.toml"));
@@ -197,11 +210,17 @@ describe("chapter 2: github_ingest_workspace (decorators, deploy, triggers, tags
     const overview = await sh.json<InfoView>("info");
     expect(overview.workspaces.find((w) => w.name === GITHUB)?.version).toBe(0);
     await sh.cli("cancel", "github_report_notebook"); // frees the notebook's container for the next chapters
+
+    // Sluice's answer to the tutorial's `dashboard`: serve the workspace's dashboard job (docs/daemon.md)
+    const dashboard = await sh.cli("serve", "dashboard");
+    expect(dashboard.code, context(dashboard)).toBe(0);
+    expect(dashboard.stdout).toContain(`${GITHUB}/jobs.workspace.dashboard is up: `);
+    await sh.cli("cancel", "dashboard");
   });
 });
 
 describe("chapter 3: jaffle_shop_workspace (follow-up trigger, MCP server)", () => {
-  it("deploy --dry-run/deploy, run-pipeline jaffle_ingest -f, the transform follows on success, serve jaffle_mcp; bare `dashboard` resolves in the cwd workspace", async () => {
+  it("deploy --dry-run/deploy, run-pipeline jaffle_ingest -f, the transform follows on success, serve jaffle_mcp answers SSE; bare `dashboard` resolves in the cwd workspace", async () => {
     const sh = inside(JAFFLE);
     const dry = await sh.cli("deploy", "--dry-run");
     expect(dry.code, context(dry)).toBe(2);
@@ -224,6 +243,8 @@ describe("chapter 3: jaffle_shop_workspace (follow-up trigger, MCP server)", () 
     const served = await sh.cli("serve", "jaffle_mcp");
     expect(served.code, context(served)).toBe(0);
     expect(served.stdout).toMatch(new RegExp(`jobs\\.jaffle_mcp\\.jaffle_mcp is up: http://127\\.0\\.0\\.1:\\d+/w/${JAFFLE}/jaffle_mcp/`));
+    const mcp = await openSse(`${/is up: (\S+)/.exec(served.stdout)?.[1] ?? ""}mcp`);
+    expect(mcp).toEqual({ status: 200, contentType: expect.stringContaining("text/event-stream") });
     await sh.cli("cancel", "jaffle_mcp");
 
     // two deployment workspaces now have jobs.workspace.dashboard: the folder decides
