@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeSources, type FakeSources } from "../fixtures/fake-sources/index.js";
 import type { InfoView, JobInfoView, JobView, RunView, TriggerView } from "../cli/daemon/runtime-types.js";
-import { DaemonProcess, waitUntil, type Shell } from "./daemon-e2e-support.js";
+import { DaemonProcess, sleep, waitUntil, type Shell } from "./daemon-e2e-support.js";
 
 const WORKSPACES = resolve(import.meta.dirname, "../fixtures/workspaces");
 const FRUITSHOP = "fruitshop_simple_workspace";
@@ -80,6 +80,32 @@ async function waitForRun(shell: Shell, job: string, match: (run: RunView) => bo
 }
 
 const ended = (run: RunView) => ENDED.includes(run.status);
+
+/**
+ * `trigger "tag:transform" --refresh`, then waits for both runs. A transform whose freshness gate
+ * is closed at that instant (usgs_daily has not yet covered its window) is recorded `skipped`
+ * (scheduling semantics); like a user, the test then triggers that one again after a while.
+ */
+async function refreshTransforms(sh: Shell): Promise<RunView[]> {
+  const transforms = ["transform_earthquakes", "transform_feeds_summary"];
+  const done = new Map<string, RunView>();
+  const deadline = Date.now() + 480_000;
+  let selectors = ["tag:transform"];
+  while (done.size < transforms.length) {
+    if (Date.now() > deadline) throw new Error(`transforms still held after retries: ${JSON.stringify([...done.keys()])}\n${daemon.output.slice(-3000)}`);
+    const fired = await sh.json<TriggerView>("trigger", ...selectors, "--refresh");
+    // `cleared` names the jobs whose completed window was reset; a transform that never ran has none
+    expect(transforms.map((t) => `${USGS}/jobs.usgs_pipeline.${t}`)).toEqual(expect.arrayContaining(fired.cleared));
+    for (const started of fired.runs) {
+      const run = await waitForRun(sh, started.job, (r) => r.runId === started.runId && (ended(r) || r.status === "skipped"), `${started.job} (--refresh) did not end`);
+      if (run.status === "skipped") expect(run.reason).toContain("held by freshness");
+      else done.set(run.job, run);
+    }
+    selectors = transforms.filter((t) => !done.has(t));
+    if (selectors.length > 0) await sleep(20_000);
+  }
+  return transforms.map((t) => done.get(t) as RunView);
+}
 
 /** Opens an SSE endpoint (the MCP server's `sse` transport) and closes it once the headers arrive. */
 async function openSse(url: string): Promise<{ status: number; contentType: string | null }> {
@@ -290,14 +316,9 @@ describe("chapter 4: usgs_earthquakes_workspace (intervals, freshness, backfill 
     const second = await waitForRun(sh, "backfill_usgs", (r) => r.number === 2 && ended(r), "backfill_usgs --refresh did not end");
     expect(second.status).toBe("completed");
 
-    const refreshed = await sh.cli("trigger", "tag:transform", "--refresh");
-    expect(refreshed.code, context(refreshed)).toBe(0);
-    expect(refreshed.stdout).toContain(`refresh cleared: ${USGS}/jobs.usgs_pipeline.transform_earthquakes, ${USGS}/jobs.usgs_pipeline.transform_feeds_summary`);
-    const started = /(run-\d+)\s+\d+\s+transform_earthquakes[\s\S]*?(run-\d+)\s+\d+\s+transform_feeds_summary/.exec(refreshed.stdout);
-    expect(started, refreshed.stdout).not.toBeNull();
-    for (const [job, runId] of [["transform_earthquakes", started?.[1]], ["transform_feeds_summary", started?.[2]]] as const) {
-      const run = await waitForRun(sh, job, (r) => r.runId === runId && ended(r), `${job} (tag:transform --refresh) did not end`);
-      expect([run.status, run.refresh], (await sh.cli("logs", job, String(run.number))).stdout).toEqual(["completed", true]);
+    const transforms = await refreshTransforms(sh);
+    for (const run of transforms) {
+      expect([run.job, run.status, run.refresh], (await sh.cli("logs", run.job, String(run.number))).stdout).toEqual([run.job, "completed", true]);
     }
 
     const info = await sh.json<InfoView>("info");
