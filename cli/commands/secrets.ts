@@ -10,9 +10,12 @@ import { join, resolve } from "node:path";
 import { SluiceError } from "../../core/index.js";
 import { sluiceHome } from "../../runner/images/index.js";
 import { createSecretStore, secretValuesOf, type SecretStore } from "../../runner/secrets/index.js";
+import { resolveHome } from "../daemon/home.js";
 import { formatTable, printJson } from "../output.js";
 
 type Format = "text" | "json";
+
+const HOME_HELP = "daemon home (default $SLUICE_HOME or ~/.sluice)";
 
 const outputOption = () => new Option("-o, --output <format>", "result format").choices(["text", "json"]).default("text");
 
@@ -38,8 +41,9 @@ export function registerSecretsCommands(program: Command): void {
     .argument("<profile>", "profile, e.g. prod or access")
     .requiredOption("-f, --file <toml>", "TOML file with the secrets ('-' reads stdin)")
     .addOption(outputOption())
-    .action((workspace: string, profile: string, options: { file: string; output: Format }) => {
-      const entry = secretStoreAt().set(workspace, profile, readSecretsFile(options.file));
+    .option("--home <dir>", HOME_HELP)
+    .action((workspace: string, profile: string, options: { file: string; output: Format; home?: string }) => {
+      const entry = secretStoreAt(resolveHome(options.home)).set(workspace, profile, readSecretsFile(options.file));
       const values = secretValuesOf(readFileSync(entry.path, "utf8")).length;
       const result = { workspace, profile, sizeBytes: entry.sizeBytes, maskedValues: values };
       if (options.output === "json") printJson(result);
@@ -51,8 +55,9 @@ export function registerSecretsCommands(program: Command): void {
     .description("list stored secrets files (names and sizes only)")
     .argument("[workspace]", "only this workspace")
     .addOption(outputOption())
-    .action((workspace: string | undefined, options: { output: Format }) => {
-      const entries = secretStoreAt()
+    .option("--home <dir>", HOME_HELP)
+    .action((workspace: string | undefined, options: { output: Format; home?: string }) => {
+      const entries = secretStoreAt(resolveHome(options.home))
         .list(workspace)
         .map((entry) => ({ workspace: entry.workspace, profile: entry.profile, sizeBytes: entry.sizeBytes, modified: new Date(entry.modifiedMs).toISOString() }));
       if (options.output === "json") printJson(entries);
@@ -65,8 +70,9 @@ export function registerSecretsCommands(program: Command): void {
     .description("delete the stored secrets of a workspace profile")
     .argument("<workspace>", "workspace name")
     .argument("<profile>", "profile")
-    .action((workspace: string, profile: string) => {
-      if (!secretStoreAt().remove(workspace, profile)) {
+    .option("--home <dir>", HOME_HELP)
+    .action((workspace: string, profile: string, options: { home?: string }) => {
+      if (!secretStoreAt(resolveHome(options.home)).remove(workspace, profile)) {
         throw new SluiceError("secrets_not_found", `No secrets stored for ${workspace}/${profile}`, { hint: "See `sluice secrets list`." });
       }
       process.stdout.write(`removed ${profile}.secrets.toml of ${workspace}\n`);
