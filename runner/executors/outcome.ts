@@ -2,8 +2,11 @@
  * How a run ended → its status (scheduling.md §11, launcher.md §8):
  * exit 0 ⇒ completed, anything else ⇒ failed; after a timeout a clean exit within the grace
  * period still counts as completed, otherwise cancelled with reason `timeout`; a user cancel is
- * always cancelled; an idle interactive service that was stopped is completed.
+ * always cancelled; an idle interactive service that was stopped is completed. The rule itself is
+ * the scheduler's `statusOfExit`, so the executors and the scheduler never disagree.
  */
+import { statusOfExit } from "../scheduler/run-outcome.js";
+
 export const StopCause = { timeout: "timeout", user: "user", idle: "idle", runtime: "runtime" } as const;
 export type StopCause = (typeof StopCause)[keyof typeof StopCause];
 
@@ -21,21 +24,25 @@ export interface MappedOutcome {
   cancelCause: "timeout" | "user" | "runtime" | null;
 }
 
+/** The executors' view of an exit: the status from the one shared rule (`statusOfExit`), reasons in the executor's words. */
 export function mapRunOutcome(exit: ProcessExit, stopCause?: StopCause): MappedOutcome {
-  const clean = exit.exitCode === 0;
+  const decided = statusOfExit(exit.exitCode === 0, stopCause ?? null);
+  const cancelCause = decided.cancelCause === "idle" ? null : decided.cancelCause;
+  return { status: decided.status, reason: executorReason(exit, stopCause, decided.status), cancelCause };
+}
+
+function executorReason(exit: ProcessExit, stopCause: StopCause | undefined, status: FinalStatus): string | null {
   switch (stopCause) {
-    case undefined:
-      return clean ? { status: "completed", reason: null, cancelCause: null } : { status: "failed", reason: describeExit(exit), cancelCause: null };
     case "timeout":
-      return clean
-        ? { status: "completed", reason: "exited cleanly within the grace period after the timeout", cancelCause: null }
-        : { status: "cancelled", reason: "timeout", cancelCause: "timeout" };
+      return status === "completed" ? "exited cleanly within the grace period after the timeout" : "timeout";
     case "user":
-      return { status: "cancelled", reason: "cancelled by user", cancelCause: "user" };
+      return "cancelled by user";
     case "runtime":
-      return { status: "cancelled", reason: "stopped by the runtime", cancelCause: "runtime" };
+      return "stopped by the runtime";
     case "idle":
-      return { status: "completed", reason: "stopped after the idle timeout", cancelCause: null };
+      return "stopped after the idle timeout";
+    case undefined:
+      return status === "completed" ? null : describeExit(exit);
   }
 }
 

@@ -27,29 +27,61 @@ export interface ClassifiedExit {
   cancelCause: CancelCause | null;
 }
 
+/** What stopped a run, if anything: the scheduler's timeout or a cancel cause. */
+export type StopKind = "timeout" | CancelCause | null;
+
+export interface ExitStatus {
+  outcome: RunOutcome;
+  status: Extract<RunStatus, "completed" | "failed" | "cancelled">;
+  cancelCause: CancelCause | null;
+}
+
+/**
+ * THE rule from an exit to a status, shared by the scheduler and the executors' own outcomes:
+ * a user cancel is cancelled and an idle stop completed whatever the exit code; after a timeout
+ * a clean exit still completes, anything else is cancelled (timeout); a runtime stop is
+ * cancelled; otherwise exit 0 completes and anything else fails.
+ */
+export function statusOfExit(clean: boolean, stop: StopKind): ExitStatus {
+  switch (stop) {
+    case "user":
+      return { outcome: "cancelled", status: "cancelled", cancelCause: "user" };
+    case "idle":
+      return { outcome: "cancelled", status: "completed", cancelCause: "idle" };
+    case "timeout":
+      return clean ? { outcome: "succeeded", status: "completed", cancelCause: null } : { outcome: "timed_out", status: "cancelled", cancelCause: "timeout" };
+    case "runtime":
+      return { outcome: "cancelled", status: "cancelled", cancelCause: "runtime" };
+    case null:
+      return clean ? { outcome: "succeeded", status: "completed", cancelCause: null } : { outcome: "failed", status: "failed", cancelCause: null };
+  }
+}
+
 export function classifyExit(exit: RunExit, ctx: ExitContext): ClassifiedExit {
   const timeout = formatDuration(ctx.timeoutMs);
-  // a stop the user or the idle timer asked for decides, whatever the exit code
-  if (ctx.cancelCause === "user") return { outcome: "cancelled", status: "cancelled", reason: "cancelled by user", cancelCause: "user" };
-  if (ctx.cancelCause === "idle") {
-    const reason = ctx.stopReason ?? `stopped after ${timeout} without requests (idle timeout)`;
-    return { outcome: "cancelled", status: "completed", reason, cancelCause: "idle" };
+  // a run that never reached `running` failed to start, whatever its exit
+  const clean = exit.exitCode === 0 && ctx.wasRunning;
+  const stop: StopKind = ctx.cancelCause === "user" || ctx.cancelCause === "idle" ? ctx.cancelCause : ctx.timedOut ? "timeout" : ctx.cancelCause;
+  const decided = statusOfExit(clean, stop);
+  return { ...decided, reason: reasonOf(exit, ctx, decided, timeout) };
+}
+
+function reasonOf(exit: RunExit, ctx: ExitContext, decided: ExitStatus, timeout: string): string | null {
+  switch (decided.cancelCause) {
+    case "user":
+      return "cancelled by user";
+    case "idle":
+      return ctx.stopReason ?? `stopped after ${timeout} without requests (idle timeout)`;
+    case "timeout": {
+      const end = exit.killed ? `killed after grace period ${formatDuration(ctx.gracePeriodMs)}` : `exited with code ${String(exit.exitCode)} after SIGTERM`;
+      return `timed out after ${timeout}; ${end}`;
+    }
+    case "runtime":
+      return ctx.stopReason ?? exit.message ?? "cancelled by the runtime";
+    case null:
+      if (decided.status === "failed") return exit.message ?? `exit code ${String(exit.exitCode)}`;
+      return ctx.timedOut ? `timed out after ${timeout} but exited cleanly on SIGTERM` : ctx.reason;
   }
-  if (exit.exitCode === 0 && ctx.wasRunning) {
-    const reason = ctx.timedOut ? `timed out after ${timeout} but exited cleanly on SIGTERM` : ctx.reason;
-    return { outcome: "succeeded", status: "completed", reason, cancelCause: null };
-  }
-  if (ctx.timedOut) {
-    const end = exit.killed
-      ? `killed after grace period ${formatDuration(ctx.gracePeriodMs)}`
-      : `exited with code ${String(exit.exitCode)} after SIGTERM`;
-    return { outcome: "timed_out", status: "cancelled", reason: `timed out after ${timeout}; ${end}`, cancelCause: "timeout" };
-  }
-  if (ctx.cancelCause) {
-    const reason = ctx.stopReason ?? exit.message ?? "cancelled by the runtime";
-    return { outcome: "cancelled", status: "cancelled", reason, cancelCause: ctx.cancelCause };
-  }
-  return { outcome: "failed", status: "failed", reason: exit.message ?? `exit code ${String(exit.exitCode)}`, cancelCause: null };
 }
 
 /**
