@@ -55,3 +55,61 @@ describe("redaction", () => {
     expect(createRedactor(["-----BEGIN KEY-----\nabcdef"])("line: abcdef")).toBe(`line: ${REDACTED}`);
   });
 });
+
+describe("secret values in every TOML form", () => {
+  it("finds strings in multi-line arrays, nested and inline tables, array tables and all four string kinds", () => {
+    const doc = [
+      'basic = "basic-secret"',
+      "literal = 'literal-secret'",
+      'multi = """',
+      "multi-line-secret",
+      '"""',
+      "multi_literal = '''",
+      "literal-multi-secret",
+      "'''",
+      "hosts = [",
+      '  "array-secret-one",',
+      "  # a comment inside the array",
+      "  'array-secret-two',",
+      "]",
+      "[deep.nested.table]",
+      'token = "nested-secret"',
+      "inline = { user = 'inline-user', pass = \"inline-pass\" }",
+      "[[keys]]",
+      'value = "array-table-one"',
+      "[[keys]]",
+      'value = "array-table-two"',
+      "port = 5432",
+      "enabled = true",
+      "since = 2026-01-01T00:00:00Z",
+      'dotted.key = "dotted-secret" # trailing comment',
+      '"quoted key" = "quoted-key-secret"',
+      'escaped = "tab\\tand\\"quote\\"-secret"',
+    ].join("\n");
+    const expected = [
+      "basic-secret",
+      "literal-secret",
+      "multi-line-secret",
+      "literal-multi-secret",
+      "array-secret-one",
+      "array-secret-two",
+      "nested-secret",
+      "inline-user",
+      "inline-pass",
+      "array-table-one",
+      "array-table-two",
+      "dotted-secret",
+      "quoted-key-secret",
+      'tab\tand"quote"-secret',
+    ];
+    expect(secretValuesOf(doc).sort()).toEqual(expected.sort());
+    const redact = createRedactor(secretValuesOf(doc));
+    for (const value of expected) expect(redact(`log: ${value} end`)).toBe(`log: ${REDACTED} end`);
+    // numbers, booleans and dates are not masked
+    expect(redact("port 5432 enabled true")).toBe("port 5432 enabled true");
+  });
+
+  it("still masks quoted strings of a document that does not parse", () => {
+    expect(secretValuesOf('broken = "still-secret"\nnot toml at all [')).toEqual(["still-secret"]);
+  });
+});
