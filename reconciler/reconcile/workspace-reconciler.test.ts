@@ -12,7 +12,13 @@ import { schemaManifestValidator } from "./schema-validator.js";
 /** Commits as plain data: sha → folder tree and the job refs the "generator" finds there. */
 class CommitTable implements WorkspaceGitPort, ManifestPort {
   readonly commits = new Map<string, { tree: string; jobs: string[] }>();
+  /** While > 0, reading a tree fails like an unreachable git (and counts down). */
+  gitOutages = 0;
   async treeOf(sha: string) {
+    if (this.gitOutages > 0) {
+      this.gitOutages--;
+      throw new Error("fatal: unable to access the repository: Connection refused");
+    }
     return this.commits.get(sha)?.tree ?? null;
   }
   async commitMeta(sha: string) {
@@ -82,6 +88,26 @@ describe("WorkspaceReconciler", () => {
     clock.advanceBy(3_600_000);
     await reconciler.whenIdle();
     expect(history.list("shop")).toHaveLength(1);
+  });
+
+  it("a git failure is retried with doubling backoff and deploys once git answers; it never stalls as a missing folder", async () => {
+    const { clock, table, history, events, reconciler } = build(0);
+    table.commits.set("c1", { tree: "t1", jobs: ["jobs.a"] });
+    table.gitOutages = 2;
+    const first = events.waitFor("deployment:failed");
+    reconciler.request("c1");
+    expect(await first).toMatchObject({ status: "failed", retryInMs: 30_000, deployment: { cause: { code: "git_failed" } } });
+    await reconciler.whenIdle();
+    const second = events.waitFor("deployment:failed");
+    clock.advanceBy(30_000);
+    expect(await second).toMatchObject({ status: "failed", retryInMs: 60_000 });
+    await reconciler.whenIdle();
+    expect(history.getState("shop")?.status).toBe("failed");
+    const applied = events.waitFor("deployment:applied");
+    clock.advanceBy(60_000);
+    expect((await applied).deployment).toMatchObject({ version: 0, commit: { sha: "c1" } });
+    await reconciler.whenIdle();
+    expect(history.getState("shop")).toMatchObject({ status: "ready", lastAppliedCommit: "c1" });
   });
 
   it("a commit with the same folder tree as the applied one is skipped", async () => {

@@ -38,6 +38,8 @@ export class WorkspaceReconciler {
   private drainScheduled = false;
   private queue: Promise<void> = Promise.resolve();
   private retryTimer: TimerHandle | undefined;
+  /** Consecutive transient failures (git unreachable, apply failed): the retry delay doubles with each. */
+  private transientFailures = 0;
   private closed = false;
   private readonly logger: Logger;
 
@@ -116,7 +118,12 @@ export class WorkspaceReconciler {
       events.emit("reconcile:skipped", { workspace, commit: sha, reason: "held by rollback until the next push" });
       return;
     }
-    const tree = await git.treeOf(sha).catch(() => null);
+    // a git error is no answer about the folder: only a tree git could read decides absence
+    let gitError: unknown = null;
+    const tree = await git.treeOf(sha).catch((error: unknown) => {
+      gitError = error;
+      return null;
+    });
     if (tree && tree === state?.lastAppliedTree) {
       if (state.status !== "ready") history.updateState(workspace, { status: "ready", message: null, lastAttemptedCommit: sha, lastAttemptedTree: tree });
       events.emit("reconcile:skipped", { workspace, commit: sha, reason: "workspace files unchanged" });
@@ -135,6 +142,12 @@ export class WorkspaceReconciler {
     let message: string | null = null;
     let commit: CommitMeta = { sha, ...(tree ? { treeSha: tree } : {}) };
     try {
+      if (gitError !== null) {
+        throw new SluiceError("git_failed", `Reading commit ${sha.slice(0, 12)} of '${workspace}' failed: ${causeOf(gitError).message}`, {
+          hint: "Sluice retries with backoff; check that the repo is reachable.",
+          cause: gitError,
+        });
+      }
       if (!tree) {
         throw new SluiceError("workspace_path_missing", `The workspace folder of '${workspace}' does not exist in commit ${sha.slice(0, 12)}.`, {
           hint: "Check the repo's --path, or push a commit that contains the folder.",
@@ -144,6 +157,7 @@ export class WorkspaceReconciler {
       const checkoutDir = await git.checkout(sha);
       const record = await this.deploy({ kind: "push", commit, checkoutDir, startedAt, rollbackToVersion: null });
       finalStatus = "ready";
+      this.transientFailures = 0;
       if (state?.holdAtHead) history.updateState(workspace, { holdAtHead: null });
       events.emit("deployment:applied", { workspace, deployment: record });
     } catch (error) {
@@ -152,7 +166,7 @@ export class WorkspaceReconciler {
       const cause = causeOf(error);
       message = cause.message;
       const record = history.recordFailed(this.failure(commit, startedAt, cause));
-      const retryInMs = cls === "transient" ? this.options.retryAfterMs : null;
+      const retryInMs = cls === "transient" ? this.backoffMs() : null;
       if (retryInMs !== null) this.scheduleRetry(sha, retryInMs);
       this.logger.warn("reconcile failed", { commit: sha, code: cause.code, error: cause.message, retryInMs });
       events.emit("deployment:failed", { workspace, deployment: record, status: finalStatus, retryInMs });
@@ -284,6 +298,12 @@ export class WorkspaceReconciler {
       startedAt,
       finishedAt: this.isoNow(),
     };
+  }
+
+  /** retryAfterMs, doubled per consecutive transient failure, at most 16 times it. */
+  private backoffMs(): number {
+    this.transientFailures = Math.min(this.transientFailures + 1, 5);
+    return this.options.retryAfterMs * 2 ** (this.transientFailures - 1);
   }
 
   private scheduleRetry(sha: string, delayMs: number): void {
