@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{schemas,core,runner,reconciler,cli}/**/*.test.ts"],
+          include: ["{schemas,core,runner,reconciler,cli}/**/*.test.ts", "cli/**/*.test.tsx"],
           testTimeout: 20_000,
         },
       },

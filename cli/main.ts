@@ -20,6 +20,7 @@ import { registerCancelCommand } from "./commands/cancel.js";
 import { registerInfoCommand } from "./commands/info.js";
 import { registerRunPipelineCommand } from "./commands/run-pipeline.js";
 import { registerExecCommand } from "./commands/exec.js";
+import { registerDashboardCommand } from "./commands/dashboard.js";
 import { composeRuntime } from "./compose/runtime.js";
 import { registerDaemonCommands } from "./daemon/commands.js";
 
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerInfoCommand(program);
   registerRunPipelineCommand(program);
   registerExecCommand(program);
+  registerDashboardCommand(program);
   return program;
 }
 

@@ -6,9 +6,9 @@ import type { LogLine, LogStore } from "../../runner/logs/index.js";
 import type { RunRecord, Scheduler } from "../../runner/scheduler/index.js";
 import { triggerPicked } from "../../runner/scheduler/index.js";
 import { humanizeTrigger, splitJobKey } from "../../schemas/index.js";
-import type { DeployDirInput, DeployDirView, InfoView, JobInfoView, JobScope, LogLineView, RunView, RuntimeServices, TriggerInput, TriggerView, WorkspaceInfo } from "../daemon/runtime-types.js";
+import type { DashboardJobView, DeployDirInput, DeployDirView, InfoView, JobInfoView, JobScope, LogLineView, RunView, RuntimeServices, TriggerInput, TriggerView, WorkspaceInfo } from "../daemon/runtime-types.js";
 import { findJob, selectActive } from "./job-lookup.js";
-import { jobView, runView } from "./views.js";
+import { dashboardJobView, jobView, runView } from "./views.js";
 
 export interface RuntimeServicesDeps {
   scheduler: Scheduler;
@@ -37,6 +37,16 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
   return {
     listJobs(selectors, scope = {}) {
       return selectActive(scheduler, selectors, scope).selected.map(({ job }) => jobView(job, scheduler, wsOf(job.jobRef)));
+    },
+
+    dashboardJobs(): DashboardJobView[] {
+      const held = new Map<string, string>();
+      for (const w of scheduler.waiting()) if (!held.has(w.jobRef)) held.set(w.jobRef, `${w.kind}: ${w.reason}`);
+      const active = [...scheduler.jobs.values()];
+      const archived = [...scheduler.known.values()].filter((job) => !scheduler.jobs.has(job.jobRef));
+      const row = (job: (typeof active)[number], isArchived: boolean) =>
+        dashboardJobView(job, scheduler, { workspace: wsOf(job.jobRef), held: held.get(job.jobRef) ?? null, archived: isArchived });
+      return [...active.map((job) => row(job, false)), ...archived.map((job) => row(job, true))];
     },
 
     jobInfo(name, scope = {}): JobInfoView {

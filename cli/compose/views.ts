@@ -1,8 +1,8 @@
 /** Scheduler records → the API's JSON views (docs/daemon.md, `--output json`). */
 import type { CompiledJob, RunRecord, Scheduler } from "../../runner/scheduler/index.js";
 import { shortJobName } from "../../runner/scheduler/index.js";
-import { splitJobKey } from "../../schemas/index.js";
-import type { JobView, RunView } from "../daemon/runtime-types.js";
+import { humanizeTrigger, splitJobKey } from "../../schemas/index.js";
+import type { DashboardJobView, JobView, RunView } from "../daemon/runtime-types.js";
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -42,5 +42,25 @@ export function jobView(job: CompiledJob, scheduler: Scheduler, workspace: strin
     defaultTrigger: job.defaultTrigger?.raw ?? null,
     nextFire: next ? new Date(next.atMs).toISOString() : null,
     lastRun: last ? runView(last, workspace) : null,
+  };
+}
+
+/** The dashboard's row for a job: the job view plus tags, edges into it and why it is held. */
+export function dashboardJobView(job: CompiledJob, scheduler: Scheduler, input: { workspace: string | null; held: string | null; archived: boolean }): DashboardJobView {
+  const expose = (job.definition as { expose?: { display_name?: string; tags?: string | string[] } }).expose ?? {};
+  const tags = expose.tags === undefined ? [] : Array.isArray(expose.tags) ? expose.tags : [expose.tags];
+  return {
+    ...jobView(job, scheduler, input.workspace),
+    ...(input.archived ? { nextFire: null } : {}),
+    displayName: expose.display_name ?? null,
+    timezone: job.timezone,
+    tags,
+    humanTriggers: job.declaredTriggers.map((t) => humanizeTrigger(t.raw)),
+    upstreams: [
+      ...job.followUps.map((t) => ({ key: t.jobRef, kind: t.type === "job.success" ? ("success" as const) : ("fail" as const) })),
+      ...job.freshnessUpstreams.map((key) => ({ key, kind: "fresh" as const })),
+    ],
+    held: input.held,
+    archived: input.archived,
   };
 }

@@ -41,8 +41,8 @@ export class DaemonClient {
   }
 
   /** NDJSON streams (`logs -f`): calls `onObject` per line until the server ends the response. */
-  async stream(path: string, onObject: (value: unknown) => void): Promise<void> {
-    const res = await this.send("GET", path);
+  async stream(path: string, onObject: (value: unknown) => void, signal?: AbortSignal): Promise<void> {
+    const res = await this.send("GET", path, undefined, signal);
     if (!res.ok || !res.body) {
       await this.parse(res);
       return;
@@ -61,10 +61,18 @@ export class DaemonClient {
     }
   }
 
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+  /** A long-lived GET (the SSE stream `/v1/events`) as the raw response; `signal` ends it. */
+  async open(path: string, signal?: AbortSignal): Promise<Response> {
+    const res = await this.send("GET", path, undefined, signal);
+    if (!res.ok || !res.body) await this.parse(res);
+    return res;
+  }
+
+  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     try {
       return await fetch(`${this.url}${path}`, {
         method,
+        ...(signal ? { signal } : {}),
         headers: { authorization: `Bearer ${this.token}`, ...this.scopeHeaders(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });

@@ -31,6 +31,7 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
   };
   return [
     makeRoute("GET", "/v1/jobs", ({ req, res, url }) => sendJson(res, 200, { jobs: need().listJobs(url.searchParams.getAll("selector"), scopeOf(req)) })),
+    makeRoute("GET", "/v1/dashboard/jobs", ({ res }) => sendJson(res, 200, { jobs: need().dashboardJobs() })),
     makeRoute("GET", "/v1/jobs/:name", ({ req, res, params }) => sendJson(res, 200, { job: need().jobInfo(params[0] ?? "", scopeOf(req)) })),
     makeRoute("POST", "/v1/trigger", async ({ req, res }) => {
       const body = await readJsonBody(req);

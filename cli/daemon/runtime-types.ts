@@ -45,6 +45,21 @@ export interface JobView {
   lastRun: RunView | null;
 }
 
+/** One job as the dashboard shows it (`GET /v1/dashboard/jobs`): active and archived jobs. */
+export interface DashboardJobView extends JobView {
+  /** `expose.display_name`, else null. */
+  displayName: string | null;
+  timezone: string;
+  tags: string[];
+  /** The declared triggers in words (schemas/humanize.ts). */
+  humanTriggers: string[];
+  /** Edges into this job: `success`/`fail` follow-ups and `fresh` (job.is_fresh) constraints, by upstream key. */
+  upstreams: Array<{ key: string; kind: "success" | "fail" | "fresh" }>;
+  /** Why the job waits right now (freshness, concurrency, window), null when it does not. */
+  held: string | null;
+  archived: boolean;
+}
+
 export interface JobInfoView extends JobView {
   description: string | null;
   timezone: string;
@@ -132,6 +147,8 @@ export interface JobScope {
 
 export interface RuntimeServices {
   listJobs(selectors: string[], scope?: JobScope): JobView[];
+  /** Every active and archived job with tags, edges and holds (the dashboard's one fetch). */
+  dashboardJobs(): DashboardJobView[];
   jobInfo(name: string, scope?: JobScope): JobInfoView;
   trigger(input: TriggerInput, scope?: JobScope): TriggerView;
   /** Runs, newest first: of every job, or of the jobs the selectors (names or patterns) match. */
