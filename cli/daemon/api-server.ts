@@ -145,6 +145,7 @@ function buildRoutes(options: ApiServerOptions): Route[] {
         push,
         branch: optionalString(body, "branch"),
         path: optionalString(body, "path"),
+        github: optionalString(body, "github"),
       });
       sendJson(res, 201, result);
     }),

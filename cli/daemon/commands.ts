@@ -51,22 +51,25 @@ export function registerDaemonCommands(program: Command, hooks: DaemonCommandHoo
     .option("--push", "create a bare repo that Sluice hosts; `git push sluice main` deploys")
     .option("--branch <branch>", "deploy branch", "main")
     .option("--path <dir>", "pin the repo to this one workspace folder, deployed as <name> (default: discover every workspace folder at each commit)")
+    .option("--github <owner/repo>", "report check runs, statuses and PR previews to this GitHub repository (implied by a github.com --url; docs/github.md)")
     .option("--home <dir>")
     .addHelpText(
       "after",
       "\nWithout --path, each folder holding __deployment__.py (the root, or up to 3 levels down) is a\nworkspace named after its folder (root: <name>; a/b → a-b). Folders that are dlt workspaces\nwithout __deployment__.py are listed as skipped by `sluice repo list` (use `sluice launch`/`serve`).",
     )
-    .action(async (name: string, opts: { url?: string; push?: boolean; branch: string; path?: string; home?: string }) => {
-      const result = await (await client(opts.home)).request<AddRepoResult>("POST", "/v1/repos", {
+    .action(async (name: string, opts: { url?: string; push?: boolean; branch: string; path?: string; github?: string; home?: string }) => {
+      const result = await (await client(opts.home)).request<AddRepoResult & { github?: string }>("POST", "/v1/repos", {
         name,
         url: opts.url,
         push: opts.push === true,
         branch: opts.branch,
         path: opts.path,
+        github: opts.github,
       });
       const r = result.repo;
       const what = r.discover ? "workspaces: every folder with __deployment__.py, see `sluice repo list`" : `workspace ${r.name} from ${r.path ? `folder ${r.path}` : "the repo root"}`;
       write(`added ${r.name} (${r.kind}, branch ${r.branch}; ${what})\n`);
+      if (result.github) write(`reporting to GitHub repository ${result.github} (check runs, PR previews; docs/github.md)\n`);
       if (result.remote) write(`\nAdd the remote and push to deploy:\n  git remote add sluice ${result.remote}\n  git push sluice ${r.branch}\n`);
     });
   repo

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { SluiceError } from "../../core/index.js";
+import type { GitHubSettings } from "../../reconciler/github/index.js";
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -34,6 +35,21 @@ const Machine = z.strictObject({
   cpus: z.number({ error: "expected a number of CPUs, e.g. 0.5" }).positive().optional(),
   memoryMb: z.number({ error: "expected megabytes, e.g. 512" }).int().positive().optional(),
 });
+const Port = z.number({ error: "expected a port number 0–65535 (0: any free port)" }).int({ error: "expected a whole port number" }).min(0).max(65535, { error: "expected a port number 0–65535" });
+const FilePath = z.string({ error: "expected a file path" }).min(1, { error: "expected a file path" });
+const GitHubSection = z
+  .strictObject({
+    apiUrl: z.url({ error: "expected the API URL, e.g. https://api.github.com or https://ghe.example.com/api/v3" }).default("https://api.github.com"),
+    app: z.strictObject({ id: z.number({ error: "expected the App's numeric id" }).int().positive(), privateKeyFile: FilePath }).optional(),
+    tokenFile: FilePath.optional(),
+    /** Reachable by GitHub (or a tunnel), so not restricted to loopback. */
+    webhook: z.strictObject({ host: z.string().default("127.0.0.1"), port: Port.default(7880), secretFile: FilePath }).optional(),
+    /** First retry delay of a failed report; doubles up to `maxBackoff`. */
+    backoff: Duration.default("2s"),
+    maxBackoff: Duration.default("1m"),
+    runReports: z.enum(["failures", "off"], { error: "expected one of: failures, off" }).default("failures"),
+  })
+  .refine((g) => (g.app === undefined) !== (g.tokenFile === undefined), { error: "give exactly one of app { id, privateKeyFile } (a GitHub App) or tokenFile (a plain token)" });
 const LogSection = z.strictObject({
   level: z.enum(["debug", "info", "warn", "error"], { error: "expected one of: debug, info, warn, error" }).default("info"),
 });
@@ -48,6 +64,7 @@ const SECTIONS = {
   runs: RunsSection,
   proxy: ProxySection,
   machines: z.record(z.string(), Machine),
+  github: GitHubSection,
 } as const;
 
 /** `sluice.yaml` as written by the user; every key is optional. */
@@ -63,6 +80,8 @@ export const DaemonConfig = z.strictObject({
   proxy: ProxySection.prefault({}),
   /** `require.machine` names → limits; a `default` entry applies to jobs that name none. */
   machines: z.record(z.string(), Machine).default({}),
+  /** GitHub reporting and webhooks (docs/github.md); off when absent. */
+  github: GitHubSection.optional(),
 });
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
 
@@ -80,6 +99,7 @@ export interface DaemonOptions {
   proxyPort: number;
   machines: Record<string, { cpus?: number; memoryMb?: number }>;
   logLevel: "debug" | "info" | "warn" | "error";
+  github: GitHubSettings | null;
 }
 
 export function compileDaemonConfig(config: DaemonConfig): DaemonOptions {
@@ -95,6 +115,19 @@ export function compileDaemonConfig(config: DaemonConfig): DaemonOptions {
     proxyPort: config.proxy.port,
     machines: config.machines,
     logLevel: config.log.level,
+    github: config.github ? githubSettings(config.github) : null,
+  };
+}
+
+function githubSettings(g: NonNullable<DaemonConfig["github"]>): GitHubSettings {
+  const auth: GitHubSettings["auth"] = g.app ? { kind: "app", appId: g.app.id, privateKeyFile: g.app.privateKeyFile } : { kind: "token", tokenFile: g.tokenFile ?? "" };
+  return {
+    apiUrl: g.apiUrl,
+    auth,
+    webhook: g.webhook ? { host: g.webhook.host, port: g.webhook.port, secretFile: g.webhook.secretFile } : null,
+    backoffMs: durationMs(g.backoff),
+    maxBackoffMs: durationMs(g.maxBackoff),
+    runReports: g.runReports,
   };
 }
 

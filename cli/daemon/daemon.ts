@@ -7,6 +7,8 @@ import { join } from "node:path";
 import type { Clock, Database, Logger } from "../../core/index.js";
 import { SystemClock, TypedEvents, createLogger, openDatabase } from "../../core/index.js";
 import { createGitCli } from "../../reconciler/git/index.js";
+import type { GitHubService } from "../../reconciler/github/index.js";
+import { GitHubStore, startGitHubService } from "../../reconciler/github/index.js";
 import { DeploymentHistory, RepoStore } from "../../reconciler/history/index.js";
 import type { DeploymentTarget, ManifestPort, ManifestValidatorPort, ReconcilerEventMap } from "../../reconciler/reconcile/index.js";
 import { GitOpsService, InMemoryDeploymentTarget, dltManifestPort, schemaManifestValidator } from "../../reconciler/reconcile/index.js";
@@ -15,6 +17,7 @@ import { startApiServer } from "./api-server.js";
 import type { DaemonOptions } from "./config.js";
 import { loadDaemonConfig } from "./config.js";
 import { EventHub, forwardReconcilerEvents } from "./event-hub.js";
+import { reportFailedRuns, withGitHubBindings } from "./github-wiring.js";
 import type { HomeLayout } from "./home.js";
 import type { RuntimeServices } from "./runtime-types.js";
 import { prepareHome } from "./home.js";
@@ -70,6 +73,8 @@ export interface RunningDaemon {
   hub: EventHub;
   db: Database;
   runtime: DaemonRuntime | undefined;
+  /** GitHub reporting, when sluice.yaml has a `github:` section. */
+  github: GitHubService | undefined;
   stop(): Promise<void>;
 }
 
@@ -107,8 +112,9 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
     logger.warn("no scheduler wired: deployments are kept in memory only");
     target = new InMemoryDeploymentTarget();
   }
+  const git = createGitCli();
   const gitops = new GitOpsService({
-    git: createGitCli(),
+    git,
     history,
     repos,
     layout: { reposDir: layout.reposDir, mirrorsDir: layout.mirrorsDir, checkoutsDir: layout.checkoutsDir },
@@ -123,20 +129,39 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
   });
 
   let api: ApiServer;
+  let github: GitHubService | undefined;
+  let unreport = () => {};
   try {
     await runtime?.start();
+    if (options.github) {
+      github = await startGitHubService({
+        settings: options.github,
+        db,
+        repos,
+        history,
+        events,
+        poke: () => gitops.poke(),
+        preview: { git, repos, history, manifests, validator, target, mirrorsDir: layout.mirrorsDir, checkoutsDir: layout.checkoutsDir },
+        logger,
+        now: () => clock.now(),
+      });
+      const reporter = github.reporter;
+      if (options.github.runReports === "failures") unreport = reportFailedRuns(hub, reporter, () => runtime?.services);
+    }
     api = await startApiServer({
       host: options.api.host,
       port: options.api.port,
       token,
       tokenFile: layout.tokenFile,
-      services: gitops,
+      services: withGitHubBindings(gitops, github?.store ?? new GitHubStore(db, () => clock.now())),
       ...(runtime ? { runtime: runtime.services } : {}),
       events: hub,
       clock,
       logger,
     });
   } catch (error) {
+    unreport();
+    await github?.stop().catch(() => undefined);
     await runtime?.stop().catch(() => undefined);
     unforward();
     db.close();
@@ -155,8 +180,11 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
     hub,
     db,
     runtime,
+    github,
     async stop() {
       await api.close();
+      unreport();
+      await github?.stop();
       await gitops.stop();
       await runtime?.stop();
       unforward();

@@ -53,6 +53,8 @@ export interface AddRepoInput {
   branch?: string;
   /** Pins the repo to this one workspace folder; without it every workspace folder is discovered. */
   path?: string;
+  /** `owner/repo` on GitHub to report to (stored by the daemon's GitHub binding, not here). */
+  github?: string;
 }
 
 export interface AddRepoResult {
