@@ -74,8 +74,10 @@ ensure_apt_packages() {
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=("docker.io")
   command -v debootstrap >/dev/null 2>&1 || missing+=("debootstrap")
+  # the dashboard's terminal test (test/dashboard-tmux.test.ts) drives it in tmux
+  command -v tmux >/dev/null 2>&1 || missing+=("tmux")
   if [[ "${#missing[@]}" -eq 0 ]]; then
-    step "docker.io and debootstrap present"
+    step "docker.io, debootstrap and tmux present"
     return
   fi
   step "apt-get install ${missing[*]}"

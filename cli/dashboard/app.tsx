@@ -172,7 +172,8 @@ function useNavigation(store: DashboardStore, state: State, size: { columns: num
       void store.loadRuns(job.key).catch(() => undefined);
     }
     if (next === "deployments" && workspace) void store.loadDeployments(workspace).catch(() => undefined);
-    if (next === "logs" && !state.logs) openLog(job?.lastRun ?? undefined);
+    // `:logs` opens the job's latest run when no log is open (`l` and enter open theirs first)
+    if (next === "logs" && fromRoot && !state.logs) openLog(job?.lastRun ?? undefined);
     setStack((s) => (fromRoot ? ["jobs", next] : [...s, next]));
   };
   const submitPrompt = usePromptSubmit({ store, state, setPrompt, setCursor, setFilter, go, quit: () => app.exit() });

@@ -140,10 +140,10 @@ export class DashboardStore {
       this.pendingLines.push(line);
       this.scheduleFlush();
     };
-    this.api
-      .followLogs(runId, onLine, controller.signal)
-      .then(() => this.endLogs(runId))
-      .catch(() => this.endLogs(runId));
+    const ended = () => {
+      if (this.logStream === controller) this.endLogs(runId);
+    };
+    this.api.followLogs(runId, onLine, controller.signal).then(ended, ended);
   }
 
   closeLogs(): void {
