@@ -15,7 +15,23 @@ describe("daemon config (sluice.yaml)", () => {
       proxyPort: 7879,
       machines: {},
       logLevel: "info",
+      github: null,
     });
+  });
+
+  it("reads the github section: an App or a token file (exactly one), the webhook listener, retry backoff", () => {
+    const app = "github:\n  apiUrl: http://127.0.0.1:9000\n  app: { id: 12345, privateKeyFile: /etc/sluice/app.pem }\n  webhook: { host: 0.0.0.0, port: 7880, secretFile: /etc/sluice/webhook-secret }\n";
+    expect(parseDaemonConfig(app).github).toEqual({
+      apiUrl: "http://127.0.0.1:9000",
+      auth: { kind: "app", appId: 12345, privateKeyFile: "/etc/sluice/app.pem" },
+      webhook: { host: "0.0.0.0", port: 7880, secretFile: "/etc/sluice/webhook-secret" },
+      backoffMs: 2_000,
+      maxBackoffMs: 60_000,
+      runReports: "failures",
+    });
+    expect(parseDaemonConfig("github:\n  tokenFile: /etc/sluice/github-token\n").github).toMatchObject({ apiUrl: "https://api.github.com", auth: { kind: "token", tokenFile: "/etc/sluice/github-token" }, webhook: null });
+    expect(() => parseDaemonConfig("github:\n  apiUrl: https://api.github.com\n")).toThrow(/github: give exactly one of app \{ id, privateKeyFile \} \(a GitHub App\) or tokenFile/);
+    expect(() => parseDaemonConfig("github:\n  tokenFile: /t\n  webhook: { port: 7880 }\n")).toThrow(/github\.webhook\.secretFile/);
   });
 
   it("runs locally with `executor: local`, manifests included unless manifest.executor says otherwise", () => {

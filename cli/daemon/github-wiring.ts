@@ -51,6 +51,6 @@ export function reportFailedRuns(hub: EventHub, reporter: GitHubReporter, servic
     const lines = services()?.logs(run.runId, 0) ?? [];
     const tail = lines.slice(-TAIL_LINES).map((l) => l.text).join("\n");
     const reason = run.reason ?? `exit code ${run.exitCode ?? "unknown"}`;
-    reporter.runFailed({ workspace: run.workspace, jobRef: run.jobRef, runId: run.runId, status: run.outcome ?? run.status, reason: String(reason), logTail: tail });
+    reporter.runFailed({ workspace: run.workspace, jobRef: run.job, runId: run.runId, status: run.outcome ?? run.status, reason: String(reason), logTail: tail });
   });
 }
