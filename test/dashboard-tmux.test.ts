@@ -76,6 +76,13 @@ describe("sluice dashboard in a terminal against a real daemon", () => {
   const waitScreen = (what: string, check: (screen: string) => boolean, timeoutMs: number) =>
     waitUntil(() => check(tmux.screen()), timeoutMs, () => `${what}; screen:\n${tmux.screen()}\ndaemon:\n${daemon.output.slice(-3000)}`);
 
+  it("without a terminal it exits 1 and points at `sluice info`", async () => {
+    const piped = await daemon.cli("dashboard");
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain("needs an interactive terminal");
+    expect(piped.stderr).toContain("sluice info");
+  });
+
   it("t + y triggers the job: the row shows running, `l` shows its log lines live, then the row shows completed", async () => {
     tmux.start([process.execPath, BIN, "dashboard", "--home", daemon.home], { NO_COLOR: "1", TERM: "xterm-256color" });
     await waitScreen("the job list with ticker", (s) => /› \S ticker\s/.test(s), 60_000);

@@ -35,10 +35,10 @@ function useTerminalSize(fixed: AppProps["size"]): { columns: number; rows: numb
   const [size, setSize] = useState(read);
   useEffect(() => {
     if (fixed) return;
-    const onResize = () => setSize(read());
+    const onResize = () => setSize({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
     stdout.on("resize", onResize);
     return () => void stdout.off("resize", onResize);
-  });
+  }, [fixed, stdout]);
   return size;
 }
 
