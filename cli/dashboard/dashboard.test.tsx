@@ -112,6 +112,22 @@ describe("runs view", () => {
   });
 });
 
+describe("runs view commands", () => {
+  it("`:runs` opens the selected job's runs; enter on a finished run shows its full log, marked complete; esc goes back", async () => {
+    const d = await open();
+    await d.press(":");
+    await d.type("runs");
+    await d.press(KEYS.enter);
+    await d.waitFor("Runs: usgs/jobs.ingest");
+    await d.press(KEYS.enter);
+    await d.waitFor("Log: ingest #7");
+    await d.waitFor("ingest finished: 42 rows");
+    await d.waitFor("■ log complete");
+    await d.press(KEYS.escape);
+    await d.waitFor("Runs: usgs/jobs.ingest");
+  });
+});
+
 describe("logs view", () => {
   it("`l` tails the run's log live with follow on; k pauses follow, G resumes; `/` searches and n jumps to the next match", async () => {
     const d = await open({ rows: 12 });

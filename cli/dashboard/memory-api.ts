@@ -13,6 +13,8 @@ export class InMemoryDashboardApi implements DashboardApi {
   runsByJob = new Map<string, RunView[]>();
   deploymentsByWorkspace = new Map<string, DeploymentRecord[]>();
   logLines = new Map<string, LogLineView[]>();
+  /** Runs whose log has ended: `followLogs` sends their stored lines and returns, as the daemon does. */
+  finishedRuns = new Set<string>();
   /** Selector → keys answered by `select`. */
   selections = new Map<string, string[]>();
   readonly calls: Array<{ action: string; args: unknown[] }> = [];
@@ -55,6 +57,7 @@ export class InMemoryDashboardApi implements DashboardApi {
 
   followLogs(runId: string, onLine: (line: LogLineView) => void, signal: AbortSignal): Promise<void> {
     for (const line of this.logLines.get(runId) ?? []) onLine(line);
+    if (this.finishedRuns.has(runId)) return Promise.resolve();
     const listeners = this.logListeners.get(runId) ?? new Set();
     this.logListeners.set(runId, listeners);
     listeners.add(onLine);

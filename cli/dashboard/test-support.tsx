@@ -33,6 +33,8 @@ export function sampleApi(): InMemoryDashboardApi {
     deployment(3, "0123456789", "Grace Hopper", { added: 3, updated: 0 }),
   ]);
   api.selections.set("tag:nightly", ["usgs/jobs.ingest"]);
+  api.logLines.set("run_usgs_jobs_ingest_7", [{ seq: 1, time: "2026-04-14T10:00:02.000Z", stream: "stdout", text: "ingest finished: 42 rows" }]);
+  api.finishedRuns.add("run_usgs_jobs_ingest_7");
   api.logLines.set(transform.lastRun!.runId, [1, 2, 3].map((n) => ({ seq: n, time: "2026-04-14T10:00:0" + n + ".000Z", stream: "stdout", text: `loading chunk ${n}` })));
   return api;
 }
