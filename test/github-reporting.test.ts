@@ -162,6 +162,44 @@ describe("GitHub reporting", () => {
     expect(fake.commentsOn(7)).toHaveLength(1);
     expect(fake.rejected).toEqual([]);
   }, 600_000);
+
+  it("fake GitHub down for 2 minutes: the merge deploys anyway, every report arrives in order after it returns (deploy and a failed run with its secret redacted), and the scheduler kept time", async () => {
+    origin.checkout("main");
+    const jobs = [{ name: "load", trigger: "0 9 * * 1" }, GOOD[1] ?? GOOD[0]!, { name: "tick", trigger: "* * * * *" }, { name: "boom", trigger: "0 3 * * *", body: "print('token is', 'sup3r-s3cret-t0ken'); raise SystemExit(3)" }];
+    // the value is in the secret store, so the redactor masks it wherever it shows up in a log
+    writeFileSync(join(root, "prod.secrets.toml"), '[sources]\ntoken = "sup3r-s3cret-t0ken"\n');
+    expect((await daemon.at(root).plain("secrets", "set", "pipes", "prod", "--file", join(root, "prod.secrets.toml"))).code).toBe(0);
+    const merged = origin.commit(deploymentModule(jobs), "merge feature: load weekly, tick, boom");
+    origin.push("main");
+    expect((await deliverWebhook(hookUrl, WEBHOOK_SECRET, "push", pushPayload(merged))).status).toBe(202);
+    await waitForDeployCheck(merged, "success");
+
+    fake.setDown(true);
+    const downAt = Date.now();
+    const sha = origin.commit(deploymentModule([...jobs, { name: "extra", trigger: "every:1h" }]), "during the outage");
+    origin.push("main");
+    expect((await deliverWebhook(hookUrl, WEBHOOK_SECRET, "push", pushPayload(sha))).status).toBe(202);
+    await waitUntil(async () => (await deployments())[0]?.commit.sha === sha, 60_000, () => daemon.output.slice(-2000));
+    expect((await daemon.cli("trigger", "boom")).code).toBe(0);
+    await sleep(Math.max(0, downAt + 120_000 - Date.now()));
+    const upAt = Date.now();
+    expect(deployRun(sha)).toBeUndefined();
+    fake.setDown(false);
+
+    const run = await waitForDeployCheck(sha, "success");
+    expect(run.history.map((h) => h.status)).toEqual(["in_progress", "completed"]);
+    await waitUntil(() => fake.checkRunsNamed("sluice/run: boom").length > 0, 60_000, () => JSON.stringify(fake.checkRuns.map((c) => c.name)));
+    const boom = fake.checkRunsNamed("sluice/run: boom")[0];
+    expect(boom).toMatchObject({ head_sha: expect.stringMatching(/^[0-9a-f]{40}$/), conclusion: "failure" });
+    expect(boom?.output.summary).toContain("token is ***");
+    expect(JSON.stringify(fake.checkRuns)).not.toContain("sup3r-s3cret-t0ken");
+
+    const runs = await daemon.json<{ job: string; trigger: string; createdAt: string }[]>("runs", "tick");
+    const during = runs.filter((r) => Date.parse(r.createdAt) > downAt && Date.parse(r.createdAt) < upAt);
+    expect(during.length).toBeGreaterThanOrEqual(2);
+    for (const r of during) expect(new Date(r.createdAt).getUTCSeconds()).toBeLessThan(5);
+    expect(fake.rejected).toEqual([]);
+  }, 600_000);
 });
 
 function git_head(): string {

@@ -17,6 +17,8 @@ import { GitHubReporter } from "./reporter.js";
 import type { WebhookServer } from "./webhook-server.js";
 import { startWebhookServer } from "./webhook-server.js";
 
+const STOP_GRACE_MS = 20_000;
+
 export interface GitHubSettings {
   apiUrl: string;
   auth: { kind: "app"; appId: number; privateKeyFile: string } | { kind: "token"; tokenFile: string };
@@ -97,7 +99,8 @@ export async function startGitHubService(input: GitHubServiceInput): Promise<Git
     async stop() {
       await webhook?.close();
       reporter.stop();
-      await reporter.whenIdle();
+      // a preview in the middle of a dlt generation must not hold up shutdown for long
+      await Promise.race([reporter.whenIdle(), new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
       await queue.stop();
     },
   };

@@ -94,7 +94,11 @@ function appClients(make: (o: Record<string, unknown>) => GhClient, auth: { appI
     const known = clients.get(key);
     if (known) return known;
     const [owner = "", repo = ""] = fullName.split("/");
-    const { data } = await app.rest.apps.getRepoInstallation({ owner, repo });
+    const { data } = await app.rest.apps.getRepoInstallation({ owner, repo }).catch((error: unknown) => {
+      const status = (error as { status?: number }).status;
+      if (status !== 404) throw error;
+      throw Object.assign(new Error(`the GitHub App is not installed on ${fullName}: install it on that repository (docs/github.md, "Setting up a GitHub App")`), { status });
+    });
     const client = make({ authStrategy: createAppAuth, auth: { appId: auth.appId, privateKey: auth.privateKey, installationId: data.id } });
     clients.set(key, client);
     return client;
