@@ -26,6 +26,18 @@ export interface Filter {
   keys: Set<string> | null;
 }
 
+/** Plain text of more than one character (no escape sequence, no modifier) → one key per character. */
+export function splitKeys(input: string, key: Key): Array<[string, Key]> {
+  const chars = [...input];
+  if (chars.length <= 1 || key.ctrl || key.meta || input.includes("\u001B")) return [[input, key]];
+  const none = Object.fromEntries(Object.keys(key).map((name) => [name, false])) as unknown as Key;
+  return chars.map((char) => {
+    if (char === "\r" || char === "\n") return ["", { ...none, return: true }];
+    if (char === "\u007F" || char === "\b") return ["", { ...none, backspace: true }];
+    return [char, { ...none, shift: char !== char.toLowerCase() }];
+  });
+}
+
 export function onConfirmKey(input: string, key: Key, confirm: Confirm, setConfirm: (c: Confirm | null) => void, perform: (c: Confirm) => void): void {
   if (input === "y" || input === "Y") perform(confirm);
   else if (input === "r" && confirm.refresh !== undefined) setConfirm({ ...confirm, refresh: !confirm.refresh });

@@ -1,8 +1,10 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** The dashboard: views, k9s-like keys, confirmed actions. State lives in the store; this file only navigates. */
-import { Box, Text, useApp, useInput, useStdout } from "ink";
+import { Box, Text, useApp, useInput, useStdout, type Key } from "ink";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type { DashboardJobView, RunView } from "../daemon/runtime-types.js";
-import { actionsFor, moveSelection, onConfirmKey, onKey, onPromptKey, type Confirm, type Filter, type Prompt, type ViewName } from "./app-keys.js";
+import { actionsFor, moveSelection, onConfirmKey, onKey, onPromptKey, splitKeys, type Confirm, type Filter, type Prompt, type ViewName } from "./app-keys.js";
 import { fit } from "./format.js";
 import { graphLines } from "./graph.js";
 import type { DashboardStore } from "./store.js";
@@ -87,7 +89,7 @@ export function App(props: AppProps) {
 
 function Footer(props: { nav: Navigation; notice: string | null; width: number }) {
   const { prompt, confirm } = props.nav;
-  if (confirm) return <Tint color="yellow" inverse>{fit(`? ${confirm.message}${confirm.refresh === undefined ? "" : `  refresh: ${confirm.refresh ? "on" : "off"} (r toggles)`}  [y/N]`, props.width)}</Tint>;
+  if (confirm) return <Tint color="yellow" inverse>{fit(`[y/N] ${confirm.message}${confirm.refresh === undefined ? "" : `  refresh: ${confirm.refresh ? "on" : "off"} (r toggles)`}`, props.width)}</Tint>;
   if (prompt) return <Text>{fit(`${prompt.kind === "command" ? ":" : "/"}${prompt.text}█`, props.width)}</Text>;
   if (props.notice) return <Text>{fit(props.notice, props.width)}</Text>;
   return <Tint color="gray">{fit("? help  : views  / filter  enter open  l logs  d describe  t trigger  c cancel  o open  q quit", props.width)}</Tint>;
@@ -193,10 +195,14 @@ function useNavigation(store: DashboardStore, state: State, size: { columns: num
   };
   const clearFilter = () => (filter.text ? (setFilter({ text: "", keys: null }), true) : false);
   const back = () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s));
-  useInput((input, key) => {
+  const handle = (input: string, key: Key) => {
     if (confirmRef.current) return onConfirmKey(input, key, confirmRef.current, setConfirm, perform);
     if (promptRef.current) return onPromptKey(input, key, promptRef.current, setPrompt, submitPrompt);
     onKey(input, key, { view, state, job, run, graph, graphIndex, move, go, back, openLog, selectJob, toggleArchived: () => setShowArchived((v) => !v), clearFilter, setPrompt, setCursor, actions, quit: () => app.exit() });
+  };
+  // a terminal delivers keys typed quickly (or pasted, or sent by tmux) as one chunk: one key each
+  useInput((input, key) => {
+    for (const [char, charKey] of splitKeys(input, key)) handle(char, charKey);
   });
   return nav;
 }

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 import { afterEach, describe, expect, it } from "vitest";
 import { SluiceError } from "../../core/index.js";
 import { makeRun } from "./memory-api.js";
@@ -170,6 +172,18 @@ describe("graph view", () => {
     await d.press("j", "j", "j", KEYS.enter);
     await d.waitFor(/Jobs \(4\/4\)/);
     await d.waitFor(/› \S+ report/);
+  });
+});
+
+describe("keys arriving in one chunk", () => {
+  it("`:graph⏎` written at once (fast typing, paste, tmux send-keys) switches to the graph; `/trans⏎` filters", async () => {
+    const d = await open();
+    d.ui.stdin.write(":graph\r");
+    await d.waitFor(/├─ ✓ ingest/);
+    d.ui.stdin.write(":jobs\r");
+    await d.waitFor("Jobs (4/4)");
+    d.ui.stdin.write("/trans\r");
+    await d.waitFor("(1/4) filter: trans");
   });
 });
 

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** Starts the Ink dashboard on the terminal; refuses pipes and redirects (they get `sluice info`). */
 import { render } from "ink";
 import { SluiceError } from "../../core/index.js";

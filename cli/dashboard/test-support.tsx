@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** Shared by the dashboard's component tests: a populated in-memory daemon, the App on it, waits with deadlines. */
 import { render } from "ink-testing-library";
 import { App } from "./app.js";

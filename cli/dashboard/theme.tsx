@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** Colour on or off (`NO_COLOR`); every coloured thing also carries a symbol or a word. */
 import { createContext, useContext } from "react";
 import { Text } from "ink";

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** Deployment history of the selected job's workspace: version, commit, author, diff summary. */
 import type { DeploymentRecord } from "../../../reconciler/history/index.js";
 import type { Column } from "../format.js";

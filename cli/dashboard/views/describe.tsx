@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** `d`: everything about one job on one screen. */
 import { Box, Text } from "ink";
 import type { DashboardJobView } from "../../daemon/runtime-types.js";

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** The job graph in text with each node's last run status; enter jumps to the job. */
 import { Box, Text } from "ink";
 import type { DashboardJobView } from "../../daemon/runtime-types.js";

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** Top lines: daemon, workspaces (version, commit), last reconcile, run counts, UTC clock; the banner when disconnected. */
 import { Box, Text } from "ink";
 import type { DashboardJobView, InfoView } from "../../daemon/runtime-types.js";

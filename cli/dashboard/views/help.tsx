@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** `?`: every key. */
 import { Box, Text } from "ink";
 

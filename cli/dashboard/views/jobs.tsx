@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** The jobs list: one row per job (archived ones only when toggled), filtered by name, tag or selector. */
 import type { DashboardJobView } from "../../daemon/runtime-types.js";
 import { lastRunText, nextFireText, type Column } from "../format.js";

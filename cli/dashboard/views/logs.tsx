@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** A run's log: follows the tail by default; scrolling up pauses follow; `/` searches. */
 import { Box, Text } from "ink";
 import type { LogLineView } from "../../daemon/runtime-types.js";

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** Runs of the selected job, newest first. */
 import type { RunView } from "../../daemon/runtime-types.js";
 import { runDuration, windowText, type Column } from "../format.js";

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** A scrolling table: the selected row is marked `›` and inverted; the status symbol is coloured. */
 import { Box, Text } from "ink";
 import { headerText, layoutColumns, rowText, statusLook, type Column } from "../format.js";
