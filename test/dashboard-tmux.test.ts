@@ -33,9 +33,10 @@ class Tmux {
   private tmux(...args: string[]): string {
     return execFileSync("tmux", ["-L", this.socket, ...args], { encoding: "utf8" });
   }
-  start(command: string[], env: Record<string, string>): void {
+  /** Runs `command` in `cwd` (outside the repo: the CLI must not depend on the repo's tsconfig). */
+  start(command: string[], env: Record<string, string>, cwd: string): void {
     const exports = Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-    this.tmux("new-session", "-d", "-s", this.session, "-x", "120", "-y", "32", `env ${exports.join(" ")} ${command.map((c) => JSON.stringify(c)).join(" ")}; echo "dashboard exited $?"; sleep 600`);
+    this.tmux("new-session", "-d", "-s", this.session, "-x", "120", "-y", "32", `cd ${JSON.stringify(cwd)} && env ${exports.join(" ")} ${command.map((c) => JSON.stringify(c)).join(" ")}; echo "dashboard exited $?"; sleep 600`);
   }
   keys(...keys: string[]): void {
     this.tmux("send-keys", "-t", this.session, ...keys);
@@ -84,7 +85,7 @@ describe("sluice dashboard in a terminal against a real daemon", () => {
   });
 
   it("t + y triggers the job: the row shows running, `l` shows its log lines live, then the row shows completed", async () => {
-    tmux.start([process.execPath, BIN, "dashboard", "--home", daemon.home], { NO_COLOR: "1", TERM: "xterm-256color" });
+    tmux.start([process.execPath, BIN, "dashboard", "--home", daemon.home], { NO_COLOR: "1", TERM: "xterm-256color" }, dir);
     await waitScreen("the job list with ticker", (s) => /› \S ticker\s/.test(s), 60_000);
     expect(tmux.screen()).toContain("ticker v0");
 
