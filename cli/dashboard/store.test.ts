@@ -52,7 +52,6 @@ describe("DashboardStore", () => {
     const s = await started(api);
     api.jobList = [makeJob("ws", "a"), makeJob("ws", "new_job")];
     api.emit({ type: "deployment.applied", workspace: "ws", data: {} });
-    api.emit({ type: "reconcile.started", workspace: "ws", data: {} });
     await until(() => s.getState().jobs.has("ws/jobs.new_job"), () => "new job after reload");
   });
 
@@ -78,6 +77,18 @@ describe("DashboardStore", () => {
     expect(s.getState().problem).toBeTruthy();
     api.down = false;
     await until(() => s.getState().connection === "live", () => "live again");
+  });
+});
+
+describe("DashboardStore holds", () => {
+  it("re-reads the jobs after a run finishes, so a job another run held shows as fresh again", async () => {
+    const api = new InMemoryDashboardApi();
+    api.jobList = [makeJob("ws", "up"), makeJob("ws", "down", { held: "freshness: up is not fresh" })];
+    const s = await started(api);
+    api.jobList = [makeJob("ws", "up", { lastRun: makeRun("ws/jobs.up", 1, "completed") }), makeJob("ws", "down")];
+    api.emit({ type: "run.finished", workspace: "ws", data: makeRun("ws/jobs.up", 1, "completed") });
+    await until(() => s.getState().jobs.get("ws/jobs.down")?.held === null, () => "hold released", 4000);
+    expect(s.getState().jobs.get("ws/jobs.up")?.lastRun?.status).toBe("completed");
   });
 });
 

@@ -37,7 +37,9 @@ export interface StoreOptions {
 }
 
 const RUN_EVENTS = new Set(["run.queued", "run.started", "run.finished", "run.skipped"]);
-const RELOAD_EVENTS = new Set(["deployment.applied", "deployment.failed", "reconcile.started", "reconcile.skipped"]);
+const DEPLOY_EVENTS = new Set(["deployment.applied", "deployment.failed"]);
+/** A finished or skipped run can hold or release other jobs (freshness): their rows are re-read, at most once a second. */
+const HOLD_EVENTS = new Set(["run.finished", "run.skipped"]);
 
 export class DashboardStore {
   private state: DashboardState;
@@ -173,7 +175,8 @@ export class DashboardStore {
   /** Applies one daemon event (exposed for tests and the bench). */
   onEvent(event: DaemonEventMessage): void {
     if (RUN_EVENTS.has(event.type)) this.applyRun(event.data as RunView);
-    else if (RELOAD_EVENTS.has(event.type)) this.scheduleReload();
+    if (DEPLOY_EVENTS.has(event.type)) this.scheduleReload(200);
+    else if (HOLD_EVENTS.has(event.type)) this.scheduleReload(1000);
   }
 
   private applyRun(run: RunView): void {
@@ -190,12 +193,13 @@ export class DashboardStore {
     this.update(patch);
   }
 
-  private scheduleReload(): void {
-    if (this.reloadTimer) return;
+  /** One re-fetch for a burst of events (the first event's delay wins). */
+  private scheduleReload(delayMs: number): void {
+    if (this.reloadTimer || this.stopped) return;
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = undefined;
       this.reload().catch(() => undefined);
-    }, 200);
+    }, delayMs);
   }
 
   private update(patch: Partial<DashboardState>): void {
