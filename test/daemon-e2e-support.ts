@@ -95,6 +95,31 @@ function parseJson<T>(args: readonly string[], result: CliResult): T {
   return JSON.parse(result.stdout) as T;
 }
 
+/**
+ * `sluice exec --home <home> <args…>` (exec's command follows `--`, so --home goes first), with
+ * optional stdin; killed and failed after `timeoutMs` (default 15 min: the first exec may build
+ * the workspace's environment).
+ */
+export function execCli(home: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? 900_000;
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, "exec", "--home", home, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      fail(new Error(`sluice exec ${args.join(" ")} did not end in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      done({ code: code ?? 1, stdout, stderr });
+    });
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }

@@ -5,34 +5,17 @@
  * succeed; the same licence stored as a secret (`[runtime] license`) reaches runs through the
  * settings overlay.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DaemonProcess, type CliResult } from "./daemon-e2e-support.js";
+import { DaemonProcess, execCli } from "./daemon-e2e-support.js";
 import { FIXTURES_DIR } from "./support/workspaces.js";
 
 const BIN = resolve(import.meta.dirname, "../bin/sluice.js");
 const TOTALS = "totals=ana:2:90;ben:2:50;cy:2:70";
 
-function execCli(home: string, args: string[]): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, "exec", "--home", home, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      fail(new Error(`sluice exec ${args.join(" ")} did not end in 15 min:\n${stdout}\n${stderr}`));
-    }, 900_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
 
 let root: string;
 let daemon: DaemonProcess;

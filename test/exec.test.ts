@@ -3,15 +3,13 @@
  * same data dir, dlt global dir, anonymous id and host name as the workspace's runs; what it
  * writes to the global dir is visible to a later run; exit codes, stdin and user errors.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DaemonProcess, type CliResult } from "./daemon-e2e-support.js";
+import { DaemonProcess, execCli } from "./daemon-e2e-support.js";
 import { copyFixtureWorkspace, writeFiles } from "./support/workspaces.js";
 
-const BIN = resolve(import.meta.dirname, "../bin/sluice.js");
 
 /** Prints what a process sees of dlt's directories, as `key=value` lines. */
 const PROBE = `
@@ -33,25 +31,6 @@ if __name__ == "__main__":
     report()
 `;
 
-/** `sluice exec` with `--home` before the `--`, and optional stdin. */
-function execCli(home: string, args: string[], input?: string): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, "exec", "--home", home, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      fail(new Error(`sluice exec ${args.join(" ")} did not end in 15 min:\n${stdout}\n${stderr}`));
-    }, 900_000);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? 1, stdout, stderr });
-    });
-    child.stdin.end(input ?? "");
-  });
-}
 
 function fields(text: string): Record<string, string> {
   return Object.fromEntries(
@@ -103,7 +82,7 @@ describe("sluice exec", () => {
   it("returns the command's exit code, attaches stdin, and uses --profile's data and global dir", async () => {
     const failed = await execCli(daemon.home, ["fruitshop", "--", "sh", "-c", "exit 7"]);
     expect(failed.code, failed.stderr).toBe(7);
-    const echoed = await execCli(daemon.home, ["fruitshop", "--", "cat"], "through stdin\n");
+    const echoed = await execCli(daemon.home, ["fruitshop", "--", "cat"], { input: "through stdin\n" });
     expect(echoed.stdout).toBe("through stdin\n");
     const dev = await execCli(daemon.home, ["fruitshop", "--profile", "dev", "--", "python", "probe.py"]);
     expect(dev.code, dev.stderr).toBe(0);

@@ -8,22 +8,20 @@
  * the same instant both complete. Environments are built once per workspace (by the push) and
  * reused by every later step.
  */
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobView, RunView, TriggerView } from "../cli/daemon/runtime-types.js";
 import { BAKERY_COUNTS, TIDES_COUNTS, startFakeSources, type FakeSources } from "../fixtures/fake-sources/index.js";
 import type { DeploymentRecord } from "../reconciler/history/index.js";
 import type { RepoStatus } from "../reconciler/reconcile/index.js";
-import { DaemonProcess, waitUntil, type CliResult } from "./daemon-e2e-support.js";
+import { DaemonProcess, execCli, waitUntil } from "./daemon-e2e-support.js";
 import { git } from "./reconcile-support.js";
 import { httpRequest } from "./support/http.js";
 import { openMcpHttp } from "./support/mcp-http.js";
 import { FIXTURES_DIR } from "./support/workspaces.js";
 
-const BIN = resolve(import.meta.dirname, "../bin/sluice.js");
 const REPO = join(FIXTURES_DIR, "repos", "hub_pack");
 const BAKERY = "bakery_workspace";
 const TIDES = "tides_workspace";
@@ -71,24 +69,6 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-/** `sluice exec --home <home> <args…>` (exec's command comes after `--`, so --home goes first). */
-function execCli(args: string[], timeoutMs = 900_000): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, "exec", "--home", daemon.home, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      fail(new Error(`sluice exec ${args.join(" ")} did not end in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
 
 async function runsOf(job: string): Promise<RunView[]> {
   return daemon.json<RunView[]>("job-run", job, "list");
@@ -156,7 +136,7 @@ describe("hub_pack repo on one daemon (real dlt[hub] workspaces, Docker)", () =>
     }
 
     // 3. trial licence via exec, then the ingest and its licensed follow-up
-    const issued = await execCli([BAKERY, "--", "dlt", "license", "issue", "dlthub.transformation"]);
+    const issued = await execCli(daemon.home, [BAKERY, "--", "dlt", "license", "issue", "dlthub.transformation"]);
     expect(issued.code, issued.stdout + issued.stderr).toBe(0);
     const triggered = await daemon.json<TriggerView>("trigger", `${BAKERY}/ingest_sales`);
     expect(triggered.followUps).toContain(`${BAKERY}/jobs.bakery_reports.build_reports`);
