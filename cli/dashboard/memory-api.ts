@@ -21,12 +21,24 @@ export class InMemoryDashboardApi implements DashboardApi {
   /** While true every request fails as if the daemon were gone. */
   down = false;
   reconnects = 0;
+  /** The next this-many `jobs()` calls fail (a daemon that answers the stream but not the snapshot). */
+  failJobs = 0;
   private eventListeners = new Set<(event: DaemonEventMessage) => void>();
   private endStreams = new Set<() => void>();
   private logListeners = new Map<string, Set<(line: LogLineView) => void>>();
 
   url = () => this.infoView.daemon.url;
-  jobs = async () => this.guard(structuredClone(this.jobList));
+  jobs = async () => {
+    if (this.failJobs > 0) {
+      this.failJobs -= 1;
+      throw new Error("the daemon answered 500");
+    }
+    return this.guard(structuredClone(this.jobList));
+  };
+  /** Event streams currently open. */
+  get openEventStreams(): number {
+    return this.eventListeners.size;
+  }
   info = async () => this.guard(this.infoView);
   runs = async (key: string) => this.guard(this.runsByJob.get(key) ?? []);
   deployments = async (workspace: string) => this.guard(this.deploymentsByWorkspace.get(workspace) ?? []);

@@ -80,6 +80,18 @@ describe("DashboardStore", () => {
   });
 });
 
+describe("DashboardStore retries", () => {
+  it("retries when the snapshot fails and keeps exactly one event stream open afterwards", async () => {
+    const api = new InMemoryDashboardApi();
+    api.jobList = [makeJob("ws", "a")];
+    api.failJobs = 2;
+    const s = await started(api);
+    expect(s.getState().jobs.has("ws/jobs.a")).toBe(true);
+    expect(api.failJobs).toBe(0);
+    expect(api.openEventStreams).toBe(1);
+  });
+});
+
 describe("DashboardStore holds", () => {
   it("re-reads the jobs after a run finishes, so a job another run held shows as fresh again", async () => {
     const api = new InMemoryDashboardApi();

@@ -107,9 +107,13 @@ export class DashboardStore {
     this.stream = controller;
     const events = this.api.events((event) => this.onEvent(event), controller.signal);
     events.catch(() => undefined);
-    await this.reload();
-    this.update({ connection: "live", problem: null, url: this.api.url() });
-    await events;
+    try {
+      await this.reload();
+      this.update({ connection: "live", problem: null, url: this.api.url() });
+      await events;
+    } finally {
+      controller.abort(); // a failed snapshot must not leave the event stream of this attempt open
+    }
   }
 
   /** Fetches jobs, info and the open runs/deployments lists anew. */
