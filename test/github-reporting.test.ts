@@ -37,8 +37,8 @@ function deployRun(sha: string) {
   return fake.checkRunsNamed("sluice/deploy", sha)[0];
 }
 
-async function waitForDeployCheck(sha: string, conclusion: string): Promise<NonNullable<ReturnType<typeof deployRun>>> {
-  await waitUntil(() => deployRun(sha)?.conclusion === conclusion, 180_000, () => `sluice/deploy ${conclusion} on ${sha.slice(0, 8)}; runs: ${JSON.stringify(fake.checkRuns.map((c) => [c.name, c.head_sha.slice(0, 8), c.status, c.conclusion]))}\n${daemon.output.slice(-3000)}`);
+async function waitForDeployCheck(sha: string, conclusion: string, timeoutMs = 180_000): Promise<NonNullable<ReturnType<typeof deployRun>>> {
+  await waitUntil(() => deployRun(sha)?.conclusion === conclusion, timeoutMs, () => `sluice/deploy ${conclusion} on ${sha.slice(0, 8)}; runs: ${JSON.stringify(fake.checkRuns.map((c) => [c.name, c.head_sha.slice(0, 8), c.status, c.conclusion]))}\n${daemon.output.slice(-3000)}`);
   return deployRun(sha) as NonNullable<ReturnType<typeof deployRun>>;
 }
 
@@ -79,14 +79,20 @@ afterAll(async () => {
 });
 
 describe("GitHub reporting", () => {
-  it("says at start-up that it uses the App and where webhooks go", () => {
+  it("says at start-up that it uses the App and where webhooks go; repo list shows the binding; ping is answered and a redelivery is ignored", async () => {
     expect(daemon.output).toContain(`github reporting uses GitHub App ${APP_ID}`);
     expect(daemon.output).toContain(`github webhooks: POST ${hookUrl}`);
+    expect(await daemon.json<{ repo: { name: string }; github: string | null }[]>("repo", "list")).toEqual([expect.objectContaining({ repo: expect.objectContaining({ name: "pipes" }), github: FULL_NAME })]);
+    const ping = await deliverWebhook(hookUrl, WEBHOOK_SECRET, "ping", { zen: "Keep it logically awesome.", repository: { full_name: FULL_NAME } });
+    expect([ping.status, JSON.parse(ping.body)]).toEqual([200, { ok: true, pong: true, zen: "Keep it logically awesome." }]);
+    const first = await deliverWebhook(hookUrl, WEBHOOK_SECRET, "push", pushPayload(origin.head(), "other-branch"), { delivery: "dup-1" });
+    const again = await deliverWebhook(hookUrl, WEBHOOK_SECRET, "push", pushPayload(origin.head(), "other-branch"), { delivery: "dup-1" });
+    expect([first.status, again.status, JSON.parse(again.body)]).toEqual([202, 200, { ok: true, duplicate: true }]);
   });
 
   it("a push to the deploy branch: the webhook is answered within a second, sluice/deploy goes in_progress then success with the diff table", async () => {
-    const first = git_head();
-    const initial = await waitForDeployCheck(first, "success");
+    // the first deploy may build the workspace's host venv (shared with the broken fixtures' lock)
+    const initial = await waitForDeployCheck(origin.head(), "success", 900_000);
     expect(initial.history.map((h) => h.status)).toEqual(["in_progress", "completed"]);
 
     const sha = origin.commit(deploymentModule([{ name: "load", trigger: "every:10m" }, ...GOOD.slice(1), { name: "extra", trigger: "every:1h" }]), "change load, add extra");
@@ -102,7 +108,7 @@ describe("GitHub reporting", () => {
     expect(run.output.summary).toMatch(/\| `jobs\.__deployment__\.report` \| unchanged \|/);
     expect((await deployments())[0]?.commit.sha).toBe(sha);
     expect(fake.rejected).toEqual([]);
-  }, 240_000);
+  }, 1_200_000);
 
   it("a webhook with a bad signature gets 401 and a log line; nothing is deployed or reported", async () => {
     const before = await deployments();
@@ -197,11 +203,8 @@ describe("GitHub reporting", () => {
     const runs = await daemon.json<{ job: string; trigger: string; createdAt: string }[]>("runs", "tick");
     const during = runs.filter((r) => Date.parse(r.createdAt) > downAt && Date.parse(r.createdAt) < upAt);
     expect(during.length).toBeGreaterThanOrEqual(2);
-    for (const r of during) expect(new Date(r.createdAt).getUTCSeconds()).toBeLessThan(5);
+    // fired on the minute (a loaded CI machine may wake a few seconds late, never a minute)
+    for (const r of during) expect(new Date(r.createdAt).getUTCSeconds()).toBeLessThan(10);
     expect(fake.rejected).toEqual([]);
   }, 600_000);
 });
-
-function git_head(): string {
-  return origin.head();
-}

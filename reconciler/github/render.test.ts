@@ -46,6 +46,17 @@ describe("GitHub rendering", () => {
     expect(splitToFit("a\nb", 10)).toEqual(["a\nb"]);
   });
 
+  it("lists validation errors with file:line links to the PR head, and says the deployed jobs keep running", () => {
+    const cause = { code: "manifest_invalid_trigger", message: "invalid trigger 'every:30s' in __deployment__.py line 16: minimum period is 1 minute" };
+    const [body] = renderPreviewComment({
+      fullName: "acme/p", serverUrl: "https://github.com", pr: 2, sha: "b".repeat(40), branch: "main", nowMs: NOW,
+      previews: [{ workspace: "p", folder: "", result: { ok: false, cause, annotations: annotationsOf(cause, "") } }],
+    });
+    expect(body).toContain(`- [__deployment__.py:16](https://github.com/acme/p/blob/${"b".repeat(40)}/__deployment__.py#L16): invalid trigger 'every:30s'`);
+    expect(body).toContain("the deployed jobs keep running");
+    expect(body).toMatch(/^### Sluice preview ❌/);
+  });
+
   it("verifies webhook signatures (and only exact ones) and reads owner/repo from github.com URLs", () => {
     const body = Buffer.from('{"zen":"x"}');
     expect(verifyWebhook("s3cret", body, signWebhook("s3cret", body))).toBe(true);
