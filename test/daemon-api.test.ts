@@ -75,6 +75,39 @@ describe("daemon API", () => {
     expect((await call(d, "/v1/health")).status).toBe(200);
   });
 
+  it("answers 401 on every route of the route table without a token or with a wrong one, and changes nothing", async () => {
+    const d = await start();
+    let walked = 0;
+    for (const route of d.routes) {
+      // a concrete path for the pattern: every `:param` becomes a name, the anchors go
+      const path = route.pattern.source.replace(/\\\//g, "/").replace(/^\^/, "").replace(/\/\?\$$/, "").replace(/\(\[\^\/\]\+\)/g, "x");
+      expect(path, route.pattern.source).toMatch(/^\/[\w/-]+$/);
+      const body = route.method === "GET" ? undefined : JSON.stringify({ name: "x", push: true, selectors: ["x"], dir: "/tmp", job: "x" });
+      for (const token of [null, "0".repeat(64), `${d.token}x`]) {
+        const res = await call(d, path, { method: route.method, token, ...(body ? { body } : {}) });
+        expect(res.status, `${route.method} ${path} with ${token === null ? "no token" : "a wrong token"}`).toBe(401);
+        await res.body?.cancel();
+      }
+      walked++;
+    }
+    expect(walked).toBe(d.routes.length);
+    expect(walked).toBeGreaterThan(20);
+    expect(d.gitops.listRepos()).toEqual([]);
+  });
+
+  it("refuses repo and workspace names that would leave their folders", async () => {
+    const d = await start();
+    for (const name of ["../evil", "/abs", "a/b", "x\u0000y", "..", "a".repeat(300)]) {
+      const res = await call(d, "/v1/repos", { method: "POST", body: JSON.stringify({ name, push: true }) });
+      expect(res.status, JSON.stringify(name)).toBe(400);
+    }
+    expect(d.gitops.listRepos()).toEqual([]);
+    for (const name of ["..", "../../etc", "%2e%2e"]) {
+      const res = await call(d, `/v1/workspaces/${encodeURIComponent(name)}/deployments`);
+      expect(res.status, name).toBeLessThan(500);
+    }
+  });
+
   it("adds a hosted repo, deploys a push, streams the deployment event and lists the history", async () => {
     const d = await start();
     const events = await call(d, "/v1/events?workspace=shop");

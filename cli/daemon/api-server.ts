@@ -31,6 +31,8 @@ export interface ApiServerOptions {
 export interface ApiServer {
   url: string;
   port: number;
+  /** Every route the server answers (method and path pattern), for tests that must cover them all. */
+  routes: ReadonlyArray<{ method: string; pattern: RegExp }>;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     url: `http://${hostForUrl}:${port}`,
     port,
+    routes: routes.map(({ method, pattern }) => ({ method, pattern })),
     close: () =>
       new Promise<void>((resolve) => {
         for (const close of streams) close();

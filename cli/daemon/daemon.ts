@@ -75,6 +75,8 @@ export interface RunningDaemon {
   runtime: DaemonRuntime | undefined;
   /** GitHub reporting, when sluice.yaml has a `github:` section. */
   github: GitHubService | undefined;
+  /** The API's routes (method and path pattern). */
+  routes: ApiServer["routes"];
   stop(): Promise<void>;
 }
 
@@ -175,6 +177,7 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
     layout,
     options,
     url: api.url,
+    routes: api.routes,
     token,
     gitops,
     hub,
