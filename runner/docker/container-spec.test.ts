@@ -32,6 +32,13 @@ describe("toCreateOptions", () => {
     expect(options.HostConfig?.Tmpfs).toBeUndefined();
   });
 
+  it("forbids gaining privileges in every container and never mounts the Docker socket", () => {
+    const options = toCreateOptions({ image: "img", cmd: ["true"], purpose: "p", binds: [{ source: "/data", target: "/d", readOnly: false }] });
+    expect(options.HostConfig?.SecurityOpt).toEqual(["no-new-privileges"]);
+    expect(options.HostConfig?.Privileged).toBeUndefined();
+    expect((options.HostConfig?.Binds ?? []).some((bind) => bind.includes("docker.sock"))).toBe(false);
+  });
+
   it("maps mounts, env, tmpfs, user and working dir", () => {
     const options = toCreateOptions({
       image: "img",

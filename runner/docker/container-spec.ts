@@ -37,6 +37,8 @@ export function toCreateOptions(spec: ContainerSpec): ContainerCreateOptions {
       NetworkMode: spec.network ?? "none",
       Init: spec.init ?? true,
       AutoRemove: spec.autoRemove ?? false,
+      // no process in a Sluice container may gain privileges (setuid binaries, file capabilities)
+      SecurityOpt: ["no-new-privileges"],
       ...(Object.keys(tmpfs).length > 0 ? { Tmpfs: tmpfs } : {}),
       ...portBindings(spec.publish),
       ...(spec.resources?.nanoCpus !== undefined ? { NanoCpus: spec.resources.nanoCpus } : {}),
