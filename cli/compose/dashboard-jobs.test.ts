@@ -32,7 +32,7 @@ describe("dashboardJobView (GET /v1/dashboard/jobs rows)", () => {
       return dashboardJobView(job, scheduler, { workspace: null, held, archived });
     };
     const i = view("jobs.ingest", false);
-    expect(i).toMatchObject({ displayName: "Ingest quakes", tags: ["nightly", "usgs"], timezone: "Europe/Berlin", humanTriggers: ["every 5m"], upstreams: [], held: null, archived: false });
+    expect(i).toMatchObject({ displayName: "Ingest quakes", tags: ["nightly", "usgs"], timezone: "Europe/Berlin", humanTriggers: ["every 5 minutes"], upstreams: [], held: null, archived: false });
     expect(i.nextFire).not.toBeNull();
     const t = view("jobs.transform", false, "freshness: ingest is not fresh");
     expect(t).toMatchObject({ displayName: null, tags: ["single"], humanTriggers: ["after ingest succeeds"], held: "freshness: ingest is not fresh" });

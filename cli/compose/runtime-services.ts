@@ -5,7 +5,7 @@ import type { DeploymentHistory, RepoStore } from "../../reconciler/history/inde
 import type { LogLine, LogStore } from "../../runner/logs/index.js";
 import type { RunRecord, Scheduler } from "../../runner/scheduler/index.js";
 import { triggerPicked } from "../../runner/scheduler/index.js";
-import { humanizeTrigger, splitJobKey } from "../../schemas/index.js";
+import { describeTrigger, splitJobKey } from "../../schemas/index.js";
 import type { DashboardJobView, DeployDirInput, DeployDirView, InfoView, JobInfoView, JobScope, LogLineView, RunView, RuntimeServices, TriggerInput, TriggerView, WorkspaceInfo } from "../daemon/runtime-types.js";
 import { findJob, selectActive } from "./job-lookup.js";
 import { dashboardJobView, jobView, runView } from "./views.js";
@@ -56,7 +56,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
         ...jobView(job, scheduler, wsOf(job.jobRef)),
         description: definition.description ?? null,
         timezone: job.timezone,
-        humanTriggers: job.expandedTriggers.map((trigger) => ({ trigger, text: humanizeTrigger(trigger) })),
+        humanTriggers: job.expandedTriggers.map((trigger) => ({ trigger, text: describeTrigger(trigger, job.timezone) })),
         nextFires: scheduler.preview(job.jobRef, 5).map((p) => ({ utc: p.utc, local: p.local, trigger: p.trigger })),
         waiting: scheduler
           .waiting()

@@ -1,7 +1,7 @@
 /** Scheduler records → the API's JSON views (docs/daemon.md, `--output json`). */
 import type { CompiledJob, RunRecord, Scheduler } from "../../runner/scheduler/index.js";
 import { shortJobName } from "../../runner/scheduler/index.js";
-import { humanizeTrigger, splitJobKey } from "../../schemas/index.js";
+import { describeTrigger, splitJobKey } from "../../schemas/index.js";
 import type { DashboardJobView, JobView, RunView } from "../daemon/runtime-types.js";
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -55,7 +55,7 @@ export function dashboardJobView(job: CompiledJob, scheduler: Scheduler, input: 
     displayName: expose.display_name ?? null,
     timezone: job.timezone,
     tags,
-    humanTriggers: job.declaredTriggers.map((t) => humanizeTrigger(t.raw)),
+    humanTriggers: job.declaredTriggers.map((t) => describeTrigger(t.raw, job.timezone)),
     upstreams: [
       ...job.followUps.map((t) => ({ key: t.jobRef, kind: t.type === "job.success" ? ("success" as const) : ("fail" as const) })),
       ...job.freshnessUpstreams.map((key) => ({ key, kind: "fresh" as const })),
