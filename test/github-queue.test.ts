@@ -42,18 +42,20 @@ function queueFor(api: ReturnType<typeof createGitHubApi>): ReportQueue {
 const fields = (over: Partial<CheckRunFields>): CheckRunFields => ({ name: "sluice/deploy", head_sha: SHA, status: "in_progress", title: "Deploying", summary: "…", ...over });
 
 describe("GitHub report queue", () => {
-  it("with a plain token, check runs become commit statuses and comments are created then updated in place", async () => {
+  it("with a plain token, check runs become commit statuses (a skip never overrides a result) and comments are created then updated in place, a part no longer needed emptied", async () => {
     fake = await new FakeGitHub({ plainToken: "ghp_plain" }).start();
     const api = createGitHubApi({ apiUrl: fake.url, auth: { kind: "token", token: "ghp_plain" }, logger: silentLogger });
     expect(api.canCheckRuns).toBe(false);
     const queue = queueFor(api);
     queue.enqueue("deploy:x", { kind: "check", fullName: "acme/p", fields: fields({}) });
     queue.enqueue("deploy:x", { kind: "check", fullName: "acme/p", fields: fields({ status: "completed", conclusion: "failure", title: "broken" }) });
-    queue.enqueue("comment:x", { kind: "comment", fullName: "acme/p", pr: 3, marker: "<!-- m -->", parts: ["first"] });
+    queue.enqueue("deploy:x", { kind: "check", fullName: "acme/p", fields: fields({ status: "completed", conclusion: "neutral", title: "not redeployed" }), onlyIfNew: true });
+    queue.enqueue("comment:x", { kind: "comment", fullName: "acme/p", pr: 3, marker: "<!-- m -->", parts: ["first", "second part"] });
     queue.enqueue("comment:x", { kind: "comment", fullName: "acme/p", pr: 3, marker: "<!-- m -->", parts: ["second"] });
     await waitUntil(() => fake?.statuses.length === 2 && fake.comments[0]?.body === "<!-- m -->\nsecond", 10_000, () => JSON.stringify([fake?.statuses, fake?.comments, fake?.rejected]));
+    await waitUntil(() => fake?.comments[1]?.body.includes("no longer needed") === true, 10_000, () => JSON.stringify(fake?.comments));
     expect(fake.statuses.map((s) => [s.context, s.state, s.description])).toEqual([["sluice/deploy", "pending", "Deploying"], ["sluice/deploy", "failure", "broken"]]);
-    expect(fake.comments).toHaveLength(1);
+    expect(fake.comments.map((c) => c.body)).toEqual(["<!-- m -->\nsecond", "<!-- m part 2 -->\n_This part of the preview is no longer needed._"]);
     expect(fake.checkRuns).toEqual([]);
     expect(fake.rejected).toEqual([]);
   });

@@ -11,7 +11,8 @@ import type { CheckRunFields, GitHubApi } from "./octokit-adapter.js";
 import { isRetryable } from "./octokit-adapter.js";
 
 export type Report =
-  | { kind: "check"; fullName: string; fields: CheckRunFields }
+  /** `onlyIfNew`: dropped when the stream already has a check run (a skip never overwrites a result). */
+  | { kind: "check"; fullName: string; fields: CheckRunFields; onlyIfNew?: boolean }
   | { kind: "comment"; fullName: string; pr: number; marker: string; parts: string[] }
   | { kind: "comment-outdated"; fullName: string; pr: number; marker: string; note: string };
 
@@ -118,8 +119,13 @@ export class ReportQueue {
   private async deliver(stream: string, report: Report): Promise<void> {
     const { api, store } = this.options;
     if (report.kind === "check") {
-      if (!api.canCheckRuns) return api.createStatus(report.fullName, report.fields.head_sha, statusOf(report.fields));
       const id = store.checkRunId(stream);
+      if (id !== undefined && report.onlyIfNew) return;
+      if (!api.canCheckRuns) {
+        await api.createStatus(report.fullName, report.fields.head_sha, statusOf(report.fields));
+        // statuses have no id to update; 0 marks the stream as reported
+        return store.setCheckRunId(stream, 0);
+      }
       if (id === undefined) store.setCheckRunId(stream, await api.createCheckRun(report.fullName, report.fields));
       else await api.updateCheckRun(report.fullName, id, report.fields);
       return;
@@ -140,6 +146,11 @@ export class ReportQueue {
         if (found.body !== body) await api.updateComment(report.fullName, found.id, body);
       } else await api.createComment(report.fullName, report.pr, body);
     }
+    // a shorter preview leaves an earlier extra part behind: empty it instead of leaving stale text
+    const stale = partMarker(report.marker, report.parts.length + 1);
+    const left = await api.findComment(report.fullName, report.pr, stale);
+    const emptied = `${stale}\n_This part of the preview is no longer needed._`;
+    if (left && left.body !== emptied) await api.updateComment(report.fullName, left.id, emptied);
   }
 }
 

@@ -52,6 +52,7 @@ export class GitHubReporter {
     const { events } = this.options;
     this.offs.push(
       events.on("reconcile:started", (e) => this.deployStarted(e.workspace, e.commit)),
+      events.on("reconcile:skipped", (e) => this.deploySkipped(e.workspace, e.commit, e.reason)),
       events.on("deployment:applied", (e) => this.deployFinished(e.workspace, e.deployment)),
       events.on("deployment:failed", (e) => this.deployFinished(e.workspace, e.deployment)),
     );
@@ -87,6 +88,16 @@ export class GitHubReporter {
     if (!bound) return;
     const fields: CheckRunFields = { name: this.deployName(bound, workspace), head_sha: sha, status: "in_progress", title: `Deploying ${workspace}`, summary: `Sluice is generating the manifest of \`${workspace}\` with dlt and applying it.` };
     this.options.queue.enqueue(`deploy:${workspace}:${sha}`, { kind: "check", fullName: bound.fullName, fields });
+  }
+
+  /** A commit that was not deployed (files unchanged, held by a rollback, same files failed before): neutral, once. */
+  private deploySkipped(workspace: string, sha: string, reason: string): void {
+    const bound = this.boundWorkspace(workspace);
+    if (!bound) return;
+    const active = this.options.history.active(workspace);
+    const running = active ? `version ${active.version} (commit ${active.commit.sha.slice(0, 12)}) keeps running` : "nothing is deployed";
+    const fields: CheckRunFields = { name: this.deployName(bound, workspace), head_sha: sha, status: "completed", conclusion: "neutral", title: `${workspace} not redeployed: ${reason}`.slice(0, 250), summary: `Sluice did not redeploy \`${workspace}\` for this commit: ${reason}; ${running}.` };
+    this.options.queue.enqueue(`deploy:${workspace}:${sha}`, { kind: "check", fullName: bound.fullName, fields, onlyIfNew: true });
   }
 
   private deployFinished(workspace: string, record: DeploymentRecord): void {
