@@ -12,7 +12,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JobView, RunView, TriggerView } from "../cli/daemon/runtime-types.js";
+import type { InfoView, JobView, RunView, TriggerView } from "../cli/daemon/runtime-types.js";
 import { BAKERY_COUNTS, TIDES_COUNTS, startFakeSources, type FakeSources } from "../fixtures/fake-sources/index.js";
 import type { DeploymentRecord } from "../reconciler/history/index.js";
 import type { RepoStatus } from "../reconciler/reconcile/index.js";
@@ -113,7 +113,7 @@ async function pushAndDeploy(): Promise<RepoStatus> {
 }
 
 describe("hub_pack repo on one daemon (real dlt[hub] workspaces, Docker)", () => {
-  it("one push deploys bakery and tides (scratch skipped), both dashboards answer 200, the licensed follow-up completes, MCP row_counts answers the loaded counts, both same-instant tides jobs complete", async () => {
+  it("one push deploys bakery and tides (scratch skipped), both dashboards answer 200, the licensed follow-up completes, MCP row_counts answers the loaded counts, both same-instant tides jobs complete; repo remove stops the services and info forgets the workspaces", async () => {
     // 1. one push: two deployment workspaces, each with its own jobs.workspace.dashboard; scratch skipped
     const repo = await pushAndDeploy();
     expect(repo.workspaces.map((w) => [w.name, w.path]).sort()).toEqual([
@@ -165,5 +165,19 @@ describe("hub_pack repo on one daemon (real dlt[hub] workspaces, Docker)", () =>
       expect(done.status, await logOf(done)).toBe("completed");
     }
     expect(sources.requests.filter((r) => r.path === "/api/readings").length).toBeGreaterThanOrEqual(Math.ceil(TIDES_COUNTS.readings / 40));
+
+    // 6. removing the repo archives every job, stops the services it served, and info forgets it
+    const services = [`${BAKERY}/dashboard`, `${TIDES}/dashboard`, `${BAKERY}/bakery_tools`];
+    const live = await Promise.all(services.map(async (job) => (await runsOf(job)).find((r) => r.status === "running")));
+    expect(live.every((run) => run !== undefined), JSON.stringify(live)).toBe(true);
+    const removed = await daemon.cli("repo", "remove", "hub");
+    expect(removed.code, removed.stderr).toBe(0);
+    for (const [index, job] of services.entries()) {
+      const stopped = await ended(job, (r) => r.runId === live[index]?.runId, 120_000);
+      expect([stopped.status, stopped.reason]).toEqual(["cancelled", "stopped: its job is no longer deployed"]);
+    }
+    const info = await daemon.json<InfoView>("info");
+    expect(info.workspaces.map((w) => w.name)).not.toContain(BAKERY);
+    expect(info.workspaces.map((w) => w.name)).not.toContain(TIDES);
   }, 3_600_000);
 });

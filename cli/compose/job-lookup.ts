@@ -11,7 +11,7 @@ export function findJob(scheduler: Scheduler, name: string, options: { archived?
   try {
     return resolveJobName(name, [...scheduler.jobs.values()], options);
   } catch (error) {
-    if (options.archived && error instanceof SluiceError && error.code === "job_not_found") {
+    if (options.archived && error instanceof SluiceError && (error.code === "job_not_found" || error.code === "workspace_not_found")) {
       try {
         return resolveJobName(name, [...scheduler.known.values()], options);
       } catch {
