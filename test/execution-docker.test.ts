@@ -18,7 +18,7 @@ import { fakeLauncher, fakeServiceLauncher } from "./support/fake-launcher.js";
 import { httpRequest } from "./support/http.js";
 import { createRecordingServices } from "./support/interactive.js";
 import { createRunHome } from "./support/run-home.js";
-import { delay, waitUntil } from "./support/wait.js";
+import { delay, waitUntil, within } from "./support/wait.js";
 import { writeFiles } from "./support/workspaces.js";
 
 const SCRIPT = fakeLauncher(`
@@ -92,7 +92,7 @@ describe("docker executor", () => {
     const first = await executor.start(prepare(`d-fail-${Date.now()}`, "fail"));
     const [container] = await containersOf(first.runId);
     expect(container?.labels).toMatchObject({ [RunLabel.jobRef]: "jobs.fake.job", [RunLabel.workspace]: "ws", [RunLabel.deploymentVersion]: "7", "sluice.purpose": "run" });
-    const outcome = await first.outcome;
+    const outcome = await within(first.outcome, "the end of first");
     expect(outcome).toMatchObject({ status: "failed", exitCode: 3, reason: "exit code 3" });
     const lines = texts(first.runId);
     expect(lines.find((line) => line.startsWith("stdout:run"))).toMatch(/profile prod prod pid \d+/);
@@ -107,14 +107,14 @@ describe("docker executor", () => {
     expect(existsSync(join(ws, ".dlt", "prod.secrets.toml"))).toBe(false);
 
     const second = await executor.start(prepare(`d-quick-${Date.now()}`, "fail"));
-    await second.outcome;
+    await within(second.outcome, "the end of second");
     expect(texts(second.runId)).toContain("stdout:count 2");
   });
 
   it("kills a container ignoring SIGTERM one grace period after the single SIGTERM ⇒ cancelled(timeout)", async () => {
     const { makeExecutor, prepare, texts } = setup(2, 2);
     const run = await makeExecutor().start(prepare(`d-stubborn-${Date.now()}`, "ignore"));
-    const outcome = await run.outcome;
+    const outcome = await within(run.outcome, "the end of run");
     expect(texts(run.runId).filter((line) => line === "stdout:got SIGTERM")).toHaveLength(1);
     expect(outcome).toMatchObject({ status: "cancelled", reason: "timeout", exitCode: 137 });
     const grace = (outcome.killSentMs ?? 0) - (outcome.termSentMs ?? 0);
@@ -182,7 +182,8 @@ describe("docker executor", () => {
     await engine.waitContainer(id);
     const adopted = await makeExecutor().adopt(run.runId);
     expect(adopted?.alive).toBe(false);
-    const outcome = await adopted?.run.outcome;
+    if (!adopted) throw new Error(`run ${run.runId} was not adopted`);
+    const outcome = await within(adopted.run.outcome, "the end of the adopted run");
     expect(outcome).toMatchObject({ status: "failed", exitCode: 3 });
     expect(outcome?.lastLines).toContain("failing");
     expect(await containersOf(run.runId)).toEqual([]);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runContainerName, type RunOutcome } from "../runner/executors/index.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
+import { within } from "./support/wait.js";
 
 const TOKEN = `ghp_sluice_${randomBytes(12).toString("hex")}`;
 const WRONG = `ghp_wrong_${randomBytes(12).toString("hex")}`;
@@ -78,7 +79,7 @@ describe("secrets of the github workspace", () => {
     const unscoped = runtime.dockerExecutor({ engine: runtime.engine, environmentFor: async () => ({ image: "unused", python: "unused" }), network: "none" });
     expect(await unscoped.adopt(run.runId)).toBeNull();
 
-    const outcome = await started.outcome;
+    const outcome = await within(started.outcome, "the end of started");
     const logs = runtime.logText(run.runId);
     expect(outcome, logs).toMatchObject({ status: "completed", exitCode: 0 });
     const github = runtime.sources.requests.filter((request) => request.path.startsWith("/repos/") && request.status === 200);

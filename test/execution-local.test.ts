@@ -11,7 +11,7 @@ import { prepareRun } from "../runner/executors/prepare-run.js";
 import type { RunnableJob } from "../runner/executors/job-shape.js";
 import { fakeLauncher } from "./support/fake-launcher.js";
 import { createRunHome } from "./support/run-home.js";
-import { waitUntil } from "./support/wait.js";
+import { waitUntil, within } from "./support/wait.js";
 import { writeFiles } from "./support/workspaces.js";
 
 const SCRIPT = fakeLauncher(`
@@ -60,7 +60,7 @@ describe("local executor", () => {
     const { secretStore, logStore, start, workspaceDir, home } = setup(60, 5);
     secretStore.set("ws", "prod", 'token = "tok_abcdef123"\n');
     const run = await start("run-fail", "fail");
-    const outcome = await run.outcome;
+    const outcome = await within(run.outcome, "the end of run");
     expect(outcome).toMatchObject({ status: "failed", reason: "exit code 3", exitCode: 3 });
     const text = logStore.read("run-fail").lines.map((line) => `${line.stream}:${line.text}`);
     expect(text).toContain("stdout:run run-fail manual:jobs.fake.job profile prod prod 1");
@@ -74,7 +74,7 @@ describe("local executor", () => {
   it("kills a process that ignores SIGTERM exactly one grace period after the single SIGTERM ⇒ cancelled(timeout)", async () => {
     const { logStore, start } = setup(1, 1.5);
     const run = await start("run-stubborn", "ignore");
-    const outcome = await run.outcome;
+    const outcome = await within(run.outcome, "the end of run");
     const lines = logStore.read("run-stubborn").lines.map((line) => line.text);
     expect(lines.filter((line) => line.startsWith("got SIGTERM"))).toHaveLength(1);
     expect(outcome).toMatchObject({ status: "cancelled", reason: "timeout", signal: "SIGKILL", stopCause: "timeout" });
@@ -97,7 +97,7 @@ describe("local executor", () => {
     await waitUntil(() => logStore.read("run-cancel").lines.length >= 3, "the first log lines of run-cancel", 10_000, 20);
     expect(run.stop("user")).toBe(true);
     expect(run.stop("user")).toBe(false);
-    const outcome = await run.outcome;
+    const outcome = await within(run.outcome, "the end of run");
     expect(outcome).toMatchObject({ status: "cancelled", reason: "cancelled by user", signal: "SIGKILL" });
   });
 });

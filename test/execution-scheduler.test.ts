@@ -8,7 +8,7 @@ import { openDatabase } from "../core/index.js";
 import { Scheduler, SchedulerStore, triggerJobs, type RunExit, type RunSpec } from "../runner/scheduler/index.js";
 import { fakeLauncher } from "./support/fake-launcher.js";
 import { createRunHome } from "./support/run-home.js";
-import { delay } from "./support/wait.js";
+import { delay, within } from "./support/wait.js";
 import { writeFiles } from "./support/workspaces.js";
 
 const SCRIPT = fakeLauncher(`
@@ -95,7 +95,7 @@ describe("scheduler with the local executor", () => {
     });
     const finished = scheduler.events.waitFor("run:finished");
     triggerJobs(scheduler, ["jobs.fake.slow"]);
-    const { run } = await finished;
+    const { run } = await within(finished, "the slow run to finish");
     scheduler.stop();
     expect(run).toMatchObject({ status: "cancelled", cancelCause: "timeout" });
     const lines = logStore.read(run.runId).lines.map((line) => line.text);

@@ -15,7 +15,7 @@ import { Scheduler, SchedulerStore, triggerJobs, type RunRecord } from "../runne
 import { fakeLauncher } from "./support/fake-launcher.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
 import { createRunHome } from "./support/run-home.js";
-import { waitUntil } from "./support/wait.js";
+import { waitUntil, within } from "./support/wait.js";
 import { writeFiles } from "./support/workspaces.js";
 
 describe("two batch runs of one workspace writing the same DuckDB file", () => {
@@ -70,7 +70,7 @@ describe("two batch runs of one workspace writing the same DuckDB file", () => {
     const outcome = await (await restarted.start(ingest)).outcome;
     expect(outcome.status, runtime.logText(ingest.runId)).toBe("completed");
     expect(runtime.logText(ingest.runId)).toContain(`sluice: waiting for jaffle/prod data: run ${slow.runId} is writing`);
-    const slowOutcome = await slowRun.outcome;
+    const slowOutcome = await within(slowRun.outcome, "the end of slowRun");
     expect(slowOutcome.status).toBe("completed");
     expect(outcome.startedMs).toBeGreaterThanOrEqual(slowOutcome.endedMs - 1000);
     restarted.releaseUnclaimed();
@@ -111,7 +111,7 @@ describe("the data gate under the real scheduler", () => {
     try {
       const holdStarted = scheduler.events.waitFor("run:started");
       triggerJobs(scheduler, ["jobs.fake.hold"]);
-      await holdStarted;
+      await within(holdStarted, "the hold run to start");
       triggerJobs(scheduler, ["jobs.fake.quick"]);
       await waitUntil(() => finished.length === 2, "both runs to finish", 30_000);
     } finally {

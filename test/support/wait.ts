@@ -11,3 +11,12 @@ export async function waitUntil(predicate: () => boolean | Promise<boolean>, wha
     await delay(intervalMs);
   }
 }
+
+/** `promise`, or a rejection naming `what` once `timeoutMs` passed: every wait in a test has a deadline. */
+export function within<T>(promise: Promise<T>, what: string, timeoutMs = 120_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
