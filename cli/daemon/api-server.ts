@@ -5,7 +5,7 @@ import type { Clock, Logger } from "../../core/index.js";
 import { SluiceError, silentLogger } from "../../core/index.js";
 import { isLoopback } from "./config.js";
 import type { DaemonEventSource } from "./event-hub.js";
-import { optionalString, readJsonBody, sendError, sendJson, sendThrown } from "./http-util.js";
+import { decodeUriPart, optionalString, readJsonBody, sendError, sendJson, sendThrown } from "./http-util.js";
 import { runtimeRoutes } from "./runtime-routes.js";
 import type { RuntimeServices } from "./runtime-types.js";
 import type { DaemonServices } from "./services.js";
@@ -93,7 +93,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!match) continue;
       pathMatched = true;
       if (route.method !== req.method) continue;
-      await route.handler({ req, res, url, params: match.slice(1).map((p) => decodeURIComponent(p)) });
+      await route.handler({ req, res, url, params: match.slice(1).map((p) => decodeUriPart(p, "path part")) });
       return;
     }
     if (pathMatched) sendError(res, 405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}.`);

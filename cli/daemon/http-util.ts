@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SluiceError, errorText, isSluiceError } from "../../core/index.js";
 
-const MAX_BODY_BYTES = 1024 * 1024;
-
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
@@ -15,6 +13,7 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
 
 const STATUS_BY_CODE: Record<string, number> = {
   bad_request: 400,
+  body_too_large: 413,
   repo_name_invalid: 400,
   repo_source_invalid: 400,
   repo_not_found: 404,
@@ -36,17 +35,33 @@ export function sendThrown(res: ServerResponse, error: unknown): void {
   sendError(res, 500, "internal_error", `The daemon failed to handle the request: ${errorText(error)}`);
 }
 
+/** Refused with 413 before parsing: a body over this size is never buffered. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The request body as a JSON object ({} when empty). A body over MAX_BODY_BYTES is refused with
+ * 413 `body_too_large` (at once when Content-Length says so, else once the stream passes the limit;
+ * the rest is read and dropped so the answer reaches the client).
+ */
 export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new SluiceError("bad_request", "The request body is larger than 1 MiB.");
-    chunks.push(chunk as Buffer);
+  const tooLarge = () => new SluiceError("body_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`, { hint: "Send a smaller body; no API request needs more." });
+  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
+    req.resume();
+    throw tooLarge();
   }
-  if (size === 0) return {};
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => (size > MAX_BODY_BYTES ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString("utf8"))));
+    req.on("error", reject);
+  });
+  if (text === "") return {};
   try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    const value: unknown = JSON.parse(text);
     if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("not an object");
     return value as Record<string, unknown>;
   } catch {
@@ -59,4 +74,13 @@ export function optionalString(body: Record<string, unknown>, key: string): stri
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") throw new SluiceError("bad_request", `'${key}' must be a string.`);
   return value;
+}
+
+/** decodeURIComponent that answers 400 instead of throwing URIError on a malformed `%` escape. */
+export function decodeUriPart(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new SluiceError("bad_request", `The ${what} '${text}' is not valid percent-encoding.`, { hint: "Encode names with encodeURIComponent." });
+  }
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { SluiceError } from "../../core/index.js";
 import type { Route } from "./api-server.js";
 import { makeRoute } from "./api-server.js";
-import { optionalString, readJsonBody, sendJson } from "./http-util.js";
+import { decodeUriPart, optionalString, readJsonBody, sendJson } from "./http-util.js";
 import type { JobScope, LogLineView, RuntimeServices } from "./runtime-types.js";
 
 /** Headers the CLI sends with every request: `-w` and the workspace folder it runs in. */
@@ -12,7 +12,7 @@ export const SCOPE_HEADERS = { workspace: "x-sluice-workspace", defaultWorkspace
 function scopeOf(req: IncomingMessage): JobScope {
   const header = (name: string) => {
     const value = req.headers[name];
-    return typeof value === "string" && value !== "" ? decodeURIComponent(value) : undefined;
+    return typeof value === "string" && value !== "" ? decodeUriPart(value, `header ${name}`) : undefined;
   };
   const workspace = header(SCOPE_HEADERS.workspace);
   const defaultWorkspace = header(SCOPE_HEADERS.defaultWorkspace);
