@@ -178,7 +178,9 @@ describe("GitHub reporting", () => {
     const merged = origin.commit(deploymentModule(jobs), "merge feature: load weekly, tick, boom");
     origin.push("main");
     expect((await deliverWebhook(hookUrl, WEBHOOK_SECRET, "push", pushPayload(merged))).status).toBe(202);
-    await waitForDeployCheck(merged, "success");
+    const mergedRun = await waitForDeployCheck(merged, "success");
+    // the PR's schedule is deployed only now, by the merge
+    expect(mergedRun.output.summary).toMatch(/\| `jobs\.__deployment__\.load` \| updated \| schedule: 0 9 \* \* 1 \|/);
 
     fake.setDown(true);
     const downAt = Date.now();
