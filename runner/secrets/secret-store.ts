@@ -84,10 +84,13 @@ export function createSecretStore(rootDir: string): SecretStore {
   };
 }
 
+/** Longest workspace or profile name: the file name `<profile>.secrets.toml` stays under 255 bytes. */
+const MAX_NAME_LENGTH = 200;
+
 function checkName(kind: string, value: string): void {
-  if (!NAME.test(value)) {
+  if (!NAME.test(value) || value.length > MAX_NAME_LENGTH) {
     throw new SluiceError("invalid_secret_name", `Invalid ${kind} name '${value}' for the secret store`, {
-      hint: "Use letters, digits, '.', '_' or '-', starting with a letter or digit.",
+      hint: `Use up to ${MAX_NAME_LENGTH} letters, digits, '.', '_' or '-', starting with a letter or digit.`,
     });
   }
 }
