@@ -24,6 +24,13 @@ export interface RunLogWriterOptions {
   skip?: { stdout: number; stderr: number };
 }
 
+/**
+ * Longest unfinished line kept while waiting for its newline (characters). Past it the text so far
+ * is stored as a line (the store cuts it to its own limit with a marker) and the rest up to the
+ * next newline is dropped, so output without newlines cannot grow the daemon's memory.
+ */
+export const MAX_PENDING_LINE_CHARS = 64 * 1024;
+
 export function createRunLogWriter(store: LogStore, runId: string, options: RunLogWriterOptions = {}): RunLogWriter {
   const redact = options.redact ?? ((text: string) => text);
   const keepLast = options.keepLast ?? 20;
@@ -39,16 +46,27 @@ export function createRunLogWriter(store: LogStore, runId: string, options: RunL
     if (recent.length > keepLast) recent.shift();
   };
   const splitters = {
-    stdout: { tail: "", decoder: new StringDecoder("utf8") },
-    stderr: { tail: "", decoder: new StringDecoder("utf8") },
+    stdout: { tail: "", dropping: false, decoder: new StringDecoder("utf8") },
+    stderr: { tail: "", dropping: false, decoder: new StringDecoder("utf8") },
   };
   return {
     push(stream, chunk) {
       const state = splitters[stream];
-      const text = state.tail + (typeof chunk === "string" ? chunk : state.decoder.write(chunk));
-      const lines = text.split("\n");
+      let text = typeof chunk === "string" ? chunk : state.decoder.write(chunk);
+      if (state.dropping) {
+        const end = text.indexOf("\n");
+        if (end < 0) return;
+        state.dropping = false;
+        text = text.slice(end + 1);
+      }
+      const lines = (state.tail + text).split("\n");
       state.tail = lines.pop() ?? "";
       for (const line of lines) write(stream, line.endsWith("\r") ? line.slice(0, -1) : line);
+      if (state.tail.length > MAX_PENDING_LINE_CHARS) {
+        write(stream, state.tail);
+        state.tail = "";
+        state.dropping = true;
+      }
     },
     system(text) {
       write("system", text);
@@ -56,8 +74,10 @@ export function createRunLogWriter(store: LogStore, runId: string, options: RunL
     flush() {
       for (const stream of ["stdout", "stderr"] as const) {
         const state = splitters[stream];
-        const rest = state.tail + state.decoder.end();
+        const ending = state.decoder.end();
+        const rest = state.dropping ? "" : state.tail + ending;
         state.tail = "";
+        state.dropping = false;
         if (rest.length > 0) write(stream, rest);
       }
     },
