@@ -3,6 +3,11 @@
  * daemon restarts) and pushed to live subscribers. A run's file is bounded: once it grows past
  * the limit by a quarter, the head is dropped and the newest `maxBytesPerRun` are kept, with the
  * count of dropped lines in a header record.
+ *
+ * A failed write (disk full, read-only or vanished directory) never throws at the run: the line
+ * still reaches live subscribers, is counted as not stored, and once a write works again a
+ * system line says how many lines were lost and why. A torn row left by a failed write is closed
+ * with a newline so the next row stays readable.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -37,6 +42,8 @@ export interface LogStoreOptions {
   /** Longer lines are cut (default 16 KiB). */
   maxLineBytes?: number;
   now?: () => number;
+  /** Called once per run when writing its log starts failing (e.g. ENOSPC); the daemon logs it. */
+  onWriteError?: (runId: string, error: Error) => void;
 }
 
 export interface LogStore {
@@ -54,6 +61,10 @@ interface RunFileState {
   lastSeq: number;
   trimmed: number;
   byStream: Record<LogStream, number>;
+  /** Lines since the last failed write that could not be stored. */
+  unstored: number;
+  /** Why the last write failed; null when writing works. */
+  failure: string | null;
 }
 
 interface StoredRecord {
@@ -84,10 +95,10 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     let state = states.get(runId);
     if (state) return state;
     const file = fileOf(runId);
-    state = { bytes: 0, lastSeq: 0, trimmed: 0, byStream: emptyCounts() };
+    state = { bytes: 0, lastSeq: 0, trimmed: 0, byStream: emptyCounts(), unstored: 0, failure: null };
     if (existsSync(file)) {
       const { lines, trimmedLines, trimmedByStream } = parse(readFileSync(file, "utf8"));
-      state = { bytes: statSync(file).size, lastSeq: lines.at(-1)?.seq ?? trimmedLines, trimmed: trimmedLines, byStream: trimmedByStream };
+      state = { bytes: statSync(file).size, lastSeq: lines.at(-1)?.seq ?? trimmedLines, trimmed: trimmedLines, byStream: trimmedByStream, unstored: 0, failure: null };
     }
     states.set(runId, state);
     return state;
@@ -110,27 +121,69 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     const header = `${JSON.stringify({ trimmed: state.trimmed, by: state.byStream })}\n`;
     const body = rows.slice(start).join("\n");
     const temp = `${file}.compact`;
-    writeFileSync(temp, header + (body ? `${body}\n` : ""));
-    renameSync(temp, file);
+    try {
+      writeFileSync(temp, header + (body ? `${body}\n` : ""));
+      renameSync(temp, file);
+    } catch {
+      rmSync(temp, { force: true }); // no room to compact: keep the longer file, try again later
+    }
     state.bytes = statSync(file).size;
+  };
+
+  /** Appends one line's row; false (and the reason kept) when the write fails. */
+  const persist = (runId: string, state: RunFileState, line: LogLine): boolean => {
+    const row = `${JSON.stringify({ q: line.seq, t: line.timeMs, s: line.stream, l: line.text })}\n`;
+    const prefix = state.failure === null ? "" : "\n"; // closes a row torn by the failed write
+    try {
+      appendFileSync(fileOf(runId), prefix + row);
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      if (state.failure === null) options.onWriteError?.(runId, err);
+      state.failure = (err as NodeJS.ErrnoException).code ?? err.message;
+      return false;
+    }
+    state.bytes += Buffer.byteLength(prefix + row);
+    if (state.bytes > maxBytes + maxBytes / 4) compact(runId, state);
+    return true;
+  };
+
+  const nextLine = (state: RunFileState, stream: LogStream, text: string): LogLine => {
+    state.lastSeq += 1;
+    return { seq: state.lastSeq, timeMs: now(), stream, text };
+  };
+
+  const notify = (runId: string, line: LogLine) => {
+    for (const subscriber of subscribers.get(runId) ?? []) {
+      try {
+        subscriber.onLine(line);
+      } catch {
+        // A broken subscriber must not stop logging.
+      }
+    }
+  };
+
+  /** After failed writes: once writing works again, a system line says what was lost. */
+  const noteUnstored = (runId: string, state: RunFileState) => {
+    const text = `${state.unstored} log line(s) of this run were not stored: writing ${options.dir} failed (${state.failure}); free disk space there`;
+    const note = nextLine(state, "system", text);
+    const failure = state.failure;
+    if (persist(runId, state, note)) {
+      state.unstored = 0;
+      state.failure = null;
+      notify(runId, note);
+    } else {
+      state.lastSeq -= 1; // still failing: the note waits for the next line
+      state.failure = failure;
+    }
   };
 
   return {
     append(runId, stream, text) {
       const state = stateOf(runId);
-      const line: LogLine = { seq: state.lastSeq + 1, timeMs: now(), stream, text: cut(text, maxLineBytes) };
-      const row = `${JSON.stringify({ q: line.seq, t: line.timeMs, s: line.stream, l: line.text })}\n`;
-      appendFileSync(fileOf(runId), row);
-      state.lastSeq = line.seq;
-      state.bytes += Buffer.byteLength(row);
-      if (state.bytes > maxBytes + maxBytes / 4) compact(runId, state);
-      for (const subscriber of subscribers.get(runId) ?? []) {
-        try {
-          subscriber.onLine(line);
-        } catch {
-          // A broken subscriber must not stop logging.
-        }
-      }
+      if (state.failure !== null) noteUnstored(runId, state);
+      const line = nextLine(state, stream, cut(text, maxLineBytes));
+      if (!persist(runId, state, line)) state.unstored += 1;
+      notify(runId, line);
       return line;
     },
     read(runId, readOptions = {}) {
