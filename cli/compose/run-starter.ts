@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Clock, Logger } from "../../core/index.js";
 import { SluiceError } from "../../core/index.js";
-import { createDockerodeEngine } from "../../runner/docker/index.js";
+import { createDockerodeEngine, waitForEngine } from "../../runner/docker/index.js";
 import type { PreparedRun, StartsRuns, SupervisedRun } from "../../runner/executors/index.js";
 import { createDockerExecutor, createLocalExecutor, createWorkspaceData, hostVenvPythons, imageEnvironments } from "../../runner/executors/index.js";
 import type { LogStore } from "../../runner/logs/index.js";
@@ -43,6 +43,9 @@ export interface RunStarterOptions {
   logger: Logger;
 }
 
+/** How long boot waits for dockerd to answer (it may start after Sluice): docs/reliability.md. */
+const DOCKER_BOOT_WAIT_MS = 60_000;
+
 export async function createRunStarter(options: RunStarterOptions): Promise<RunStarter> {
   const { clock, logStore, logger } = options;
   const withEnv = (run: PreparedRun): PreparedRun => ({ ...run, env: { ...options.env, ...run.env } });
@@ -55,8 +58,9 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
     return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: () => {}, lostReason: LOST_LOCAL };
   }
   const engine = createDockerodeEngine();
-  if (!(await engine.ping())) {
-    throw new SluiceError("docker_unreachable", "The Docker engine does not answer; runs need it.", {
+  const onWaiting = (waitedMs: number) => logger.warn("waiting for the Docker engine to answer", { waitedMs, giveUpAfterMs: DOCKER_BOOT_WAIT_MS });
+  if (!(await waitForEngine(engine, { timeoutMs: DOCKER_BOOT_WAIT_MS, intervalMs: 2_000, onWaiting }))) {
+    throw new SluiceError("docker_unreachable", `The Docker engine did not answer within ${DOCKER_BOOT_WAIT_MS / 1000} s; runs need it.`, {
       hint: "Start dockerd (scripts/setup.sh), or set `executor: local` in sluice.yaml to run jobs in host venvs.",
     });
   }

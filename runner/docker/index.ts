@@ -20,3 +20,4 @@ export type { DockerodeEngineOptions } from "./dockerode-engine.js";
 export { labelChanges, managedLabels, SluiceLabel } from "./labels.js";
 export { runOneShot } from "./run-one-shot.js";
 export type { OneShotOptions, OneShotResult } from "./run-one-shot.js";
+export { waitForEngine, type WaitForEngineOptions } from "./wait-for-engine.js";

@@ -2,14 +2,17 @@
  * Engine faults with real parts: the disk under the run logs fills up (a 1 MiB tmpfs, root only),
  * and another process holds the SQLite file's write lock for a few seconds while the scheduler
  * fires runs. Each: a clear reason where it shows, recovery without a manual step, nothing lost.
- * Docker unreachable at boot and the git remote going away are covered in docs/reliability.md.
+ * Docker unreachable at boot: the engine's socket is a proxy to the shared dockerd that starts
+ * listening only after a while (the shared dockerd itself is never stopped).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { connect, createServer, type Server } from "node:net";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { VirtualClock, openDatabase } from "../../core/index.js";
+import { createDockerodeEngine, waitForEngine } from "../../runner/docker/index.js";
 import { createLogStore, type LogLine } from "../../runner/logs/log-store.js";
 import { Scheduler, SchedulerStore, SimulatedExecutor } from "../../runner/scheduler/index.js";
 import { checkRuns, soakJob } from "../../bench/soak-core.js";
@@ -125,5 +128,52 @@ describe("SQLite file locked by another process", () => {
     db.close();
     expect(blockedMs).toBeGreaterThan(1_000);
     expect(check).toMatchObject({ expectedRuns: 30, runRecords: 30, lost: 0, duplicated: 0, nonContiguousJobs: 0, unsuccessful: 0 });
+  }, 60_000);
+});
+
+/** A unix socket that forwards every connection to the real Docker socket: "dockerd is back". */
+function dockerProxy(path: string): Promise<Server> {
+  const target = (process.env.DOCKER_HOST ?? "").replace(/^unix:\/\//, "") || "/var/run/docker.sock";
+  const open = new Set<{ destroy(): void }>();
+  const server = createServer((client) => {
+    const upstream = connect(target);
+    open.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", close);
+    upstream.on("error", close);
+  });
+  const close = server.close.bind(server);
+  // keep-alive connections would hold close() open: end them first
+  server.close = (callback) => {
+    for (const socket of open) socket.destroy();
+    return close(callback);
+  };
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => resolve(server));
+  });
+}
+
+describe("Docker unreachable at boot, then back", () => {
+  it("boot keeps pinging while the socket is absent, reports each wait, and goes on once the engine answers (no manual step); with no engine it gives up at the deadline", async () => {
+    const socket = join(root, "docker-proxy.sock");
+    const engine = createDockerodeEngine({ socketPath: socket });
+    expect(await waitForEngine(engine, { timeoutMs: 600, intervalMs: 200 })).toBe(false);
+
+    const waits: number[] = [];
+    const waiting = waitForEngine(engine, { timeoutMs: 30_000, intervalMs: 200, onWaiting: (ms) => waits.push(ms) });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const proxy = await within(dockerProxy(socket), "the proxy socket to listen", 10_000);
+    try {
+      expect(await within(waiting, "boot to see the engine answer", 40_000)).toBe(true);
+      expect(waits.length).toBeGreaterThanOrEqual(3);
+      expect(await engine.imageExists("sluice-engine-faults/no-such-image:0")).toBe(false);
+    } finally {
+      await within(new Promise((resolve) => proxy.close(resolve)), "the proxy to close", 10_000);
+    }
   }, 60_000);
 });
