@@ -103,7 +103,7 @@ describe("GitHub reporting", () => {
     const run = await waitForDeployCheck(sha, "success");
     expect(run.history.map((h) => [h.status, h.conclusion])).toEqual([["in_progress", null], ["completed", "success"]]);
     expect(run.output.summary).toContain("| job | change | triggers | next run |");
-    expect(run.output.summary).toMatch(/\| `jobs\.__deployment__\.load` \| updated \| every 10m \| \d{4}-\d\d-\d\d \d\d:\d\d UTC \|/);
+    expect(run.output.summary).toMatch(/\| `jobs\.__deployment__\.load` \| updated \| every 10 minutes \| \d{4}-\d\d-\d\d \d\d:\d\d UTC \|/);
     expect(run.output.summary).toMatch(/\| `jobs\.__deployment__\.extra` \| added \|/);
     expect(run.output.summary).toMatch(/\| `jobs\.__deployment__\.report` \| unchanged \|/);
     expect((await deployments())[0]?.commit.sha).toBe(sha);
@@ -159,7 +159,7 @@ describe("GitHub reporting", () => {
     expect(comment?.updates).toBe(3);
     expect(comment?.body.startsWith("<!-- sluice:preview -->")).toBe(true);
     expect(comment?.body).toMatch(/\| `jobs\.__deployment__\.load` \| updated \|/);
-    expect(comment?.body).toMatch(/`jobs\.__deployment__\.load`: every 10m → schedule: 0 9 \* \* 1; next runs: (\d{4}-\d\d-\d\d 09:00 UTC, ){2}\d{4}-\d\d-\d\d 09:00 UTC/);
+    expect(comment?.body).toMatch(/`jobs\.__deployment__\.load`: every 10 minutes → weekly on Monday at 09:00; next runs: (\d{4}-\d\d-\d\d 09:00 UTC, ){2}\d{4}-\d\d-\d\d 09:00 UTC/);
     await waitUntil(() => fake.checkRunsNamed("sluice/preview", heads[3]).some((c) => c.conclusion === "success"), 30_000, () => JSON.stringify(fake.checkRunsNamed("sluice/preview")));
     expect((await deployments()).find((d) => d.status === "applied")).toEqual(activeBefore);
 
@@ -180,7 +180,7 @@ describe("GitHub reporting", () => {
     expect((await deliverWebhook(hookUrl, WEBHOOK_SECRET, "push", pushPayload(merged))).status).toBe(202);
     const mergedRun = await waitForDeployCheck(merged, "success");
     // the PR's schedule is deployed only now, by the merge
-    expect(mergedRun.output.summary).toMatch(/\| `jobs\.__deployment__\.load` \| updated \| schedule: 0 9 \* \* 1 \|/);
+    expect(mergedRun.output.summary).toMatch(/\| `jobs\.__deployment__\.load` \| updated \| weekly on Monday at 09:00 \|/);
 
     fake.setDown(true);
     const downAt = Date.now();

@@ -25,7 +25,7 @@ describe("GitHub rendering", () => {
 
   it("shows the next run in the job's timezone and the trigger in words", () => {
     const rows = jobRows({ added: [], updated: [change("load")], unchanged: [], archived: [] }, [job("load", ["schedule:0 9 * * *"], { require: { timezone: "Europe/Berlin" } })], [], NOW);
-    expect(rows).toEqual([{ job: "jobs.__deployment__.load", change: "updated", triggers: "schedule: 0 9 * * *", nextRun: "2026-12-02 09:00 Europe/Berlin" }]);
+    expect(rows).toEqual([{ job: "jobs.__deployment__.load", change: "updated", triggers: "daily at 09:00 (Europe/Berlin)", nextRun: "2026-12-02 09:00 Europe/Berlin" }]);
   });
 
   it("warns when an interval start moves or the refresh policy changes", () => {

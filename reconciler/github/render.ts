@@ -8,7 +8,7 @@ import type { DeploymentDiff, JobLike } from "../diff/index.js";
 import type { FailureCause } from "../history/index.js";
 import type { JobDefinition } from "../../runner/scheduler/index.js";
 import { compileJob, previewNextFires } from "../../runner/scheduler/index.js";
-import { humanizeTrigger } from "../../schemas/index.js";
+import { describeTrigger } from "../../schemas/index.js";
 import type { Annotation } from "./octokit-adapter.js";
 
 /** GitHub's limit for an issue comment body. */
@@ -40,8 +40,10 @@ export function nextRuns(job: JobLike, count: number, nowMs: number): string[] {
   }
 }
 
+/** Triggers in words ("every 5 minutes", "hourly at :00", "daily at 03:00 (Europe/Berlin)"). */
 export function humanTriggers(job: JobLike | undefined): string {
-  const list = triggersOf(job).map(humanizeTrigger);
+  const timezone = (job?.require as { timezone?: string } | undefined)?.timezone ?? "UTC";
+  const list = triggersOf(job).map((raw) => describeTrigger(raw, timezone));
   return list.length ? list.join(", ") : "manual only";
 }
 
