@@ -19,6 +19,9 @@ export interface DockerExecutorOptions {
 /** The environment image puts its venv first on PATH. */
 const CONTAINER_PYTHON = "python";
 
+/** Memory of the container that imports `__deployment__.py` for dlt's manifest generator (swap: docker's default). */
+export const MANIFEST_MEMORY_BYTES = 1024 * 1024 * 1024;
+
 export function createDockerManifestExecutor(options: DockerExecutorOptions): ManifestExecutor {
   return {
     kind: "docker",
@@ -42,7 +45,7 @@ export function createDockerManifestExecutor(options: DockerExecutorOptions): Ma
         },
         workspaceRoot: WORKSPACE_MOUNT,
         async runWrapper(run) {
-          const spec = environmentContainerSpec({
+          const base = environmentContainerSpec({
             image: environment.image,
             workspaceDir,
             cmd: [CONTAINER_PYTHON, "-c", script, ...run.args],
@@ -51,6 +54,8 @@ export function createDockerManifestExecutor(options: DockerExecutorOptions): Ma
             env: { ...WRAPPER_ENV, HOME: "/tmp" },
             purpose: "manifest",
           });
+          // a `__deployment__.py` that eats memory is OOM-killed here instead of taking the host's
+          const spec = { ...base, resources: { memoryBytes: MANIFEST_MEMORY_BYTES } };
           const result = await runOneShot(options.engine, spec, { timeoutMs: run.timeoutMs, keepContainer: true });
           // the output is complete once the container has exited: remove it without making the
           // caller wait (~0.1 s); the pending request keeps Node alive until it is done
