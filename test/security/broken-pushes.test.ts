@@ -2,7 +2,7 @@
  * A run of broken pushes while the previous deployment keeps running on time (issue 12, "Bad
  * input"). An in-process daemon (real runtime, Docker executor, real clock) deploys a workspace
  * whose job `tick` runs every minute; then BROKEN_PUSHES pushes (default 20 here; the full 100
- * with `SLUICE_BROKEN_PUSHES=100`, see bench/broken-pushes.md) each end in a failed deployment:
+ * with `SLUICE_BROKEN_PUSHES=100`: bench/broken-pushes.sh) each end in a failed deployment:
  * every kind in fixtures/broken/, a huge file, a binary `__deployment__.py`, modules symlinked out
  * of the checkout, a `__deployment__.py` that never returns (the worker timeout holds) and one that
  * eats memory (the manifest container's memory limit holds). Version 0 stays active and `tick`

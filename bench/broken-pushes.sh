@@ -1,0 +1,7 @@
+#!/bin/sh
+# The full form of test/security/broken-pushes.test.ts: 100 broken pushes in a row (CI runs 20,
+# each kind at least once, the fast kinds twice) while a minutely job keeps its schedule.
+# Takes ~10-15 min on 2 cores (two manifest timeouts of ~35 s per 13 pushes).
+# Run from the repo root: sh bench/broken-pushes.sh
+set -e
+SLUICE_BROKEN_PUSHES=100 exec npx vitest run test/security/broken-pushes.test.ts
