@@ -3,19 +3,22 @@
  * and another process holds the SQLite file's write lock for a few seconds while the scheduler
  * fires runs. Each: a clear reason where it shows, recovery without a manual step, nothing lost.
  * Docker unreachable at boot: the engine's socket is a proxy to the shared dockerd that starts
- * listening only after a while (the shared dockerd itself is never stopped).
+ * listening only after a while (the shared dockerd itself is never stopped). The git remote going
+ * away: its directory is renamed away and back.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer, type Server } from "node:net";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { VirtualClock, openDatabase } from "../../core/index.js";
+import { SystemClock, VirtualClock, createLogger, openDatabase, type LogRecord } from "../../core/index.js";
+import { BranchWatcher, createGitCli, remoteSource } from "../../reconciler/git/index.js";
 import { createDockerodeEngine, waitForEngine } from "../../runner/docker/index.js";
 import { createLogStore, type LogLine } from "../../runner/logs/log-store.js";
 import { Scheduler, SchedulerStore, SimulatedExecutor } from "../../runner/scheduler/index.js";
 import { checkRuns, soakJob } from "../../bench/soak-core.js";
+import { WorkingRepo, git } from "../reconcile-support.js";
 import { within } from "../support/wait.js";
 
 const root = mkdtempSync(join(tmpdir(), "sluice-engine-faults-"));
@@ -176,4 +179,38 @@ describe("Docker unreachable at boot, then back", () => {
       await within(new Promise((resolve) => proxy.close(resolve)), "the proxy to close", 10_000);
     }
   }, 60_000);
+});
+
+describe("git remote unreachable for a while", () => {
+  it("a poll while the remote is gone logs the failure and keeps the last head; the first poll after it is back reports the commit pushed meanwhile, once", async () => {
+    const upstream = join(root, "upstream.git");
+    const away = join(root, "upstream-away.git");
+    git(root, "init", "--quiet", "--bare", "--initial-branch=main", upstream);
+    const work = WorkingRepo.init(join(root, "work"), upstream);
+    const first = work.write("ws/f.txt", "1").commit("c1");
+    work.push();
+
+    const records: LogRecord[] = [];
+    const logger = createLogger("test", { sink: (record) => records.push(record) });
+    const heads: string[] = [];
+    const watcher = new BranchWatcher({ clock: new SystemClock(), intervalMs: 60_000, onHead: (h) => heads.push(h.sha), logger });
+    watcher.add(remoteSource(createGitCli(), { url: upstream, branch: "main", mirrorsDir: join(root, "mirrors") }));
+    await within(watcher.pollAll(), "the first poll", 30_000);
+    expect(heads).toEqual([first]);
+
+    renameSync(upstream, away);
+    const second = work.write("ws/f.txt", "2").commit("c2");
+    git(work.dir, "push", "--quiet", away, "HEAD:main"); // pushed while the daemon cannot reach the remote
+    await within(watcher.pollAll(), "a poll with the remote gone", 30_000);
+    await within(watcher.pollAll(), "a second poll with the remote gone", 30_000);
+    expect(heads).toEqual([first]);
+    const failures = records.filter((r) => r.msg === "branch poll failed");
+    expect(failures.length).toBe(2);
+    expect(String(failures[0]?.error)).toMatch(/upstream\.git/);
+
+    renameSync(away, upstream);
+    await within(watcher.pollAll(), "a poll with the remote back", 30_000);
+    await within(watcher.pollAll(), "one more poll", 30_000);
+    expect(heads).toEqual([first, second]);
+  }, 90_000);
 });
