@@ -18,10 +18,11 @@ export class DaemonProcess {
 
   constructor(readonly home: string) {}
 
-  async start(config: string, timeoutMs = 60_000): Promise<void> {
+  /** `env`: extra environment of the `sluice up` process (e.g. `SLUICE_CRASH_AT`, core/crash-point.ts). */
+  async start(config: string, timeoutMs = 60_000, env: Record<string, string> = {}): Promise<void> {
     mkdirSync(this.home, { recursive: true });
     writeFileSync(join(this.home, "sluice.yaml"), config);
-    this.child = spawn(process.execPath, [BIN, "up", "--home", this.home], { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, [BIN, "up", "--home", this.home], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     this.child.stdout?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
     await waitUntil(() => existsSync(join(this.home, "daemon.json")), timeoutMs, () => `daemon did not start:\n${this.output}`);
@@ -29,6 +30,14 @@ export class DaemonProcess {
 
   get url(): string {
     return (JSON.parse(readFileSync(join(this.home, "daemon.json"), "utf8")) as { url: string }).url;
+  }
+
+  /** Waits (at most `timeoutMs`) until the `sluice up` process ended; returns how (exit code or signal). */
+  async waitExit(timeoutMs: number): Promise<string> {
+    const child = this.child;
+    if (!child) return "not started";
+    await waitUntil(() => child.exitCode !== null || child.signalCode !== null, timeoutMs, () => `the daemon did not end\n${this.output.slice(-3000)}`);
+    return child.signalCode ?? String(child.exitCode);
   }
 
   async stop(): Promise<void> {

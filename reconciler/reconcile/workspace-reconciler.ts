@@ -6,6 +6,7 @@ import type { CommitMeta, DeploymentHistory, DeploymentRecord, NewDeployment, Wo
 import { causeOf, classifyError } from "./errors.js";
 import type { ReconcilerEventMap } from "./events.js";
 import type { DeploymentTarget, ManifestPort, ManifestPortResult, ManifestValidatorPort, WorkspaceGitPort } from "./ports.js";
+import { crashPoint } from "../../core/crash-point.js";
 
 export interface WorkspaceReconcilerOptions {
   workspace: string;
@@ -186,6 +187,7 @@ export class WorkspaceReconciler {
     stored?: DeploymentRecord;
   }): Promise<DeploymentRecord> {
     const { workspace, manifests, validator, target, history } = this.options;
+    crashPoint("manifest-generation");
     const generated = input.stored
       ? storedAsGenerated(input.stored)
       : await manifests.generate({ workspace, workspaceDir: input.checkoutDir, commit: input.commit.sha });
@@ -202,6 +204,7 @@ export class WorkspaceReconciler {
       version_hash: bump.versionHash,
       ...(bump.previousHashes?.length ? { previous_hashes: bump.previousHashes } : {}),
     };
+    crashPoint("diff-before-apply");
     try {
       await target.apply({
         workspace,

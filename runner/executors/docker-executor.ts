@@ -15,6 +15,7 @@ import { RUN_PURPOSE, RunLabel, type PreparedRun } from "./prepare-run.js";
 import { ensureLoopbackBindDir } from "./loopback-bind.js";
 import { assertServiceReachable, buildRunContainerSpec, runContainerName } from "./run-container-spec.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
+import { crashPoint } from "../../core/crash-point.js";
 
 export type RunContainerEngine = Pick<ContainerEngine, "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers" | "readLogs">;
 
@@ -103,8 +104,6 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       // an exit seen while the daemon stops is the next daemon's to record (exit code and unread output)
       if (detached()) return leftToNextDaemon();
       input.log.flush();
-      await engine.removeContainer(input.containerId, { force: true }).catch(() => undefined);
-      removeSettingsOverlay(options.overlayRoot, input.runId);
       return exit;
     })();
     const supervised = superviseRun(
@@ -122,8 +121,15 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
         onSignal: (signal, cause) => input.log.system(`sluice: sending ${signal} (${cause})`),
       },
     );
-    void supervised.outcome.then(() => logStore.end(input.runId));
-    return supervised;
+    // Removed after the onExit listeners (the scheduler records the outcome there) and before `outcome`
+    // settles: a crash in between leaves the ended container, so the next start still reads its exit.
+    const outcome = supervised.outcome.then(async (result) => {
+      logStore.end(input.runId);
+      await engine.removeContainer(input.containerId, { force: true }).catch(() => undefined);
+      removeSettingsOverlay(options.overlayRoot, input.runId);
+      return result;
+    });
+    return { ...supervised, outcome };
   };
 
   const adoptContainer = async (container: ContainerSummary): Promise<AdoptedRun | null> => {
@@ -133,6 +139,8 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     const workspace = labels[RunLabel.workspace];
     const profile = labels[RunLabel.profile];
     const secrets = workspace && profile ? options.secretStore.read(workspace, profile) : undefined;
+    // created but never started (a crash before the start): nothing ran; recoverAll removes it
+    if (container.state === "created") return null;
     const alive = container.state === "running";
     const log = createRunLogWriter(logStore, runId, {
       redact: createRedactor(secrets ? secretValuesOf(secrets) : []),
@@ -192,6 +200,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
         containerId = await engine.createContainer(spec);
         const { done } = await engine.attach(containerId, (stream, chunk) => log.push(stream, chunk), untilDetached);
         const startedMs = clock.now();
+        crashPoint("container-created");
         await engine.startContainer(containerId);
         return follow({ runId: run.runId, containerId, log, attached: done, startedMs, timeoutMs: run.limits.timeoutMs, graceMs: run.limits.graceMs });
       } catch (error) {

@@ -11,6 +11,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { crashPoint } from "../../core/crash-point.js";
 
 export type LogStream = "stdout" | "stderr" | "system";
 
@@ -136,6 +137,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     const prefix = state.failure === null ? "" : "\n"; // closes a row torn by the failed write
     try {
       appendFileSync(fileOf(runId), prefix + row);
+      crashPoint("log-append");
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       if (state.failure === null) options.onWriteError?.(runId, err);

@@ -12,6 +12,7 @@ import { releaseHeld } from "./freshness-hold.js";
 import { clearCascade } from "./refresh.js";
 import { classifyExit, followUpEvent } from "./run-outcome.js";
 import { transitionRun, type RunRecord } from "./run-state.js";
+import { crashPoint } from "../../core/crash-point.js";
 
 export function finishRun(ctx: EngineContext, runId: string, exit: RunExit): void {
   const live = ctx.live.get(runId);
@@ -31,6 +32,7 @@ export function finishRun(ctx: EngineContext, runId: string, exit: RunExit): voi
     stopReason: live.stopReason,
   });
   const { outcome, status, reason, cancelCause } = classified;
+  crashPoint("run-finishing");
   let cleared: string[] = [];
   const run = ctx.store.transaction(() => {
     const finished = transitionRun(live.run, status, now, { finishedMs: now, exitCode: exit.exitCode, reason, cancelCause });

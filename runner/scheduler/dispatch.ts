@@ -12,6 +12,7 @@ import { iso } from "./format.js";
 import { newRunRecord, transitionRun, type RunRecord } from "./run-state.js";
 import { startRun, track } from "./run-start.js";
 import type { HeldRetry } from "./store/scheduler-store.js";
+import { crashPoint } from "../../core/crash-point.js";
 
 /** What a run request carries beyond its trigger; a queued run keeps it until it starts. */
 export interface RunRequestOptions {
@@ -87,6 +88,7 @@ export function launch(ctx: EngineContext, job: CompiledJob, trigger: string, ca
   if (note) ctx.catchUpNotes.delete(job.jobRef);
   if (queued) ctx.pending.delete(job.jobRef);
   track(ctx, run, job);
+  crashPoint("run-recorded");
   startRun(ctx, run, job);
   return ctx.live.get(run.runId)?.run ?? (ctx.lastFinished?.runId === run.runId ? ctx.lastFinished : run);
 }

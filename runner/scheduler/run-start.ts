@@ -9,6 +9,7 @@ import { timeoutKey } from "./due-keys.js";
 import { safely, type EngineContext } from "./engine-context.js";
 import type { RunHandle, RunSpec } from "./executor.js";
 import { transitionRun, type RunRecord } from "./run-state.js";
+import { crashPoint } from "../../core/crash-point.js";
 
 /** Follows `run` as live and counts it against its job's concurrency. */
 export function track(ctx: EngineContext, run: RunRecord, job: CompiledJob): void {
@@ -70,6 +71,7 @@ function attach(ctx: EngineContext, runId: string, handle: RunHandle): void {
   ctx.store.updateRun(live.run);
   if (!live.job.isIdleTimeout) ctx.queue.set(timeoutKey(runId), now + live.job.timeoutMs);
   ctx.events.emit("run:started", { run: live.run });
+  crashPoint("run-running");
   if (live.cancelCause) handle.stop(live.job.gracePeriodMs);
   followExit(ctx, runId, live.job.jobRef, handle);
   ctx.arm();
