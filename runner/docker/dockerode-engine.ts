@@ -62,6 +62,7 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
     async attach(containerId, onData: (stream: OutputStreamName, chunk: Buffer) => void, follow: FollowOptions = {}) {
       const stream = (await docker.getContainer(containerId).attach({ stream: true, stdout: true, stderr: true, logs: true })) as NodeJS.ReadableStream & { destroy?: () => void };
       const demux = createDemuxer(onData);
+      let close = () => {};
       const done = new Promise<void>((resolve) => {
         stream.on("data", (chunk: Buffer) => {
           if (!follow.signal?.aborted) demux(chunk);
@@ -70,22 +71,31 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
         stream.on("close", () => resolve());
         stream.on("error", () => resolve());
         // the socket of an open attach keeps the process alive: aborting closes it (the container is not touched)
-        const close = () => {
+        close = () => {
           stream.destroy?.();
           resolve();
         };
         if (follow.signal?.aborted) close();
         else follow.signal?.addEventListener("abort", close, { once: true });
       });
-      return { done };
+      // the signal outlives the run (one per executor): drop this run's listener when the stream ends
+      return { done: done.finally(() => follow.signal?.removeEventListener("abort", close)) };
     },
     async startContainer(containerId) {
       await docker.getContainer(containerId).start();
     },
     async waitContainer(containerId, follow: FollowOptions = {}) {
       follow.signal?.throwIfAborted();
-      const result = (await docker.getContainer(containerId).wait(follow.signal ? { abortSignal: follow.signal } : {})) as { StatusCode: number };
-      return result.StatusCode;
+      // a per-call signal linked to the long-lived one, unlinked after: no listener piles up per run
+      const link = new AbortController();
+      const abort = () => link.abort(follow.signal?.reason);
+      follow.signal?.addEventListener("abort", abort, { once: true });
+      try {
+        const result = (await docker.getContainer(containerId).wait(follow.signal ? { abortSignal: link.signal } : {})) as { StatusCode: number };
+        return result.StatusCode;
+      } finally {
+        follow.signal?.removeEventListener("abort", abort);
+      }
     },
     async killContainer(containerId, signal = "SIGKILL") {
       try {
