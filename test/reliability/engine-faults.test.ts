@@ -117,6 +117,34 @@ function lockTaken(child: ChildProcess): Promise<void> {
 }
 
 describe("SQLite file locked by another process", () => {
+  it("a write lock held for 9 s, past the 5 s busy timeout: the refused completion is retried, so no run is left running and none is lost or duplicated", async () => {
+    const file = join(root, "locked-long.sqlite");
+    const startMs = Date.parse("2026-04-14T00:00:00Z");
+    const clock = new VirtualClock(startMs);
+    const db = openDatabase(file);
+    const executor = new SimulatedExecutor(clock, { runDurationMs: 20_000 });
+    const scheduler = new Scheduler({ clock, store: new SchedulerStore(db), executor });
+    await scheduler.start();
+    scheduler.deploy({ manifest: { jobs: Array.from({ length: 5 }, (_, i) => soakJob(i)) } });
+    clock.advanceTo(startMs + 3 * 60_000);
+
+    const holder = holdWriteLock(file, 9_000);
+    await within(lockTaken(holder), "the second process to take the write lock", 15_000);
+    const t = performance.now();
+    clock.advanceTo(startMs + 4 * 60_000); // the first write waits 5 s and is refused; its retry waits for the release
+    const blockedMs = performance.now() - t;
+    clock.advanceTo(startMs + 6 * 60_000 + 30_000);
+    scheduler.stop();
+
+    const check = checkRuns(db, 5, startMs, startMs + 6 * 60_000);
+    const open = db.prepare("SELECT COUNT(*) AS n FROM sched_runs WHERE status IN ('pending', 'starting', 'running')").get() as { n: number };
+    db.close();
+    expect(blockedMs).toBeGreaterThan(5_500);
+    expect(open.n).toBe(0);
+    expect(check).toMatchObject({ expectedRuns: 30, runRecords: 30, lost: 0, duplicated: 0, nonContiguousJobs: 0, unsuccessful: 0 });
+  }, 60_000);
+
+
   it("a write lock held for 3 s delays the scheduler's writes but loses and duplicates no run: every minute of 5 every:1m jobs has one completed run, windows contiguous", async () => {
     const file = join(root, "locked.sqlite");
     const startMs = Date.parse("2026-04-14T00:00:00Z");
