@@ -139,7 +139,7 @@ async function watermarkAdvancedOnce(previous: RunView): Promise<void> {
 }
 
 describe("kill -9 of the daemon during a run, then a restart", () => {
-  it("after the run record is written and before its container exists: the one record ends cancelled as lost, no container is left", async () => {
+  it("after the run record is written and before its container exists: the one record ends cancelled as lost, the watermark unchanged, no container left", async () => {
     const mark = watermark();
     const run = await crashDuringRun("run-recorded");
     expect(run.status, JSON.stringify(run)).toBe("cancelled");
@@ -149,7 +149,7 @@ describe("kill -9 of the daemon during a run, then a restart", () => {
     await noContainersLeft();
   }, 600_000);
 
-  it("after the container was created and before it started: the one record ends cancelled as lost and the never-started container is removed", async () => {
+  it("after the container was created and before it started: the one record ends cancelled as lost (not 'exit code 0'), the watermark unchanged, the never-started container removed", async () => {
     const mark = watermark();
     const run = await crashDuringRun("container-created");
     expect(run.status, JSON.stringify(run)).toBe("cancelled");
@@ -159,7 +159,7 @@ describe("kill -9 of the daemon during a run, then a restart", () => {
     await noContainersLeft();
   }, 600_000);
 
-  it("right after the run is recorded running: the container is re-attached, the run completes with exit 0, each line stored once, the container removed", async () => {
+  it("right after the run is recorded running: the container is re-attached, the run completes with exit 0, each line stored once, the container removed, the watermark advanced once", async () => {
     const run = await crashDuringRun("run-running");
     expect(run.status, JSON.stringify(run)).toBe("completed");
     expect(run.exitCode).toBe(0);
@@ -168,7 +168,7 @@ describe("kill -9 of the daemon during a run, then a restart", () => {
     await watermarkAdvancedOnce(run);
   }, 600_000);
 
-  it("just after a log line was written: the run completes with exit 0 and each line is stored once", async () => {
+  it("just after a log line was written: the run completes with exit 0, each line stored once, the watermark advanced once", async () => {
     const run = await crashDuringRun("log-append:4");
     expect(run.status, JSON.stringify(run)).toBe("completed");
     expect(run.exitCode).toBe(0);
@@ -177,7 +177,7 @@ describe("kill -9 of the daemon during a run, then a restart", () => {
     await watermarkAdvancedOnce(run);
   }, 600_000);
 
-  it("when the run's exit arrived but before its outcome was recorded: the ended container is found, the run completes with exit 0 once, each line once", async () => {
+  it("when the run's exit arrived but before its outcome was recorded: the ended container is found: one record, completed with exit 0, each line once, the watermark advanced once", async () => {
     const run = await crashDuringRun("run-finishing");
     expect(run.status, JSON.stringify(run)).toBe("completed");
     expect(run.exitCode).toBe(0);
