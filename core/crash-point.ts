@@ -12,6 +12,7 @@ export type CrashStep =
   | "container-created"
   | "run-running"
   | "run-finishing"
+  | "run-finished"
   | "log-append";
 
 function parseSetting(raw: string | undefined): { step: string; nth: number } | null {

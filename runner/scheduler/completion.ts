@@ -43,6 +43,7 @@ export function finishRun(ctx: EngineContext, runId: string, exit: RunExit): voi
     }
     return finished;
   });
+  crashPoint("run-finished");
   ctx.lastFinished = run;
   ctx.live.delete(runId);
   ctx.activeByJob.get(job.jobRef)?.delete(runId);

@@ -52,16 +52,16 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-function outputLines(runId: string): string[] {
+function storedLines(runId: string): Array<{ s: string; l: string }> {
   const file = join(daemon.home, "logs", `${runId}.jsonl`);
   if (!existsSync(file)) return [];
   return readFileSync(file, "utf8")
     .split("\n")
     .filter((row) => row.startsWith('{"q"'))
-    .map((row) => JSON.parse(row) as { s: string; l: string })
-    .filter((record) => record.s === "stdout" && /^line \d+$/.test(record.l))
-    .map((record) => record.l);
+    .map((row) => JSON.parse(row) as { s: string; l: string });
 }
+
+const outputLines = (runId: string) => storedLines(runId).filter((r) => r.s === "stdout" && /^line \d+$/.test(r.l)).map((r) => r.l);
 
 /** This home's run containers (any state), by the instance label (cli/compose/run-starter.ts). */
 function containers(): string[] {
@@ -184,6 +184,17 @@ describe("kill -9 of the daemon during a run, then a restart", () => {
     expect(outputLines(run.runId)).toEqual(EXPECTED);
     await noContainersLeft();
     await watermarkAdvancedOnce(run);
+  }, 600_000);
+
+  it("after the outcome was recorded, before the container was removed: one record, completed with exit 0, each line once, the left-over container removed at the next start", async () => {
+    const run = await crashDuringRun("run-finished");
+    expect(run.status, JSON.stringify(run)).toBe("completed");
+    expect(run.exitCode).toBe(0);
+    expect(watermark()).toBe(Date.parse(run.intervalEnd ?? ""));
+    await noContainersLeft();
+    // the next start did find the ended container (and read no line twice from it)
+    expect(storedLines(run.runId).map((r) => r.l)).toContain("sluice: the run's container ended while Sluice was down (exited)");
+    expect(outputLines(run.runId)).toEqual(EXPECTED);
   }, 600_000);
 });
 
