@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["{schemas,core,runner,reconciler,cli}/**/*.test.ts", "cli/**/*.test.tsx"],
-          testTimeout: 20_000,
+          testTimeout: 60_000,
         },
       },
       {

@@ -27,14 +27,38 @@ export interface Filter {
 }
 
 /** Plain text of more than one character (no escape sequence, no modifier) → one key per character. */
+/** One token per key: CSI/SS3 escape sequences (arrows, page up/down), a lone escape, or one character. */
+const KEY_TOKEN = /\u001B\[[0-9;]*[A-Za-z~]|\u001BO[A-Za-z]|\u001B|[\s\S]/gu;
+const ESCAPE_KEYS: Readonly<Record<string, keyof Key>> = {
+  "\u001B[A": "upArrow",
+  "\u001B[B": "downArrow",
+  "\u001B[C": "rightArrow",
+  "\u001B[D": "leftArrow",
+  "\u001BOA": "upArrow",
+  "\u001BOB": "downArrow",
+  "\u001BOC": "rightArrow",
+  "\u001BOD": "leftArrow",
+  "\u001B[5~": "pageUp",
+  "\u001B[6~": "pageDown",
+  "\u001B": "escape",
+};
+
+/**
+ * A terminal delivers keys typed quickly (or pasted, or sent by tmux, or read late on a busy
+ * machine) as one chunk, escape sequences included: one [input, key] per key. A single key is
+ * left as Ink parsed it.
+ */
 export function splitKeys(input: string, key: Key): Array<[string, Key]> {
-  const chars = [...input];
-  if (chars.length <= 1 || key.ctrl || key.meta || input.includes("\u001B")) return [[input, key]];
+  const tokens = input.match(KEY_TOKEN) ?? [];
+  if (tokens.length <= 1 || key.ctrl || key.meta) return [[input, key]];
   const none = Object.fromEntries(Object.keys(key).map((name) => [name, false])) as unknown as Key;
-  return chars.map((char) => {
-    if (char === "\r" || char === "\n") return ["", { ...none, return: true }];
-    if (char === "\u007F" || char === "\b") return ["", { ...none, backspace: true }];
-    return [char, { ...none, shift: char !== char.toLowerCase() }];
+  return tokens.flatMap((token): Array<[string, Key]> => {
+    const named = ESCAPE_KEYS[token];
+    if (named) return [["", { ...none, [named]: true }]];
+    if (token.startsWith("\u001B")) return [];
+    if (token === "\r" || token === "\n") return [["", { ...none, return: true }]];
+    if (token === "\u007F" || token === "\b") return [["", { ...none, backspace: true }]];
+    return [[token, { ...none, shift: token !== token.toLowerCase() }]];
   });
 }
 
@@ -62,10 +86,10 @@ export interface MoveInput {
   graphIndex: number;
   deployments: readonly DeploymentRecord[];
   deploymentIndex: number;
-  setJobKey: (key: string | null) => void;
-  setRunIndex: (i: number) => void;
-  setGraphIndex: (i: number) => void;
-  setDeploymentIndex: (i: number) => void;
+  setJobKey: Dispatch<SetStateAction<string | null>>;
+  setRunIndex: Dispatch<SetStateAction<number>>;
+  setGraphIndex: Dispatch<SetStateAction<number>>;
+  setDeploymentIndex: Dispatch<SetStateAction<number>>;
   setCursor: Dispatch<SetStateAction<LogCursor>>;
   cursorTotal: number;
   logVisible: number;
@@ -73,21 +97,29 @@ export interface MoveInput {
 
 const clamp = (value: number, length: number) => Math.max(0, Math.min(length - 1, value));
 
-/** Moves the selection by `delta` (±1, ±Infinity for top/bottom) in the current view. */
+/**
+ * Moves the selection by `delta` (±1, ±Infinity for top/bottom) in the current view. Updates
+ * are relative to the latest state, so several keys handled before a render all count.
+ */
 export function moveSelection(m: MoveInput): void {
   const target = (index: number, length: number) => clamp(Number.isFinite(m.delta) ? index + m.delta : m.delta < 0 ? 0 : length - 1, length);
   switch (m.view) {
     case "jobs":
-      if (m.jobs.length > 0) m.setJobKey(m.jobs[target(m.jobIndex, m.jobs.length)]?.key ?? null);
+      if (m.jobs.length > 0) {
+        m.setJobKey((current) => {
+          const at = m.jobs.findIndex((job) => job.key === current);
+          return m.jobs[target(at < 0 ? m.jobIndex : at, m.jobs.length)]?.key ?? null;
+        });
+      }
       return;
     case "runs":
-      if (m.runs.length > 0) m.setRunIndex(target(m.runIndex, m.runs.length));
+      if (m.runs.length > 0) m.setRunIndex((i) => target(i, m.runs.length));
       return;
     case "graph":
-      if (m.graph.length > 0) m.setGraphIndex(target(m.graphIndex, m.graph.length));
+      if (m.graph.length > 0) m.setGraphIndex((i) => target(i, m.graph.length));
       return;
     case "deployments":
-      if (m.deployments.length > 0) m.setDeploymentIndex(target(m.deploymentIndex, m.deployments.length));
+      if (m.deployments.length > 0) m.setDeploymentIndex((i) => target(i, m.deployments.length));
       return;
     case "logs":
       m.setCursor((c) => scrollLog(c, m.delta, m.cursorTotal, m.logVisible));

@@ -68,6 +68,17 @@ describe("jobs view", () => {
     await d.waitFor(/› \S+ ingest/);
   });
 
+  it("counts every key of a chunk (fast typing, paste, a busy machine): jj moves two rows, k plus an arrow sequence two back", async () => {
+    const d = await open();
+    await d.waitFor(/› \S+ ingest/);
+    d.ui.stdin.write("jj");
+    await d.waitFor(/› \S+ report/);
+    d.ui.stdin.write(`k${KEYS.up}`);
+    await d.waitFor(/› \S+ ingest/);
+    d.ui.stdin.write(`${KEYS.down}${KEYS.down}${KEYS.down}`);
+    await d.waitFor(/› \S+ transform/);
+  });
+
   it("`/` filters by name locally and by a selector (tag:x) through the daemon; esc clears the filter", async () => {
     const d = await open();
     await d.press("/");

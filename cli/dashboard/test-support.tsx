@@ -65,7 +65,7 @@ function deployment(version: number, sha: string, author: string, counts: { adde
   };
 }
 
-export async function until(check: () => boolean, what: () => string, timeoutMs = 4000): Promise<void> {
+export async function until(check: () => boolean, what: () => string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what()}`);
