@@ -28,6 +28,8 @@ export interface Filter {
 
 /** Plain text of more than one character (no escape sequence, no modifier) → one key per character. */
 /** One token per key: CSI/SS3 escape sequences (arrows, page up/down), a lone escape, or one character. */
+// escape sequences are what this matches, so the pattern names the ESC control character
+// eslint-disable-next-line no-control-regex
 const KEY_TOKEN = /\u001B\[[0-9;]*[A-Za-z~]|\u001BO[A-Za-z]|\u001B|[\s\S]/gu;
 const ESCAPE_KEYS: Readonly<Record<string, keyof Key>> = {
   "\u001B[A": "upArrow",
