@@ -26,7 +26,6 @@ export interface Filter {
   keys: Set<string> | null;
 }
 
-/** Plain text of more than one character (no escape sequence, no modifier) → one key per character. */
 /** One token per key: CSI/SS3 escape sequences (arrows, page up/down), a lone escape, or one character. */
 // escape sequences are what this matches, so the pattern names the ESC control character
 // eslint-disable-next-line no-control-regex
