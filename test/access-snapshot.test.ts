@@ -12,10 +12,10 @@ import { createRunStarter, type RunStarter } from "../cli/compose/run-starter.js
 import { silentLogger } from "../core/index.js";
 import { JAFFLE_COUNTS } from "../fixtures/fake-sources/index.js";
 import type { RunOutcome } from "../runner/executors/index.js";
-import { createReverseProxy, type InteractiveServices, type ReverseProxy } from "../runner/proxy/index.js";
+import type { InteractiveServices, ReverseProxy } from "../runner/proxy/index.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
 import { httpRequest, openSse, type SseStream } from "./support/http.js";
-import { createRecordingServices } from "./support/interactive.js";
+import { startProxiedServices } from "./support/interactive.js";
 import { waitUntil } from "./support/wait.js";
 
 let runtime: FixtureRuntime;
@@ -40,19 +40,16 @@ beforeAll(async () => {
     env: { RUNTIME__DLTHUB_TELEMETRY: "false", SOURCES__JAFFLE_SHOP__BASE_URL: runtime.sources.url },
     logger: silentLogger,
   });
-  let counter = 0;
-  services = createRecordingServices(
+  ({ services, proxy, port } = await startProxiedServices(
     {
       clock: runtime.clock,
       context: runtime.context,
       executor: starter,
       lookup: (workspace, job) => (workspace === "jaffle" && job === "jaffle_mcp" ? { job: jaffle.job("jobs.jaffle_mcp.jaffle_mcp"), workspace: { name: "jaffle", dir: jaffle.dir } } : undefined),
-      newRunId: () => `acc-${process.pid}-${++counter}`,
+      runIdPrefix: "acc",
     },
     outcomes,
-  );
-  proxy = createReverseProxy(services);
-  port = await proxy.listen(0);
+  ));
 });
 
 afterAll(async () => {

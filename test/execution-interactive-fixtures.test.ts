@@ -9,10 +9,10 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunLabel, type RunnableJob, type RunOutcome } from "../runner/executors/index.js";
-import { createReverseProxy, type InteractiveServices, type ReverseProxy } from "../runner/proxy/index.js";
+import type { InteractiveServices, ReverseProxy } from "../runner/proxy/index.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
 import { httpRequest, openSse, type SseStream } from "./support/http.js";
-import { createRecordingServices } from "./support/interactive.js";
+import { startProxiedServices } from "./support/interactive.js";
 import { waitUntil } from "./support/wait.js";
 
 const IDLE_SECONDS = 4;
@@ -39,8 +39,7 @@ beforeAll(async () => {
   runtime = await createFixtureRuntime();
   deployed.set("jaffle", await runtime.deploy("jaffle"));
   deployed.set("fruitshop", await runtime.deploy("fruitshop", { script: "fruitshop_notebook.py" }));
-  let counter = 0;
-  services = createRecordingServices(
+  ({ services, proxy, port } = await startProxiedServices(
     {
       clock: runtime.clock,
       context: runtime.context,
@@ -50,12 +49,10 @@ beforeAll(async () => {
         const ws = deployed.get(workspace);
         return ref && ws ? { job: withShortIdle(ws.job(ref)), workspace: { name: ws.name, dir: ws.dir } } : undefined;
       },
-      newRunId: () => `ix-${process.pid}-${++counter}`,
+      runIdPrefix: "ix",
     },
     outcomes,
-  );
-  proxy = createReverseProxy(services);
-  port = await proxy.listen(0);
+  ));
 });
 
 afterAll(async () => {

@@ -10,10 +10,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunnableJob, type RunOutcome } from "../runner/executors/index.js";
 import { ContainerPaths, ensureHostVenv, ensureWorkspaceEnvironment, runInEnvironment } from "../runner/images/index.js";
-import { createReverseProxy, type InteractiveServices, type ReverseProxy } from "../runner/proxy/index.js";
+import type { InteractiveServices, ReverseProxy } from "../runner/proxy/index.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
 import { httpRequest } from "./support/http.js";
-import { createRecordingServices } from "./support/interactive.js";
+import { startProxiedServices } from "./support/interactive.js";
 import { writeFiles } from "./support/workspaces.js";
 
 const DASHBOARD = "jobs.workspace.dashboard";
@@ -28,19 +28,16 @@ const outcomes: RunOutcome[] = [];
 beforeAll(async () => {
   runtime = await createFixtureRuntime();
   usgs = await runtime.deploy("usgs");
-  let counter = 0;
-  services = createRecordingServices(
+  ({ services, proxy, port } = await startProxiedServices(
     {
       clock: runtime.clock,
       context: runtime.context,
       executor: runtime.executor("bridge"),
       lookup: (workspace, job) => (workspace === "usgs" && job === "dashboard" ? { job: usgs.job(DASHBOARD), workspace: { name: usgs.name, dir: usgs.dir } } : undefined),
-      newRunId: () => `dash-${process.pid}-${++counter}`,
+      runIdPrefix: "dash",
     },
     outcomes,
-  );
-  proxy = createReverseProxy(services);
-  port = await proxy.listen(0);
+  ));
 });
 
 afterAll(async () => {

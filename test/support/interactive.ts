@@ -1,6 +1,13 @@
 /** Interactive services for proxy tests, recording how each service run ended. */
 import type { RunOutcome } from "../../runner/executors/index.js";
-import { createInteractiveServices, createInteractiveStarter, type InteractiveServices, type InteractiveStarterOptions } from "../../runner/proxy/index.js";
+import {
+  createInteractiveServices,
+  createInteractiveStarter,
+  createReverseProxy,
+  type InteractiveServices,
+  type InteractiveStarterOptions,
+  type ReverseProxy,
+} from "../../runner/proxy/index.js";
 
 /** Services started by `createInteractiveStarter(options)`; each run's outcome is pushed to `outcomes` when it ends. */
 export function createRecordingServices(options: InteractiveStarterOptions, outcomes: RunOutcome[]): InteractiveServices {
@@ -13,4 +20,31 @@ export function createRecordingServices(options: InteractiveStarterOptions, outc
       return started;
     },
   });
+}
+
+export interface ProxiedServices {
+  services: InteractiveServices;
+  proxy: ReverseProxy;
+  /** The proxy's loopback port. */
+  port: number;
+  /** Stops every service, then the proxy. */
+  close(): Promise<void>;
+}
+
+/** Recording services behind a reverse proxy on a free loopback port; run ids `<runIdPrefix>-<pid>-<n>`. */
+export async function startProxiedServices(options: Omit<InteractiveStarterOptions, "newRunId"> & { runIdPrefix: string }, outcomes: RunOutcome[]): Promise<ProxiedServices> {
+  let counter = 0;
+  const { runIdPrefix, ...starter } = options;
+  const services = createRecordingServices({ ...starter, newRunId: () => `${runIdPrefix}-${process.pid}-${++counter}` }, outcomes);
+  const proxy = createReverseProxy(services);
+  const port = await proxy.listen(0);
+  return {
+    services,
+    proxy,
+    port,
+    async close() {
+      await services.stopAll();
+      await proxy.close();
+    },
+  };
 }
