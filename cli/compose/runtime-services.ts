@@ -41,7 +41,9 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
 
     dashboardJobs(): DashboardJobView[] {
       const held = new Map<string, string>();
-      for (const w of scheduler.waiting()) if (!held.has(w.jobRef)) held.set(w.jobRef, `${w.kind}: ${w.reason}`);
+      // the freshness column: a job is held when its freshness gate holds a run back; waiting for
+      // the next tick (window) or behind a running one (concurrency) is not being held
+      for (const w of scheduler.waiting()) if (w.kind === "freshness" && !held.has(w.jobRef)) held.set(w.jobRef, `${w.kind}: ${w.reason}`);
       const active = [...scheduler.jobs.values()];
       const archived = [...scheduler.known.values()].filter((job) => !scheduler.jobs.has(job.jobRef));
       const row = (job: (typeof active)[number], isArchived: boolean) =>

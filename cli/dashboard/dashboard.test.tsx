@@ -2,11 +2,11 @@
 // @jsxImportSource react
 import { afterEach, describe, expect, it } from "vitest";
 import { SluiceError } from "../../core/index.js";
-import { makeRun } from "./memory-api.js";
+import { makeJob, makeRun } from "./memory-api.js";
 import { requireTerminal } from "./run.js";
 import { colorsWanted } from "./theme.js";
 import { KEYS as HELP_KEYS } from "./views/help.js";
-import { KEYS, mount, until } from "./test-support.js";
+import { KEYS, mount, sampleApi, until } from "./test-support.js";
 
 const ESC = String.fromCharCode(27);
 type Mounted = Awaited<ReturnType<typeof mount>>;
@@ -55,6 +55,15 @@ describe("jobs view", () => {
     expect(d.frame()).toContain("after ingest succeeds");
     expect(d.frame()).toContain("nightly");
     expect(d.frame()).toContain("04-14 12:05 Europe/Berlin");
+  });
+
+  it("names the workspace beside a job name that several workspaces share (each has a dashboard)", async () => {
+    const api = sampleApi();
+    api.jobList = [...api.jobList, makeJob("usgs", "dashboard", { type: "interactive" }), makeJob("jaffle", "dashboard", { type: "interactive" })];
+    const d = await open({ api });
+    await d.waitFor("dashboard · usgs");
+    expect(d.frame()).toContain("dashboard · jaffle");
+    expect(d.frame()).not.toContain("ingest · usgs");
   });
 
   it("moves the selection with j/k and the arrow keys", async () => {

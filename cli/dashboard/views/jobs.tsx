@@ -5,9 +5,27 @@ import type { DashboardJobView } from "../../daemon/runtime-types.js";
 import { lastRunText, nextFireText, type Column } from "../format.js";
 import { Table } from "./table.js";
 
-export function jobColumns(nowMs: number): Column<DashboardJobView>[] {
+/** A job's name; a name that several listed workspaces share (every workspace has `dashboard`) names its workspace too. */
+function nameOf(job: DashboardJobView, shared: ReadonlySet<string>): string {
+  const name = job.displayName ?? job.name;
+  return `${name}${shared.has(name) && job.workspace ? ` · ${job.workspace}` : ""}${job.archived ? " (archived)" : ""}`;
+}
+
+/** Names that more than one of `jobs` carries. */
+export function sharedNames(jobs: readonly DashboardJobView[]): Set<string> {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const job of jobs) {
+    const name = job.displayName ?? job.name;
+    if (seen.has(name)) shared.add(name);
+    seen.add(name);
+  }
+  return shared;
+}
+
+export function jobColumns(nowMs: number, shared: ReadonlySet<string> = new Set()): Column<DashboardJobView>[] {
   return [
-    { title: "NAME", width: 24, priority: 0, cell: (j) => `${j.displayName ?? j.name}${j.archived ? " (archived)" : ""}` },
+    { title: "NAME", width: 24, priority: 0, cell: (j) => nameOf(j, shared) },
     { title: "WORKSPACE", width: 12, priority: 6, cell: (j) => j.workspace ?? "-" },
     { title: "TYPE", width: 11, priority: 3, cell: (j) => j.type },
     { title: "LAST RUN", width: 28, priority: 1, cell: (j) => lastRunText(j.lastRun, nowMs) },
@@ -21,7 +39,7 @@ export function jobColumns(nowMs: number): Column<DashboardJobView>[] {
 export function JobsView(props: { jobs: readonly DashboardJobView[]; selected: number; height: number; width: number; nowMs: number }) {
   return (
     <Table
-      columns={jobColumns(props.nowMs)}
+      columns={jobColumns(props.nowMs, sharedNames(props.jobs))}
       rows={props.jobs}
       selected={props.selected}
       height={props.height}
