@@ -55,11 +55,19 @@ function useClock(now: () => number): number {
 
 const looksLikeSelector = (text: string) => /[:*?[]/.test(text) || text === "batch" || text === "interactive";
 
+/**
+ * What `/` matches: the job's ref and display name; its workspace only when the filter names one
+ * (`usgs/`), so `ingest` does not list every job of a workspace called github_ingest_workspace.
+ */
+function nameText(job: DashboardJobView, needle: string): string {
+  return `${needle.includes("/") ? job.key : job.jobRef} ${job.displayName ?? ""}`.toLowerCase();
+}
+
 export function visibleJobs(jobs: Iterable<DashboardJobView>, filter: Filter, showArchived: boolean): DashboardJobView[] {
   const needle = filter.text.toLowerCase();
   return [...jobs]
     .filter((j) => showArchived || !j.archived)
-    .filter((j) => (filter.keys ? filter.keys.has(j.key) : !needle || `${j.key} ${j.displayName ?? ""}`.toLowerCase().includes(needle)))
+    .filter((j) => (filter.keys ? filter.keys.has(j.key) : !needle || nameText(j, needle).includes(needle)))
     .sort((a, b) => a.key.localeCompare(b.key));
 }
 

@@ -66,6 +66,24 @@ describe("jobs view", () => {
     expect(d.frame()).not.toContain("ingest · usgs");
   });
 
+  it("`/` matches job names, not the workspace, unless the filter names the workspace (usgs/)", async () => {
+    const api = sampleApi();
+    api.jobList = [...api.jobList, makeJob("ingest_ws", "loader")];
+    const d = await open({ api });
+    await d.press("/");
+    await d.type("ingest");
+    await d.press(KEYS.enter);
+    await d.waitFor("filter: ingest");
+    expect(d.frame()).toContain("ingest");
+    expect(d.frame()).not.toContain("loader");
+    await d.press(KEYS.escape);
+    await d.press("/");
+    await d.type("ingest_ws/");
+    await d.press(KEYS.enter);
+    await d.waitFor("filter: ingest_ws/");
+    expect(d.frame()).toContain("loader");
+  });
+
   it("moves the selection with j/k and the arrow keys", async () => {
     const d = await open();
     await d.waitFor(/› \S+ ingest/);
