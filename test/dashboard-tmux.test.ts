@@ -84,8 +84,9 @@ describe("sluice dashboard in a terminal against a real daemon", () => {
     expect(piped.stderr).toContain("sluice info");
   });
 
-  it("t + y triggers the job: the row shows running, `l` shows its log lines live, then the row shows completed", async () => {
-    tmux.start([process.execPath, BIN, "dashboard", "--home", daemon.home], { NO_COLOR: "1", TERM: "xterm-256color" }, dir);
+  // CI=true (as on the CI machine): Ink alone would draw nothing until it exits; the dashboard must draw anyway
+  it("with CI=true in its environment, t + y triggers the job: the row shows running, `l` shows its log lines live, then the row shows completed", async () => {
+    tmux.start([process.execPath, BIN, "dashboard", "--home", daemon.home], { NO_COLOR: "1", TERM: "xterm-256color", CI: "true" }, dir);
     await waitScreen("the job list with ticker", (s) => /› \S ticker\s/.test(s), 60_000);
     expect(tmux.screen()).toContain("ticker v0");
 
