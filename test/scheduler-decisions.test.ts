@@ -165,6 +165,44 @@ describe("durability and restarts", () => {
     expect(s.scheduler.store.allRuns().filter((r) => r.status === "running")).toEqual([]);
   });
 
+  it("a run found lost at the next start fires its job.fail follow-up at that start, once", async () => {
+    const alert = batchJob("alert", { triggers: ["job.fail:jobs.mod.ingest"] });
+    const s = await simulate("2026-04-14T09:58:00Z", [batchJob("ingest", { triggers: ["schedule:*/5 * * * *"] }), alert], { runDurationMs: 120_000 });
+    await s.restart(ms("2026-04-14T10:01:00Z"), ms("2026-04-14T10:03:00Z"));
+    s.advanceTo(ms("2026-04-14T10:04:00Z"));
+    expect(of(s, "ingest", "failed").map((r) => r.at)).toEqual(["2026-04-14T10:03:00.000Z"]);
+    expect(of(s, "alert", "started").map((r) => r.at)).toEqual(["2026-04-14T10:03:00.000Z"]);
+    await s.restart(ms("2026-04-14T10:04:00Z"), ms("2026-04-14T10:04:30Z"));
+    expect(of(s, "alert", "started")).toHaveLength(1);
+  });
+
+  it("a follow-up recorded with its run's outcome but not dispatched (a crash between) starts at the next start, and only at that one", async () => {
+    const db = `/tmp/sluice-sched-${process.pid}-${Date.now()}-outbox.sqlite`;
+    const clock = new ManualClock(ms("2026-04-14T10:00:00Z"));
+    const jobs = [batchJob("up"), batchJob("down", { triggers: ["job.success:jobs.mod.up"] })];
+    const first = new Scheduler({ clock, store: new SchedulerStore(openDatabase(db)), executor: new SimulatedExecutor(clock, { runDurationMs: 60_000 }) });
+    await first.start();
+    first.deploy({ manifest: manifestOf(...jobs) });
+    triggerJobs(first, ["up"]);
+    first.stop();
+    // the state a kill -9 right after the outcome's commit leaves: `up` completed, its follow-up owed
+    const store = new SchedulerStore(openDatabase(db));
+    const up = store.allRuns().find((r) => r.jobRef === "jobs.mod.up");
+    if (!up) throw new Error("no run of up");
+    store.updateRun({ ...up, status: "completed", finishedMs: clock.now(), exitCode: 0 });
+    store.addFollowUp(up.runId, "job.success:jobs.mod.up", clock.now());
+    const started = async () => {
+      const executor = new SimulatedExecutor(clock, { runDurationMs: 60_000 });
+      const scheduler = new Scheduler({ clock, store: new SchedulerStore(openDatabase(db)), executor });
+      await scheduler.start();
+      scheduler.stop();
+      return executor.started.map((r) => r.spec.jobRef);
+    };
+    expect(await started()).toEqual(["jobs.mod.down"]);
+    expect(await started()).toEqual([]);
+    expect(store.owedFollowUps()).toEqual([]);
+  });
+
   it("a queued run survives a restart and starts at boot (nothing due is lost)", async () => {
     const db = `/tmp/sluice-sched-${process.pid}-${Date.now()}.sqlite`;
     const clock = new ManualClock(ms("2026-04-14T10:00:00Z"));

@@ -32,11 +32,13 @@ export function finishRun(ctx: EngineContext, runId: string, exit: RunExit): voi
     stopReason: live.stopReason,
   });
   const { outcome, status, reason, cancelCause } = classified;
+  const followUp = followUpEvent(job.jobRef, classified);
   crashPoint("run-finishing");
   let cleared: string[] = [];
   const run = ctx.store.transaction(() => {
     const finished = transitionRun(live.run, status, now, { finishedMs: now, exitCode: exit.exitCode, reason, cancelCause });
     ctx.store.updateRun(finished);
+    if (followUp) ctx.store.addFollowUp(runId, followUp, now);
     if (outcome === "succeeded" && finished.intervalEndMs !== null) {
       ctx.watermarks.set(job.jobRef, ctx.store.advanceWatermark(job.jobRef, finished.intervalEndMs));
       if (job.refreshPolicy === "always") cleared = clearCascade(ctx, job.jobRef, false);
@@ -49,16 +51,30 @@ export function finishRun(ctx: EngineContext, runId: string, exit: RunExit): voi
   ctx.activeByJob.get(job.jobRef)?.delete(runId);
   ctx.events.emit("run:finished", { run, outcome });
   if (cleared.length > 0) ctx.events.emit("refresh:cleared", { rootRef: job.jobRef, cleared, atMs: now });
-  dispatchFollowUps(ctx, followUpEvent(job.jobRef, classified));
+  if (followUp && !ctx.booting) deliverFollowUps(ctx, runId, followUp);
   if (outcome === "succeeded") releaseHeld(ctx, job.jobRef);
   safely(ctx, job.jobRef, "start queued run", () => startPending(ctx, job.jobRef));
   ctx.arm();
 }
 
-function dispatchFollowUps(ctx: EngineContext, event: string | null): void {
-  for (const follower of (event && ctx.followers.get(event)) || []) {
-    const followerJob = ctx.jobs.get(follower.jobRef);
-    if (followerJob) safely(ctx, follower.jobRef, "follow-up", () => dispatch(ctx, followerJob, follower.trigger, "event"));
+/**
+ * The follow-up runs of a finished run and the removal of its outbox row, in one transaction:
+ * a crash before the commit leaves neither (the next start delivers the row), after it both.
+ */
+function deliverFollowUps(ctx: EngineContext, runId: string, event: string): void {
+  ctx.store.transaction(() => {
+    for (const follower of ctx.followers.get(event) ?? []) {
+      const followerJob = ctx.jobs.get(follower.jobRef);
+      if (followerJob) safely(ctx, follower.jobRef, "follow-up", () => dispatch(ctx, followerJob, follower.trigger, "event"));
+    }
+    ctx.store.deleteFollowUp(runId);
+  });
+}
+
+/** At start, after open runs are restored: follow-ups recorded but never dispatched (a crash, or runs found lost at boot). */
+export function deliverOwedFollowUps(ctx: EngineContext): void {
+  for (const owed of ctx.store.owedFollowUps()) {
+    safely(ctx, owed.event, "owed follow-up", () => deliverFollowUps(ctx, owed.runId, owed.event));
   }
 }
 

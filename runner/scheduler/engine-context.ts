@@ -55,6 +55,8 @@ export interface EngineContext {
   readonly freshnessDownstream: Map<string, string[]>;
   /** Set by stop(): a stopped scheduler no longer owns its runs. */
   stopped: boolean;
+  /** While start() restores open runs: follow-ups wait in the outbox until every run is known. */
+  booting: boolean;
   /** The run finishRun() recorded last: a run that ends during its own launch is returned from it. */
   lastFinished: RunRecord | undefined;
   /** Arms the one clock timer for the earliest due entry (the coordinator's). */

@@ -11,6 +11,7 @@
 import type { Clock, Logger, TimerHandle } from "../../core/index.js";
 import { SluiceError, TypedEvents, errorText, silentLogger } from "../../core/index.js";
 import { loadHeld, loadJobs, rebuildIndexes, restoreOpenRuns, restoreTriggers } from "./boot.js";
+import { deliverOwedFollowUps } from "./completion.js";
 import type { CompiledJob } from "./compiled-job.js";
 import { cancelRun, stopRun, finishRun, onTimeout, startPending } from "./completion.js";
 import { applyDeployment, deployContextOf, type DeployInput, type DeployResult } from "./deploy.js";
@@ -77,6 +78,7 @@ export class Scheduler {
       followers: new Map(),
       freshnessDownstream: new Map(),
       stopped: false,
+      booting: false,
       lastFinished: undefined,
       arm: () => this.arm(),
       finishRun: (runId, exit) => finishRun(ctx, runId, exit),
@@ -126,8 +128,14 @@ export class Scheduler {
     loadJobs(ctx);
     restoreTriggers(ctx, now, Number.isFinite(lastAlive) ? lastAlive : null);
     loadHeld(ctx);
-    await restoreOpenRuns(ctx);
+    ctx.booting = true;
+    try {
+      await restoreOpenRuns(ctx);
+    } finally {
+      ctx.booting = false;
+    }
     rebuildIndexes(ctx);
+    deliverOwedFollowUps(ctx);
     for (const jobRef of [...this.pending.keys()]) safely(ctx, jobRef, "start queued run", () => startPending(ctx, jobRef));
     this.heartbeat(now);
     this.arm();

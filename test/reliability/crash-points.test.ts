@@ -26,6 +26,11 @@ def count_briefly():
     for n in range(1, ${LINES + 1}):
         print(f"line {n}", flush=True)
         time.sleep(0.4)
+
+
+@run.job(trigger=count_briefly.success)
+def after_count():
+    print("follow-up ran", flush=True)
 `;
 const CONFIG = "api: { port: 0 }\nproxy: { port: 0 }\nruns: { network: none }\n";
 const EXPECTED = Array.from({ length: LINES }, (_, i) => `line ${i + 1}`);
@@ -40,7 +45,7 @@ beforeAll(async () => {
   daemon = new DaemonProcess(join(root, "home"));
   dir = join(root, "counter");
   copyFixtureWorkspace("fruitshop", dir);
-  writeFiles(dir, { "counter_jobs.py": COUNTER, "__deployment__.py": "from counter_jobs import count_briefly\n\n__all__ = ['count_briefly']\n" });
+  writeFiles(dir, { "counter_jobs.py": COUNTER, "__deployment__.py": "from counter_jobs import after_count, count_briefly\n\n__all__ = ['count_briefly', 'after_count']\n" });
   await daemon.start(CONFIG);
   const deployed = await daemon.cli("deploy", dir);
   expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
@@ -82,6 +87,8 @@ function watermark(): number | null {
 }
 
 const runs = () => daemon.json<RunView[]>("runs", JOB, "--limit", "100");
+const FOLLOWER = "after_count";
+const followUps = () => daemon.json<RunView[]>("runs", FOLLOWER, "--limit", "100");
 
 async function settled(runId: string): Promise<RunView> {
   let run: RunView | undefined;
@@ -186,7 +193,8 @@ describe("kill -9 of the daemon during a run, then a restart", () => {
     await watermarkAdvancedOnce(run);
   }, 600_000);
 
-  it("after the outcome was recorded, before the container was removed: one record, completed with exit 0, each line once, the left-over container removed at the next start", async () => {
+  it("after the outcome was recorded, before the container was removed and the follow-up dispatched: one record, completed with exit 0, each line once, the left-over container removed, the job.success follow-up run once at the next start", async () => {
+    const followersBefore = new Set((await followUps()).map((r) => r.runId));
     const run = await crashDuringRun("run-finished");
     expect(run.status, JSON.stringify(run)).toBe("completed");
     expect(run.exitCode).toBe(0);
@@ -195,6 +203,11 @@ describe("kill -9 of the daemon during a run, then a restart", () => {
     // the next start did find the ended container (and read no line twice from it)
     expect(storedLines(run.runId).map((r) => r.l)).toContain("sluice: the run's container ended while Sluice was down (exited)");
     expect(outputLines(run.runId)).toEqual(EXPECTED);
+    const newFollowers = async () => (await followUps()).filter((r) => !followersBefore.has(r.runId));
+    await waitUntil(async () => (await newFollowers()).some((r) => r.status === "completed"), 120_000, () => `no follow-up run completed\n${daemon.output.slice(-3000)}`);
+    const followers = await newFollowers();
+    expect(followers.map((r) => [r.trigger, r.status])).toEqual([[expect.stringMatching(/^job\.success:.*count_briefly$/), "completed"]]);
+    await noContainersLeft();
   }, 600_000);
 });
 

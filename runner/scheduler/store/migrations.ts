@@ -68,4 +68,17 @@ export const SCHEDULER_MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX sched_runs_job_number ON sched_runs (job_ref, job_run_number);
     `,
   },
+  {
+    // a finished run's follow-up event (`job.success:<ref>` / `job.fail:<ref>`), written with its
+    // outcome and deleted with the follow-up runs it created: a crash in between leaves the row,
+    // and the next start dispatches it (exactly once: the runs and the delete are one transaction)
+    id: "003-follow-up-outbox",
+    sql: `
+      CREATE TABLE sched_follow_up_outbox (
+        run_id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -137,6 +137,9 @@ export class SchedulerStore {
       ),
       deleteHeld: db.prepare("DELETE FROM sched_held WHERE job_ref = ?"),
       allHeld: db.prepare("SELECT job_ref, trigger, since_ms, reason FROM sched_held"),
+      addFollowUp: db.prepare("INSERT OR REPLACE INTO sched_follow_up_outbox (run_id, event, created_ms) VALUES (?, ?, ?)"),
+      deleteFollowUp: db.prepare("DELETE FROM sched_follow_up_outbox WHERE run_id = ?"),
+      allFollowUps: db.prepare("SELECT run_id, event FROM sched_follow_up_outbox ORDER BY created_ms, rowid"),
       getMeta: db.prepare("SELECT value FROM sched_meta WHERE key = ?"),
       setMeta: db.prepare(
         "INSERT INTO sched_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -263,6 +266,20 @@ export class SchedulerStore {
       sinceMs: row.since_ms as number,
       reason: row.reason as string,
     }));
+  }
+
+  /** Follow-ups owed for a finished run (written in the transaction that records its outcome). */
+  addFollowUp(runId: string, event: string, atMs: number): void {
+    this.statements.addFollowUp.run(runId, event, atMs);
+  }
+
+  deleteFollowUp(runId: string): void {
+    this.statements.deleteFollowUp.run(runId);
+  }
+
+  /** Follow-ups recorded but not yet dispatched (a crash came between), oldest first. */
+  owedFollowUps(): Array<{ runId: string; event: string }> {
+    return (this.statements.allFollowUps.all() as Array<{ run_id: string; event: string }>).map((row) => ({ runId: row.run_id, event: row.event }));
   }
 
   getMeta(key: string): string | undefined {
