@@ -4,3 +4,4 @@ export * from "./events.js";
 export * from "./logger.js";
 export * from "./store/database.js";
 export * from "./min-heap.js";
+export * from "./http-body.js";

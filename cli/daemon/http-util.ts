@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { SluiceError, errorText, isSluiceError } from "../../core/index.js";
+import { SluiceError, errorText, isSluiceError, readLimitedBody } from "../../core/index.js";
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -45,20 +45,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  */
 export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const tooLarge = () => new SluiceError("body_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`, { hint: "Send a smaller body; no API request needs more." });
-  if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
-    req.resume();
-    throw tooLarge();
-  }
-  const text = await new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => (size > MAX_BODY_BYTES ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString("utf8"))));
-    req.on("error", reject);
-  });
+  const body = await readLimitedBody(req, MAX_BODY_BYTES);
+  if (body === null) throw tooLarge();
+  const text = body.toString("utf8");
   if (text === "") return {};
   try {
     const value: unknown = JSON.parse(text);

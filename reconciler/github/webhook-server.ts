@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "../../core/index.js";
+import { readLimitedBody, type Logger } from "../../core/index.js";
 
 export const WEBHOOK_PATH = "/hooks/github";
 const MAX_BODY = 25 * 1024 * 1024;
@@ -70,22 +70,11 @@ function answer(res: ServerResponse, status: number, body: Record<string, unknow
   res.end(`${JSON.stringify(body)}\n`);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 async function onRequest(options: WebhookServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { logger } = options;
   if (req.url?.split("?")[0] !== WEBHOOK_PATH) return answer(res, 404, { error: `not found; GitHub webhooks go to POST ${WEBHOOK_PATH}` });
   if (req.method !== "POST") return answer(res, 405, { error: "method not allowed; use POST" });
-  const body = await readBody(req).catch(() => null);
+  const body = await readLimitedBody(req, MAX_BODY).catch(() => null);
   if (!body) return answer(res, 413, { error: "body too large or unreadable" });
   const event = String(req.headers["x-github-event"] ?? "");
   const id = String(req.headers["x-github-delivery"] ?? "");
