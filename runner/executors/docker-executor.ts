@@ -7,7 +7,7 @@
  * followed container without touching it, so the next daemon adopts it (docs/daemon.md).
  */
 import { errorText, SluiceError, type Clock } from "../../core/index.js";
-import type { ContainerEngine, ContainerSummary } from "../docker/index.js";
+import { waitForEngine, type ContainerEngine, type ContainerSummary } from "../docker/index.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, removeSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
 import type { ProcessExit } from "./outcome.js";
@@ -17,7 +17,7 @@ import { assertServiceReachable, buildRunContainerSpec, runContainerName } from 
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
 import { crashPoint } from "../../core/crash-point.js";
 
-export type RunContainerEngine = Pick<ContainerEngine, "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers" | "readLogs">;
+export type RunContainerEngine = Pick<ContainerEngine, "ping" | "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers" | "readLogs">;
 
 export interface RunEnvironment {
   image: string;
@@ -46,6 +46,11 @@ export interface DockerExecutorOptions {
    * an instance only sees containers that carry none.
    */
   instance?: string;
+  /**
+   * How long a followed run waits for the Docker engine when the connection to it breaks (dockerd
+   * restarting) before the run counts as lost; default 2 minutes.
+   */
+  engineReconnectMs?: number;
 }
 
 export interface AdoptedRun {
@@ -74,6 +79,21 @@ export interface DockerExecutor {
 
 /** Output may arrive a little after the exit is reported; wait at most this long for it. */
 const DRAIN_MS = 3000;
+const ENGINE_RECONNECT_MS = 120_000;
+/** After a run's output stream ends, how long its exit may take to be reported before the engine is asked again. */
+const STREAM_END_GRACE_MS = 2_000;
+
+/** A run container being followed: where its output goes and how long its output stream lasts. */
+interface Followed {
+  runId: string;
+  containerId: string;
+  log: RunLogWriter;
+  attached: Promise<void>;
+  /** false once the output stream ended by itself while the container runs (its process closed stdout and stderr). */
+  watchStream: boolean;
+  /** Re-reads of the output in a row with the engine answering at once. */
+  quietReplays: number;
+}
 
 export function createDockerExecutor(options: DockerExecutorOptions): DockerExecutor {
   const { engine, clock, logStore } = options;
@@ -81,6 +101,71 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
   const detaching = new AbortController();
   const untilDetached = { signal: detaching.signal };
   const detached = () => detaching.signal.aborted;
+
+  /**
+   * The container's exit code, or why following it broke. A `docker wait` whose connection is cut
+   * (dockerd restarting) never settles, so the output stream is watched too: when it ends and no
+   * exit follows within STREAM_END_GRACE_MS, the wait is abandoned and the engine asked again.
+   */
+  const waitOrStreamEnd = async (followed: Followed): Promise<{ exitCode: number } | { broken: string }> => {
+    const call = new AbortController();
+    const abort = () => call.abort();
+    detaching.signal.addEventListener("abort", abort, { once: true });
+    try {
+      const waited = engine.waitContainer(followed.containerId, { signal: call.signal }).then(
+        (exitCode) => ({ exitCode }),
+        (error: unknown) => ({ broken: errorText(error) }),
+      );
+      const streamEnded = followed.watchStream
+        ? followed.attached.then(() => delay(STREAM_END_GRACE_MS)).then(() => ({ broken: "the output stream ended and no exit was reported" }))
+        : new Promise<never>(() => undefined);
+      return await Promise.race([waited, streamEnded]);
+    } finally {
+      call.abort();
+      detaching.signal.removeEventListener("abort", abort);
+    }
+  };
+
+  /**
+   * The connection to the engine broke under a followed run (dockerd restarting or briefly away):
+   * wait for the engine to answer, then follow the container again from its first byte (lines
+   * already stored are skipped). Returns why the run is lost when the engine stays away or the
+   * container is gone, else null.
+   */
+  const followAgain = async (followed: Followed, broken: string): Promise<string | null> => {
+    const waitMs = options.engineReconnectMs ?? ENGINE_RECONNECT_MS;
+    const since = Date.now();
+    const answered = await waitForEngine(engine, { timeoutMs: 0 });
+    if (!answered) {
+      followed.log.system(`sluice: lost contact with the Docker engine (${broken}); waiting up to ${Math.round(waitMs / 1000)}s for it to answer again`);
+      if (!(await waitForEngine(engine, { timeoutMs: waitMs, intervalMs: 1_000 }))) {
+        const lost = `the Docker engine did not answer within ${Math.round(waitMs / 1000)}s after the connection broke`;
+        followed.log.system(`sluice: lost the run's container: ${lost}`);
+        return lost;
+      }
+    }
+    if (detached()) return null;
+    const [container] = await runContainers({ [RunLabel.runId]: followed.runId }).catch(() => []);
+    const back = answered ? "the Docker engine answers" : `the Docker engine answers again after ${((Date.now() - since) / 1000).toFixed(1)}s`;
+    if (!container || container.id !== followed.containerId) {
+      followed.log.system(`sluice: lost the run's container: ${back} but the container is gone`);
+      return "its container is gone";
+    }
+    if (answered) {
+      // the engine answers at once: it restarted quickly, or the process closed its output while
+      // running; after a few quiet re-reads the stream is no longer watched (no replay loop)
+      followed.quietReplays += 1;
+      if (followed.quietReplays >= 3) followed.watchStream = false;
+    } else {
+      followed.quietReplays = 0;
+      followed.log.system(`sluice: ${back}; the run's container is ${container.state}, following it again`);
+    }
+    followed.log.replayFromStart();
+    const onData = (stream: "stdout" | "stderr", chunk: Buffer) => followed.log.push(stream, chunk);
+    const reattached = container.state === "running" ? await engine.attach(container.id, onData, untilDetached).catch(() => null) : null;
+    followed.attached = reattached ? reattached.done : engine.readLogs(container.id, onData).catch(() => undefined);
+    return null;
+  };
 
   const follow = (input: {
     runId: string;
@@ -91,16 +176,21 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     timeoutMs?: number;
     graceMs: number;
   }): SupervisedRun => {
+    const followed: Followed = { runId: input.runId, containerId: input.containerId, log: input.log, attached: input.attached, watchStream: true, quietReplays: 0 };
     const exited = (async (): Promise<ProcessExit> => {
-      let exit: ProcessExit;
-      try {
-        exit = { exitCode: await engine.waitContainer(input.containerId, untilDetached) };
-      } catch (error) {
+      let exit: ProcessExit | undefined;
+      while (exit === undefined) {
+        const waited = await waitOrStreamEnd(followed);
         if (detached()) return leftToNextDaemon();
-        input.log.system(`sluice: lost the run's container: ${String(error)}`);
-        exit = { exitCode: null, signal: null };
+        if ("exitCode" in waited) {
+          exit = { exitCode: waited.exitCode };
+          break;
+        }
+        const lost = await followAgain(followed, waited.broken);
+        if (detached()) return leftToNextDaemon();
+        if (lost) exit = { exitCode: null, signal: null, lost };
       }
-      await Promise.race([input.attached, delay(DRAIN_MS)]);
+      await Promise.race([followed.attached, delay(DRAIN_MS)]);
       // an exit seen while the daemon stops is the next daemon's to record (exit code and unread output)
       if (detached()) return leftToNextDaemon();
       input.log.flush();

@@ -16,6 +16,8 @@ export interface ProcessExit {
   /** null when the process was ended by a signal (local processes). */
   exitCode: number | null;
   signal?: string | null;
+  /** Set when the runtime lost the process (its exit is unknown): why. */
+  lost?: string;
 }
 
 export interface MappedOutcome {
@@ -47,6 +49,7 @@ function executorReason(exit: ProcessExit, stopCause: StopCause | undefined, sta
 }
 
 export function describeExit(exit: ProcessExit): string {
+  if (exit.lost) return `lost: ${exit.lost}`;
   if (exit.exitCode === null) return `killed by signal ${exit.signal ?? "unknown"}`;
   if (exit.exitCode === 137) return "exit code 137 (killed: SIGKILL or out of memory)";
   if (exit.exitCode === 143) return "exit code 143 (terminated by SIGTERM)";

@@ -11,6 +11,11 @@ export interface RunLogWriter {
   system(text: string): void;
   /** Emits unfinished lines; call once the process has ended. */
   flush(): void;
+  /**
+   * The output starts again from the container's first byte (a new attach after the engine
+   * connection broke replays it): unfinished lines are dropped and the lines already seen skipped.
+   */
+  replayFromStart(): void;
   lastLines(): string[];
 }
 
@@ -36,7 +41,10 @@ export function createRunLogWriter(store: LogStore, runId: string, options: RunL
   const keepLast = options.keepLast ?? 20;
   const recent: string[] = [];
   const skip = { stdout: options.skip?.stdout ?? 0, stderr: options.skip?.stderr ?? 0 };
+  // line positions in the container's output so far (stored or skipped), per stream
+  const seen = { stdout: 0, stderr: 0 };
   const write = (stream: LogStream, text: string) => {
+    if (stream !== "system") seen[stream] += 1;
     if (stream !== "system" && skip[stream] > 0) {
       skip[stream] -= 1;
       return;
@@ -45,10 +53,8 @@ export function createRunLogWriter(store: LogStore, runId: string, options: RunL
     recent.push(line.text);
     if (recent.length > keepLast) recent.shift();
   };
-  const splitters = {
-    stdout: { tail: "", dropping: false, decoder: new StringDecoder("utf8") },
-    stderr: { tail: "", dropping: false, decoder: new StringDecoder("utf8") },
-  };
+  const freshSplitter = () => ({ tail: "", dropping: false, decoder: new StringDecoder("utf8") });
+  const splitters = { stdout: freshSplitter(), stderr: freshSplitter() };
   return {
     push(stream, chunk) {
       const state = splitters[stream];
@@ -79,6 +85,13 @@ export function createRunLogWriter(store: LogStore, runId: string, options: RunL
         state.tail = "";
         state.dropping = false;
         if (rest.length > 0) write(stream, rest);
+      }
+    },
+    replayFromStart() {
+      for (const stream of ["stdout", "stderr"] as const) {
+        skip[stream] = seen[stream];
+        seen[stream] = 0;
+        splitters[stream] = freshSplitter();
       }
     },
     lastLines: () => [...recent],

@@ -4,7 +4,9 @@
  * fires runs. Each: a clear reason where it shows, recovery without a manual step, nothing lost.
  * Docker unreachable at boot: the engine's socket is a proxy to the shared dockerd that starts
  * listening only after a while (the shared dockerd itself is never stopped). The git remote going
- * away: its directory is renamed away and back.
+ * away: its directory is renamed away and back. The engine going away under a running run: the
+ * executor talks to dockerd through such a proxy, which is closed (every connection cut) and
+ * opened again — what Sluice sees when dockerd restarts.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect, createServer, type Server } from "node:net";
@@ -19,7 +21,12 @@ import { createLogStore, type LogLine } from "../../runner/logs/log-store.js";
 import { Scheduler, SchedulerStore, SimulatedExecutor } from "../../runner/scheduler/index.js";
 import { checkRuns, soakJob } from "../../bench/soak-core.js";
 import { WorkingRepo, git } from "../reconcile-support.js";
-import { within } from "../support/wait.js";
+import { fakeLauncher } from "../support/fake-launcher.js";
+import { createRunHome } from "../support/run-home.js";
+import { waitUntil, within } from "../support/wait.js";
+import { writeFiles } from "../support/workspaces.js";
+import { prepareRun, type RunnableJob } from "../../runner/executors/index.js";
+import { ensureBaseImage } from "../../runner/images/index.js";
 
 const root = mkdtempSync(join(tmpdir(), "sluice-engine-faults-"));
 const children: ChildProcess[] = [];
@@ -250,4 +257,104 @@ describe("git remote unreachable for a while", () => {
     await within(watcher.pollAll(), "one more poll", 30_000);
     expect(heads).toEqual([first, second]);
   }, 90_000);
+});
+
+const TICKS = 16;
+const TICKER = fakeLauncher(`
+import time
+for i in range(1, ${TICKS + 1}):
+    print("tick", i, flush=True)
+    time.sleep(0.5)
+`);
+
+describe("the Docker engine away under a running run", () => {
+  const realEngine = createDockerodeEngine();
+  const job: RunnableJob = {
+    job_ref: "jobs.ticker.tick",
+    entry_point: { module: "ticker", function: "tick", job_type: "batch", launcher: "ticker_launcher" },
+    execute: { timeout: { timeout: 300, grace_period: 5 } },
+  };
+
+  /** A run of the ticker through an engine behind a proxy socket that the test can cut and restore. */
+  async function tickerRun(name: string, engineReconnectMs: number) {
+    const socket = join(root, `${name}.sock`);
+    let proxy = await within(dockerProxy(socket), "the proxy socket to listen", 10_000);
+    const runHome = createRunHome(`sluice-engine-away-${name}-`);
+    const ws = join(runHome.home, "ws");
+    writeFiles(ws, { ".dlt/.workspace": "", ".dlt/config.toml": "", "ticker_launcher.py": TICKER });
+    const image = (await ensureBaseImage(realEngine)).tag;
+    const executor = runHome.dockerExecutor({
+      engine: createDockerodeEngine({ socketPath: socket }),
+      environmentFor: async () => ({ image, python: "/usr/bin/python3" }),
+      network: "none",
+      instance: `engine-away-${process.pid}`,
+      engineReconnectMs,
+    });
+    const runId = `away-${name}-${Date.now()}`;
+    const run = await executor.start(prepareRun(job, { name: "ws", dir: ws, deploymentVersion: 1 }, { runId, trigger: "manual:jobs.ticker.tick", refresh: false }, runHome.context, runHome.clock.now()));
+    const lines = (stream: string) => runHome.logStore.read(runId).lines.filter((l) => l.stream === stream).map((l) => l.text);
+    const cut = () => within(new Promise((resolve) => proxy.close(resolve)), "the proxy to close", 10_000);
+    const restore = async () => {
+      rmSync(socket, { force: true });
+      proxy = await within(dockerProxy(socket), "the proxy socket to listen again", 10_000);
+    };
+    const container = async () => (await realEngine.listContainers({ "sluice.run-id": runId }))[0];
+    return { run, lines, cut, restore, container, close: () => proxy.close() };
+  }
+
+  const expectedTicks = (n: number) => Array.from({ length: n }, (_, i) => `tick ${i + 1}`);
+
+  it("the engine away for 3 s while the container keeps running: the run is followed again, completes with exit 0, each line stored once", async () => {
+    const t = await tickerRun("back", 60_000);
+    try {
+      await waitUntil(() => t.lines("stdout").includes("tick 3"), "tick 3", 60_000);
+      await t.cut();
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await t.restore();
+      const outcome = await within(t.run.outcome, "the run to end", 60_000);
+      expect(outcome).toMatchObject({ status: "completed", exitCode: 0 });
+      expect(t.lines("stdout")).toEqual(expectedTicks(TICKS));
+      const system = t.lines("system").join("\n");
+      expect(system).toMatch(/lost contact with the Docker engine .*waiting up to 60s/);
+      expect(system).toMatch(/the Docker engine answers again after [\d.]+s; the run's container is running, following it again/);
+      expect(await t.container()).toBeUndefined();
+    } finally {
+      t.close();
+    }
+  }, 120_000);
+
+  it("the container killed while the engine is away (as a dockerd restart stops it): the run ends failed with exit 137 once the engine is back, its lines stored once", async () => {
+    const t = await tickerRun("killed", 60_000);
+    try {
+      await waitUntil(() => t.lines("stdout").includes("tick 2"), "tick 2", 60_000);
+      await t.cut();
+      const id = (await t.container())?.id ?? "";
+      spawnSync("docker", ["kill", id], { stdio: "ignore" });
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await t.restore();
+      const outcome = await within(t.run.outcome, "the run to end", 60_000);
+      expect(outcome).toMatchObject({ status: "failed", exitCode: 137, reason: "exit code 137 (killed: SIGKILL or out of memory)" });
+      const stdout = t.lines("stdout");
+      expect(stdout).toEqual(expectedTicks(stdout.length));
+      expect(stdout.length).toBeGreaterThanOrEqual(2);
+      expect(t.lines("system").join("\n")).toMatch(/the run's container is exited, following it again/);
+      expect(await t.container()).toBeUndefined();
+    } finally {
+      t.close();
+    }
+  }, 120_000);
+
+  it("the engine away longer than the reconnect wait (3 s here): the run ends failed, reason 'lost: the Docker engine did not answer within 3s …'", async () => {
+    const t = await tickerRun("gone", 3_000);
+    const id = (await t.container())?.id ?? "";
+    try {
+      await waitUntil(() => t.lines("stdout").includes("tick 1"), "tick 1", 60_000);
+      await t.cut();
+      const outcome = await within(t.run.outcome, "the run to end", 60_000);
+      expect(outcome.status).toBe("failed");
+      expect(outcome.reason).toMatch(/^lost: the Docker engine did not answer within 3s after the connection broke$/);
+    } finally {
+      spawnSync("docker", ["rm", "-f", id], { stdio: "ignore" });
+    }
+  }, 120_000);
 });
