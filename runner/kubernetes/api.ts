@@ -1,0 +1,35 @@
+/**
+ * The Kubernetes API as the executor sees it: a handful of calls on Jobs and pods. Only
+ * client-node-api.ts knows about `@kubernetes/client-node`; everything else uses this interface.
+ */
+import type { KubeJob } from "./job-spec.js";
+import type { PodView } from "./pod-state.js";
+
+/** The parts of a Job Sluice reads. */
+export interface JobView {
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  deleting: boolean;
+  conditions: Array<{ type: string; status: string; reason?: string; message?: string }>;
+}
+
+export interface LogFollow {
+  /** Settles when the server ends the stream (container ended, or the connection dropped); never rejects. */
+  readonly done: Promise<void>;
+  stop(): void;
+}
+
+export interface KubeApi {
+  createJob(job: KubeJob): Promise<void>;
+  listJobs(namespace: string, labels: Record<string, string>): Promise<JobView[]>;
+  listPods(namespace: string, labels: Record<string, string>): Promise<PodView[]>;
+  /** Deletes a pod: its containers get SIGTERM, SIGKILL after `graceSeconds`. A missing pod is no error. */
+  deletePod(namespace: string, name: string, graceSeconds: number): Promise<void>;
+  /** Deletes a Job and (in the background) its pods. A missing Job is no error. */
+  deleteJob(namespace: string, name: string): Promise<void>;
+  /** Removes one finalizer from a pod, if it is there. A missing pod is no error. */
+  removePodFinalizer(namespace: string, name: string, finalizer: string): Promise<void>;
+  /** Streams a container's output from its first byte; `follow` keeps the stream open while it runs. */
+  followLog(namespace: string, pod: string, container: string, onChunk: (chunk: Buffer) => void): Promise<LogFollow>;
+}

@@ -1,0 +1,211 @@
+/**
+ * The batch/v1 Job of one run, as a pure function of the prepared run. It is the Docker executor's
+ * container spec (`buildRunContainerSpec`: same launcher argv, environment, working dir, mounts and
+ * limits) turned into Kubernetes terms, so both executors keep one contract:
+ * - one pod, never retried (`backoffLimit: 0`, `restartPolicy: Never`);
+ * - `terminationGracePeriodSeconds` is the job's grace period: every SIGTERM Kubernetes sends (a
+ *   cancel, Sluice's timeout, an eviction) is followed by SIGKILL only after dlt's grace;
+ * - Sluice's own supervisor owns the timeout (docs/kubernetes.md); `activeDeadlineSeconds` is only a
+ *   backstop, timeout + grace + a minute, for when no Sluice is left to stop the run;
+ * - the pause container is PID 1 (`shareProcessNamespace`), like Docker's `--init`, so the launcher
+ *   gets signals with their default meaning;
+ * - a finalizer keeps the ended pod (and its exit code) until Sluice has read it, also across a
+ *   daemon restart, like the Docker executor keeps the ended container.
+ */
+import { createHash } from "node:crypto";
+import { SluiceError } from "../../core/index.js";
+import type { BindMount, ContainerSpec, TmpfsMount } from "../docker/index.js";
+import { buildRunContainerSpec, RUN_PURPOSE, RunLabel, type PreparedRun } from "../executors/index.js";
+
+/** The subset of the Kubernetes object model Sluice writes and reads (plain JSON, no client types). */
+export interface KubeMeta {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface KubeVolume {
+  name: string;
+  hostPath?: { path: string; type: string };
+  emptyDir?: { medium?: string; sizeLimit?: string };
+}
+
+export interface KubeContainer {
+  name: string;
+  image: string;
+  imagePullPolicy: PullPolicy;
+  command: string[];
+  workingDir?: string;
+  env: Array<{ name: string; value: string }>;
+  volumeMounts: Array<{ name: string; mountPath: string; readOnly: boolean }>;
+  resources?: { requests: Record<string, string>; limits: Record<string, string> };
+}
+
+export interface KubePodSpec {
+  restartPolicy: "Never";
+  terminationGracePeriodSeconds: number;
+  shareProcessNamespace: boolean;
+  enableServiceLinks: boolean;
+  automountServiceAccountToken: boolean;
+  serviceAccountName?: string;
+  hostname?: string;
+  containers: KubeContainer[];
+  volumes: KubeVolume[];
+}
+
+export interface KubeJob {
+  apiVersion: "batch/v1";
+  kind: "Job";
+  metadata: KubeMeta;
+  spec: {
+    backoffLimit: 0;
+    activeDeadlineSeconds?: number;
+    template: { metadata: { labels: Record<string, string>; annotations: Record<string, string>; finalizers: string[] }; spec: KubePodSpec };
+  };
+}
+
+export type PullPolicy = "Always" | "IfNotPresent" | "Never";
+
+export interface RunJobOptions {
+  image: string;
+  /** Python of the environment's venv inside the image. */
+  python: string;
+  namespace: string;
+  pullPolicy: PullPolicy;
+  /** Which Sluice owns the run (see `DockerExecutorOptions.instance`). */
+  instance?: string;
+  serviceAccount?: string;
+  /** Host directory with the settings overlay (secrets), mounted over `/workspace/.dlt`. */
+  settingsDir?: string;
+}
+
+/** Name of the run's only container. */
+export const RUN_CONTAINER = "run";
+/** Keeps an ended pod until Sluice has read its exit (removed by the executor). */
+export const EXIT_FINALIZER = "sluice.dev/exit-status";
+/** Label keys on Jobs and pods (values cut to Kubernetes' limits; full values are annotations). */
+export const KubeLabel = {
+  managed: "sluice.managed",
+  purpose: "sluice.purpose",
+  runId: RunLabel.runId,
+  instance: RunLabel.instance,
+  workspace: RunLabel.workspace,
+  profile: RunLabel.profile,
+  job: "sluice.job",
+} as const;
+/** The run's image, for messages about it after a re-attach. */
+export const IMAGE_ANNOTATION = "sluice.image";
+/** Slack of the `activeDeadlineSeconds` backstop beyond timeout + grace. */
+export const DEADLINE_BACKSTOP_SECONDS = 60;
+
+export function buildRunJob(run: PreparedRun, options: RunJobOptions): KubeJob {
+  if (run.interactive) {
+    throw new SluiceError("kubernetes_interactive_unsupported", `Interactive job ${run.job.job_ref} cannot run on Kubernetes yet: only batch jobs do.`, {
+      hint: "Serve interactive jobs with `executor: docker` until the Kubernetes executor supports them (docs/kubernetes.md).",
+    });
+  }
+  const container = buildRunContainerSpec(run, { image: options.image, python: options.python, network: "bridge", ...(options.settingsDir ? { settingsDir: options.settingsDir } : {}) });
+  const labels = selectionLabels(run, options.instance);
+  const annotations = { ...run.labels, [IMAGE_ANNOTATION]: options.image, ...(options.instance ? { [RunLabel.instance]: options.instance } : {}) };
+  const graceSeconds = Math.max(1, Math.ceil(run.limits.graceMs / 1000));
+  const job: KubeJob = {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: runJobName(run.runId, options.instance), namespace: options.namespace, labels, annotations },
+    spec: {
+      backoffLimit: 0,
+      template: { metadata: { labels, annotations, finalizers: [EXIT_FINALIZER] }, spec: podSpec(container, options, graceSeconds) },
+    },
+  };
+  if (run.limits.timeoutMs !== undefined) job.spec.activeDeadlineSeconds = Math.ceil(run.limits.timeoutMs / 1000) + graceSeconds + DEADLINE_BACKSTOP_SECONDS;
+  return job;
+}
+
+function podSpec(container: ContainerSpec, options: RunJobOptions, graceSeconds: number): KubePodSpec {
+  const binds = container.binds ?? [];
+  const tmpfs = container.tmpfs ?? [];
+  const volumes = [...binds.map((bind, index) => hostPathVolume(bind, index)), ...tmpfs.map((mount, index) => memoryVolume(mount, index))];
+  const mounts = [
+    ...binds.map((bind, index) => ({ name: `bind-${index}`, mountPath: bind.target, readOnly: bind.readOnly })),
+    ...tmpfs.map((mount, index) => ({ name: `tmpfs-${index}`, mountPath: mount.target, readOnly: false })),
+  ];
+  const spec: KubePodSpec = {
+    restartPolicy: "Never",
+    terminationGracePeriodSeconds: graceSeconds,
+    shareProcessNamespace: true,
+    enableServiceLinks: false,
+    automountServiceAccountToken: options.serviceAccount !== undefined,
+    containers: [
+      {
+        name: RUN_CONTAINER,
+        image: options.image,
+        imagePullPolicy: options.pullPolicy,
+        command: container.cmd,
+        ...(container.workingDir ? { workingDir: container.workingDir } : {}),
+        env: Object.entries(container.env ?? {}).map(([name, value]) => ({ name, value })),
+        volumeMounts: mounts,
+        ...resourcesOf(container),
+      },
+    ],
+    volumes,
+  };
+  if (container.hostname) spec.hostname = container.hostname;
+  if (options.serviceAccount) spec.serviceAccountName = options.serviceAccount;
+  return spec;
+}
+
+function hostPathVolume(bind: BindMount, index: number): KubeVolume {
+  return { name: `bind-${index}`, hostPath: { path: bind.source, type: "Directory" } };
+}
+
+function memoryVolume(mount: TmpfsMount, index: number): KubeVolume {
+  const size = /(?:^|,)size=(\d+)([kmg]?)/i.exec(mount.options);
+  const unit: Record<string, string> = { "": "", k: "Ki", m: "Mi", g: "Gi" };
+  return { name: `tmpfs-${index}`, emptyDir: { medium: "Memory", ...(size ? { sizeLimit: `${size[1]}${unit[size[2]!.toLowerCase()]}` } : {}) } };
+}
+
+/** `require.machine` as requests equal to limits (guaranteed QoS: the pod gets what Docker would give). */
+function resourcesOf(container: ContainerSpec): Pick<KubeContainer, "resources"> {
+  const values: Record<string, string> = {};
+  if (container.resources?.nanoCpus !== undefined) values.cpu = `${Math.max(1, Math.round(container.resources.nanoCpus / 1e6))}m`;
+  if (container.resources?.memoryBytes !== undefined) values.memory = String(container.resources.memoryBytes);
+  return Object.keys(values).length > 0 ? { resources: { requests: { ...values }, limits: { ...values } } } : {};
+}
+
+function selectionLabels(run: PreparedRun, instance: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {
+    [KubeLabel.managed]: "true",
+    [KubeLabel.purpose]: RUN_PURPOSE,
+    [KubeLabel.runId]: labelValue(run.runId),
+    [KubeLabel.workspace]: labelValue(run.workspace.name),
+    [KubeLabel.profile]: labelValue(run.profile),
+    [KubeLabel.job]: labelValue(run.job.job_ref),
+  };
+  if (instance) labels[KubeLabel.instance] = labelValue(instance);
+  return labels;
+}
+
+/** Longest Job name whose pods (name + `-` + 5 characters) stay a valid DNS label. */
+const MAX_JOB_NAME = 52;
+
+/** `sluice-run-[<instance>-]<run id>` as a DNS label; too long or unusual names keep a hash of the original. */
+export function runJobName(runId: string, instance?: string): string {
+  const raw = instance ? `sluice-run-${instance}-${runId}` : `sluice-run-${runId}`;
+  const clean = raw.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+$/, "");
+  if (clean === raw && clean.length <= MAX_JOB_NAME) return clean;
+  const hash = shortHash(raw);
+  return `${clean.slice(0, MAX_JOB_NAME - hash.length - 1).replace(/-+$/, "")}-${hash}`;
+}
+
+/** A label value (≤ 63 of `[A-Za-z0-9._-]`, alphanumeric at both ends); changed values keep a hash of the original. */
+export function labelValue(text: string): string {
+  if (/^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/.test(text)) return text;
+  const hash = shortHash(text);
+  const clean = text.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 63 - hash.length - 1).replace(/[^A-Za-z0-9]+$/, "");
+  return clean ? `${clean}-${hash}` : hash;
+}
+
+function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 8);
+}

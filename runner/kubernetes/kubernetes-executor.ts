@@ -1,0 +1,323 @@
+/**
+ * One batch/v1 Job per run, on a Kubernetes cluster, with the Docker executor's contract: the same
+ * launcher argv, environment and mounts (job-spec.ts), output streamed from the pod into the log
+ * store, the same stop sequence and the same rule from an exit to a status (`superviseRun`,
+ * `mapRunOutcome`). What Kubernetes adds is its own reasons for a failure (OOMKilled, image
+ * errors, unschedulable, DeadlineExceeded), which replace the bare exit code in the run's reason.
+ *
+ * Stop sequence (docs/kubernetes.md): SIGTERM = delete the pod with the job's grace period (the
+ * kubelet sends SIGTERM); SIGKILL = shorten that deletion to the kubelet's minimum. The pod carries
+ * a finalizer, so its exit code stays readable until Sluice has recorded it; then the finalizer is
+ * removed and the Job deleted.
+ */
+import { errorText, SluiceError, type Clock } from "../../core/index.js";
+import type { PreparedRun, RunEnvironment, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
+import { RunLabel, superviseRun } from "../executors/index.js";
+import type { ProcessExit } from "../executors/outcome.js";
+import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
+import { createRedactor, createSettingsOverlay, removeSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
+import type { KubeApi, LogFollow } from "./api.js";
+import { buildRunJob, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
+import { kubernetesFailureReason, podState, type PodState, type PodView } from "./pod-state.js";
+
+export interface KubernetesExecutorOptions {
+  api: KubeApi;
+  clock: Clock;
+  logStore: LogStore;
+  secretStore: SecretStore;
+  environmentFor: (run: PreparedRun) => Promise<RunEnvironment>;
+  /** Where per-run settings overlays (with secrets) are staged; mounted from the node (single-node clusters). */
+  overlayRoot: string;
+  namespace: string;
+  /** Default `IfNotPresent`; `Never` for images imported into the node. */
+  pullPolicy?: PullPolicy;
+  serviceAccount?: string;
+  /** Which Sluice owns the run (see `DockerExecutorOptions.instance`). */
+  instance?: string;
+  /** Let the executor enforce `execute.timeout` (off when the scheduler owns the timers). */
+  enforceTimeouts?: boolean;
+  /** How often the run's pod is read (default 500 ms). */
+  pollMs?: number;
+  /** How long a pod may stay unschedulable before the run fails (default 5 min). */
+  unschedulableAfterMs?: number;
+}
+
+export interface AdoptedKubernetesRun {
+  runId: string;
+  jobRef: string;
+  jobName: string;
+  run: SupervisedRun;
+}
+
+export interface KubernetesExecutor {
+  start(run: PreparedRun): Promise<SupervisedRun>;
+  /** Follows again the Job of `runId` if one exists (running or ended). */
+  adopt(runId: string): Promise<AdoptedKubernetesRun | null>;
+  /** Daemon stop: stops following every Job and leaves it running; the next start adopts them. */
+  detach(): void;
+}
+
+/** Output may arrive a little after the exit is seen; wait at most this long for it. */
+const DRAIN_MS = 3000;
+/** The kubelet never kills faster than this after a deletion (its minimum grace period). */
+const KILL_GRACE_SECONDS = 1;
+
+interface FollowInput {
+  runId: string;
+  jobName: string;
+  image: string;
+  log: RunLogWriter;
+  startedMs: number;
+  timeoutMs?: number;
+  graceMs: number;
+  /** Called once the run has been recorded (settings overlay removal). */
+  cleanup?: () => void;
+}
+
+export function createKubernetesExecutor(options: KubernetesExecutorOptions): KubernetesExecutor {
+  const { api, clock, logStore, namespace } = options;
+  const detaching = new AbortController();
+  const followed = new Set<LogFollow>();
+  const scope: Record<string, string> = { [KubeLabel.managed]: "true", ...(options.instance ? { [KubeLabel.instance]: labelValue(options.instance) } : {}) };
+  const runSelector = (runId: string) => ({ ...scope, [KubeLabel.runId]: labelValue(runId) });
+  const watcher: WatchContext = { api, clock, namespace, detaching: detaching.signal, followed, pollMs: options.pollMs ?? 500, unschedulableAfterMs: options.unschedulableAfterMs ?? 300_000 };
+
+  const follow = (input: FollowInput): SupervisedRun => {
+    const watch = watchRun(watcher, input, runSelector(input.runId));
+    const supervised = superviseRun(
+      { exited: watch.exited, signal: (signal) => watch.signal(signal) },
+      {
+        runId: input.runId,
+        clock,
+        startedMs: input.startedMs,
+        timeoutMs: options.enforceTimeouts ?? true ? input.timeoutMs : undefined,
+        graceMs: input.graceMs,
+        lastLines: () => input.log.lastLines(),
+        onSignal: (signal, cause) => input.log.system(`sluice: sending ${signal} (${cause})`),
+      },
+    );
+    const withReason = (outcome: RunOutcome): RunOutcome => (outcome.status === "failed" && watch.failure() ? { ...outcome, reason: watch.failure() } : outcome);
+    const outcome = supervised.outcome.then(async (result) => {
+      logStore.end(input.runId);
+      await watch.release();
+      input.cleanup?.();
+      return withReason(result);
+    });
+    return { ...supervised, outcome, onExit: (callback) => supervised.onExit((result) => callback(withReason(result))) };
+  };
+
+  return {
+    async start(run) {
+      const environment = await options.environmentFor(run);
+      const overlay = createSettingsOverlay({ root: options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
+      const log = createRunLogWriter(logStore, run.runId, { redact: run.redact });
+      if (!overlay && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
+      const job = buildRunJob(run, {
+        image: environment.image,
+        python: environment.python,
+        namespace,
+        pullPolicy: options.pullPolicy ?? "IfNotPresent",
+        ...(options.instance ? { instance: options.instance } : {}),
+        ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
+        ...(overlay ? { settingsDir: overlay.dir } : {}),
+      });
+      try {
+        await api.createJob(job);
+      } catch (error) {
+        overlay?.remove();
+        const message = run.redact(apiErrorText(error));
+        log.system(`sluice: the run's Job could not be created: ${message}`);
+        logStore.end(run.runId);
+        throw new SluiceError("run_start_failed", `Run ${run.runId} of ${run.job.job_ref} could not be started on Kubernetes: ${message}`, {
+          hint: "See the run's log; check the namespace, the service account and Sluice's rights to create Jobs there.",
+          details: { job: run.job.job_ref },
+        });
+      }
+      const input: FollowInput = { runId: run.runId, jobName: job.metadata.name, image: environment.image, log, startedMs: clock.now(), graceMs: run.limits.graceMs, cleanup: () => removeSettingsOverlay(options.overlayRoot, run.runId) };
+      if (run.limits.timeoutMs !== undefined) input.timeoutMs = run.limits.timeoutMs;
+      return follow(input);
+    },
+    async adopt(runId) {
+      const jobs = (await api.listJobs(namespace, runSelector(runId))).filter((job) => options.instance !== undefined || job.labels[KubeLabel.instance] === undefined);
+      const job = jobs[0];
+      if (!job) return null;
+      const notes = job.annotations;
+      const number = (key: string) => (notes[key] !== undefined && notes[key] !== "" ? Number(notes[key]) : undefined);
+      const workspace = notes[RunLabel.workspace];
+      const profile = notes[RunLabel.profile];
+      const secrets = workspace && profile ? options.secretStore.read(workspace, profile) : undefined;
+      const log = createRunLogWriter(logStore, runId, { redact: createRedactor(secrets ? secretValuesOf(secrets) : []), skip: storedLineCounts(logStore, runId) });
+      log.system("sluice: re-attached to the run's Job after a restart");
+      const input: FollowInput = { runId, jobName: job.name, image: notes[IMAGE_ANNOTATION] ?? "the run's image", log, startedMs: number(RunLabel.startedMs) ?? clock.now(), graceMs: number(RunLabel.graceMs) ?? 30_000, cleanup: () => removeSettingsOverlay(options.overlayRoot, runId) };
+      const timeoutMs = number(RunLabel.timeoutMs);
+      if (timeoutMs !== undefined) input.timeoutMs = timeoutMs;
+      return { runId, jobRef: notes[RunLabel.jobRef] ?? "", jobName: job.name, run: follow(input) };
+    },
+    detach() {
+      detaching.abort();
+      for (const stream of followed) stream.stop();
+    },
+  };
+}
+
+interface WatchContext {
+  api: KubeApi;
+  clock: Clock;
+  namespace: string;
+  detaching: AbortSignal;
+  followed: Set<LogFollow>;
+  pollMs: number;
+  unschedulableAfterMs: number;
+}
+
+interface RunWatch {
+  readonly exited: Promise<ProcessExit>;
+  signal(signal: StopSignal): Promise<void>;
+  /** Kubernetes' reason for a failure, once the exit is known. */
+  failure(): string | null;
+  /** Lets the pod and the Job go once the outcome is recorded. */
+  release(): Promise<void>;
+}
+
+/** Follows one run's pod: its state by polling, its output by a log stream; ends it on signals. */
+function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string, string>): RunWatch {
+  const { api, namespace } = ctx;
+  let podName: string | undefined;
+  let failure: string | null = null;
+  let ended = false;
+  let logs: Promise<void> | undefined;
+  let stopping = false;
+
+  const finish = async (state: Extract<PodState, { kind: "ended" }>): Promise<ProcessExit> => {
+    ended = true;
+    failure = kubernetesFailureReason(state, input.image);
+    if (logs) await Promise.race([logs, delay(DRAIN_MS)]);
+    if (ctx.detaching.aborted) return leftToNextDaemon();
+    input.log.flush();
+    if (failure) input.log.system(`sluice: ${failure}`);
+    return { exitCode: state.exitCode, signal: null };
+  };
+
+  const giveUp = async (pod: PodView, state: PodState): Promise<ProcessExit> => {
+    ended = true;
+    failure = kubernetesFailureReason(state, input.image);
+    input.log.system(`sluice: ${failure ?? "the run cannot start"}`);
+    await api.deletePod(namespace, pod.name, 0).catch(() => undefined);
+    return { exitCode: null, signal: null };
+  };
+
+  const exited = (async (): Promise<ProcessExit> => {
+    let unschedulableSince: number | undefined;
+    let seenPod = false;
+    for (;;) {
+      if (ctx.detaching.aborted) return leftToNextDaemon();
+      const pod = await readPod(ctx, selector, input.log);
+      if (pod === undefined) {
+        // no pod yet, or no pod any more: gone with its Job (a stop before the pod existed, or someone deleted it)
+        if ((seenPod || stopping) && (await jobGone(ctx, input.jobName, selector))) {
+          failure = seenPod ? "the run's pod disappeared before Sluice read its exit" : null;
+          return { exitCode: null, signal: stopping ? "SIGTERM" : null };
+        }
+      } else if (pod !== null) {
+        seenPod = true;
+        podName = pod.name;
+        const state = podState(pod);
+        if ((state.kind === "running" || state.kind === "ended") && !logs) logs = streamLogs(ctx, { pod: pod.name, selector }, input.log, () => ended);
+        if (state.kind === "ended") return finish(state);
+        if (state.kind === "cannot-start" || (state.kind === "unschedulable" && (unschedulableSince ??= ctx.clock.now()) + ctx.unschedulableAfterMs <= ctx.clock.now())) {
+          return giveUp(pod, state);
+        }
+      }
+      await delay(ctx.pollMs);
+    }
+  })();
+
+  return {
+    exited,
+    async signal(signal) {
+      stopping = true;
+      const grace = signal === "SIGKILL" ? KILL_GRACE_SECONDS : Math.max(KILL_GRACE_SECONDS, Math.ceil(input.graceMs / 1000));
+      if (podName) await api.deletePod(namespace, podName, grace);
+      else await api.deleteJob(namespace, input.jobName);
+    },
+    failure: () => failure,
+    async release() {
+      if (podName) await api.removePodFinalizer(namespace, podName, EXIT_FINALIZER).catch(() => undefined);
+      await api.deleteJob(namespace, input.jobName).catch(() => undefined);
+    },
+  };
+}
+
+/** The run's pod; undefined when there is none, null when the API could not be read (tried again later). */
+async function readPod(ctx: WatchContext, selector: Record<string, string>, log: RunLogWriter): Promise<PodView | null | undefined> {
+  try {
+    const pods = await ctx.api.listPods(ctx.namespace, selector);
+    return pods[0];
+  } catch (error) {
+    log.system(`sluice: cannot read the run's pod (trying again): ${apiErrorText(error)}`);
+    return null;
+  }
+}
+
+async function jobGone(ctx: WatchContext, jobName: string, selector: Record<string, string>): Promise<boolean> {
+  try {
+    return !(await ctx.api.listJobs(ctx.namespace, selector)).some((job) => job.name === jobName && !job.deleting);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The container's output from its first byte. A stream that ends while the container still runs
+ * (a dropped connection) is opened again; the lines already stored are skipped.
+ */
+async function streamLogs(ctx: WatchContext, target: { pod: string; selector: Record<string, string> }, log: RunLogWriter, ended: () => boolean): Promise<void> {
+  for (;;) {
+    if (ctx.detaching.aborted) return;
+    let stream: LogFollow | undefined;
+    try {
+      stream = await ctx.api.followLog(ctx.namespace, target.pod, RUN_CONTAINER, (chunk) => log.push("stdout", chunk));
+      ctx.followed.add(stream);
+      await stream.done;
+    } catch {
+      // not readable yet or any more: decided below
+    } finally {
+      if (stream) ctx.followed.delete(stream);
+    }
+    if (ended() || ctx.detaching.aborted || (await containerEnded(ctx, target))) return;
+    log.replayFromStart();
+    await delay(ctx.pollMs);
+  }
+}
+
+async function containerEnded(ctx: WatchContext, target: { pod: string; selector: Record<string, string> }): Promise<boolean> {
+  try {
+    const pods = await ctx.api.listPods(ctx.namespace, target.selector);
+    const pod = pods.find((candidate) => candidate.name === target.pod);
+    return pod === undefined || podState(pod).kind === "ended";
+  } catch {
+    return false;
+  }
+}
+
+function apiErrorText(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === "string") {
+    try {
+      const status = JSON.parse(body) as { message?: string };
+      if (status.message) return status.message;
+    } catch {
+      return body;
+    }
+  }
+  return errorText(error);
+}
+
+/** The exit of a run after `detach()`: never settles, so this daemon records, logs and removes nothing. */
+function leftToNextDaemon(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
