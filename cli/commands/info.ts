@@ -1,6 +1,6 @@
 /** `sluice info`: workspaces, versions, the latest deployment (with a failure's cause), skipped repo folders, latest runs. */
 import type { Command } from "commander";
-import type { RepoStatus } from "../../reconciler/reconcile/index.js";
+import { repoProblems, type RepoProblem, type RepoStatus } from "../../reconciler/reconcile/index.js";
 import type { InfoView } from "../daemon/runtime-types.js";
 import { printJson } from "../output.js";
 import { EXIT_HELP, clientFor, runsTable, stdout, withHome, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
@@ -9,19 +9,21 @@ export function registerInfoCommand(program: Command, write: Write = stdout): vo
   const command = program
     .command("info")
     .description("Daemon, workspaces (version, status, latest deployment incl. failures) and latest runs")
-    .addHelpText("after", `\nA failed deployment never replaces the running one: info shows both the active version and\nthe failure with its cause. Repo folders that are not deployed (no __deployment__.py, name clash)\nare listed with the reason (\`skippedFolders\` in --output json).${EXIT_HELP}`);
+    .addHelpText("after", `\nA failed deployment never replaces the running one: info shows both the active version and\nthe failure with its cause. Repo folders that are not deployed (no __deployment__.py, name clash)\nare listed with the reason (\`skippedFolders\` in --output json), and repos whose branch cannot be
+read or whose discovery fails (\`repoProblems\`; both are retried).${EXIT_HELP}`);
   withOutput(withHome(command)).action(async (flags: CommonFlags) => {
     const client = await clientFor(flags);
     const info = await client.request<InfoView>("GET", "/v1/info");
     info.daemon.url = client.url;
     const { repos } = await client.request<{ repos: RepoStatus[] }>("GET", "/v1/repos");
     const skipped = repos.flatMap((r) => r.skipped.map((s) => ({ repo: r.repo.name, path: s.path, reason: s.reason })));
-    if (flags.output === "json") return printJson({ ...info, skippedFolders: skipped }, write);
-    write(infoText(info, skipped));
+    const problems = repoProblems(repos);
+    if (flags.output === "json") return printJson({ ...info, skippedFolders: skipped, repoProblems: problems }, write);
+    write(infoText(info, skipped, problems));
   });
 }
 
-function infoText(info: InfoView, skipped: Array<{ repo: string; path: string; reason: string }>): string {
+function infoText(info: InfoView, skipped: Array<{ repo: string; path: string; reason: string }>, problems: RepoProblem[]): string {
   const d = info.daemon;
   const out = [`sluice ${d.version} at ${d.url} (runs: ${d.executor}${d.proxyUrl ? `, interactive jobs: ${d.proxyUrl}/w/…` : ""}${d.dltVersions.length ? `, dlt ${d.dltVersions.join(", ")}` : ""})`, ""];
   if (info.workspaces.length === 0) out.push("no workspaces: `sluice repo add <name> --push` or `sluice deploy <dir>`");
@@ -36,6 +38,8 @@ function infoText(info: InfoView, skipped: Array<{ repo: string; path: string; r
       out.push(`  latest deployment: version ${latest.version ?? "-"} applied ${latest.at}`);
     }
   }
+  if (problems.length > 0) out.push("", "repo problems (deployments wait; the last good version keeps running):");
+  for (const p of problems) out.push(`  ⚠ ${p.repo}: ${p.message}${p.since ? ` — since ${p.since}` : ""}`);
   if (skipped.length > 0) out.push("", "repo folders not deployed:");
   for (const s of skipped) out.push(`  ${s.repo}: ${s.path || "/"}: ${s.reason}`);
   out.push("", "latest runs:");

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { SluiceError } from "../../core/index.js";
 import type { DeploymentRecord } from "../../reconciler/history/index.js";
-import type { AddRepoResult, RemoveRepoResult, RepoStatus } from "../../reconciler/reconcile/index.js";
+import { repoProblems, type AddRepoResult, type RemoveRepoResult, type RepoStatus } from "../../reconciler/reconcile/index.js";
 import { formatTable, printJson } from "../output.js";
 import { DaemonClient } from "./client.js";
 import type { RuntimeFactory, StartDaemonInput } from "./daemon.js";
@@ -155,7 +155,7 @@ export function repoListText(repos: RepoStatus[]): string {
   }
   const out = [formatTable(["REPO", "WORKSPACE", "FOLDER", "SOURCE", "BRANCH", "STATUS", "VERSION", "COMMIT"], rows)];
   const skipped = repos.flatMap((r) => r.skipped.map((s) => `  ${r.repo.name}: ${s.path || "/"}: ${s.reason}\n`));
-  const errors = repos.flatMap((r) => (r.scanError ? [`  ${r.repo.name}: discovery failed (retried): ${r.scanError}\n`] : []));
+  const errors = repoProblems(repos).map((p) => `  ⚠ ${p.repo}: ${p.message}${p.since ? ` — since ${p.since}` : ""}\n`);
   if (skipped.length > 0) out.push("\nskipped folders:\n", ...skipped);
   if (errors.length > 0) out.push("\n", ...errors);
   return out.join("");

@@ -7,6 +7,13 @@ export interface BranchHead {
   sha: string;
 }
 
+/** A source whose polls fail: the last error, since when, how many polls in a row. */
+export interface PollFailure {
+  error: string;
+  sinceMs: number;
+  attempts: number;
+}
+
 export interface BranchWatcherOptions {
   clock: Clock;
   intervalMs: number;
@@ -23,6 +30,7 @@ export interface BranchWatcherOptions {
 export class BranchWatcher {
   private readonly sources = new Map<string, BranchSource>();
   private readonly lastHeads = new Map<string, string>();
+  private readonly failures = new Map<string, PollFailure>();
   private timer: TimerHandle | undefined;
   private polling: Promise<void> | undefined;
   private pollAgain = false;
@@ -40,6 +48,12 @@ export class BranchWatcher {
   remove(key: string): void {
     this.sources.delete(key);
     this.lastHeads.delete(key);
+    this.failures.delete(key);
+  }
+
+  /** Why the source's polls fail, while they do (null once a poll works again). */
+  failure(key: string): PollFailure | null {
+    return this.failures.get(key) ?? null;
   }
 
   has(key: string): boolean {
@@ -88,8 +102,16 @@ export class BranchWatcher {
     try {
       sha = await source.head();
     } catch (error) {
-      this.logger.warn("branch poll failed", { source: source.key, error: errorText(error) });
+      const previous = this.failures.get(source.key);
+      const failure = { error: errorText(error), sinceMs: previous?.sinceMs ?? this.options.clock.now(), attempts: (previous?.attempts ?? 0) + 1 };
+      this.failures.set(source.key, failure);
+      this.logger.warn("branch poll failed", { source: source.key, error: failure.error, attempts: failure.attempts });
       return;
+    }
+    const recovered = this.failures.get(source.key);
+    if (recovered) {
+      this.failures.delete(source.key);
+      this.logger.info("branch poll works again", { source: source.key, failedForMs: this.options.clock.now() - recovered.sinceMs, attempts: recovered.attempts });
     }
     if (!sha || !this.sources.has(source.key) || this.lastHeads.get(source.key) === sha) return;
     this.lastHeads.set(source.key, sha);

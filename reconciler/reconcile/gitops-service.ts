@@ -390,6 +390,10 @@ export class GitOpsService {
   }
 
   private status(repo: RepoEntry): RepoStatus {
-    return repoStatusOf(this.options.repos, this.options.history, repo, this.scanners.get(repo.name)?.error ?? null);
+    const failure = this.watcher.failure(this.sourceFor(repo).key);
+    return repoStatusOf(this.options.repos, this.options.history, repo, {
+      scanError: this.scanners.get(repo.name)?.error ?? null,
+      sourceError: failure ? { message: failure.error, since: new Date(failure.sinceMs).toISOString(), attempts: failure.attempts } : null,
+    });
   }
 }

@@ -27,10 +27,18 @@ export interface RepoStatus {
   scannedCommit: string | null;
   /** Why the last discovery failed; it is retried. */
   scanError: string | null;
+  /** While the branch cannot be read (remote unreachable, mirror broken): the error, since when (ISO), polls failed in a row. */
+  sourceError: { message: string; since: string; attempts: number } | null;
+}
+
+/** What the daemon knows about a repo beyond its stores: failures it retries. */
+export interface RepoProblems {
+  scanError: string | null;
+  sourceError: RepoStatus["sourceError"];
 }
 
 /** The API's view of one repo: its workspaces with their state, and what the last discovery skipped. */
-export function repoStatusOf(repos: RepoStore, history: DeploymentHistory, repo: RepoEntry, scanError: string | null): RepoStatus {
+export function repoStatusOf(repos: RepoStore, history: DeploymentHistory, repo: RepoEntry, problems: RepoProblems): RepoStatus {
   const workspaces = repos.workspaces(repo.name).map((w) => workspaceStatusOf(history, w));
   const own = workspaces.find((w) => w.name === repo.name);
   const scan = repo.discover ? repos.lastScan(repo.name) : undefined;
@@ -41,7 +49,8 @@ export function repoStatusOf(repos: RepoStore, history: DeploymentHistory, repo:
     workspaces,
     skipped: scan?.skipped ?? [],
     scannedCommit: scan?.commit ?? null,
-    scanError,
+    scanError: problems.scanError,
+    sourceError: problems.sourceError,
   };
 }
 
@@ -54,4 +63,19 @@ function workspaceStatusOf(history: DeploymentHistory, entry: RepoWorkspace): Re
     state,
     active: active ? { version: active.version, commit: active.commit.sha, deployedAt: active.finishedAt } : null,
   };
+}
+
+export interface RepoProblem {
+  repo: string;
+  problem: "source_unreachable" | "discovery_failed";
+  message: string;
+  since: string | null;
+}
+
+/** Repos whose branch cannot be read or whose discovery fails: both are retried, the user should know. */
+export function repoProblems(repos: RepoStatus[]): RepoProblem[] {
+  return repos.flatMap((r) => [
+    ...(r.sourceError ? [{ repo: r.repo.name, problem: "source_unreachable" as const, message: `cannot read branch '${r.repo.branch}' of ${r.repo.url} (${r.sourceError.attempts} poll(s) in a row, retried): ${r.sourceError.message}`, since: r.sourceError.since }] : []),
+    ...(r.scanError ? [{ repo: r.repo.name, problem: "discovery_failed" as const, message: `discovery failed (retried): ${r.scanError}`, since: null }] : []),
+  ]);
 }

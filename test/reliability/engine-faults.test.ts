@@ -226,7 +226,7 @@ describe("Docker unreachable at boot, then back", () => {
 });
 
 describe("git remote unreachable for a while", () => {
-  it("a poll while the remote is gone logs the failure and keeps the last head; the first poll after it is back reports the commit pushed meanwhile, once", async () => {
+  it("a poll while the remote is gone logs the failure, keeps the last head and reports the failure (attempts, error) until a poll works; the first poll after it is back reports the commit pushed meanwhile, once", async () => {
     const upstream = join(root, "upstream.git");
     const away = join(root, "upstream-away.git");
     git(root, "init", "--quiet", "--bare", "--initial-branch=main", upstream);
@@ -238,7 +238,8 @@ describe("git remote unreachable for a while", () => {
     const logger = createLogger("test", { sink: (record) => records.push(record) });
     const heads: string[] = [];
     const watcher = new BranchWatcher({ clock: new SystemClock(), intervalMs: 60_000, onHead: (h) => heads.push(h.sha), logger });
-    watcher.add(remoteSource(createGitCli(), { url: upstream, branch: "main", mirrorsDir: join(root, "mirrors") }));
+    const source = remoteSource(createGitCli(), { url: upstream, branch: "main", mirrorsDir: join(root, "mirrors") });
+    watcher.add(source);
     await within(watcher.pollAll(), "the first poll", 30_000);
     expect(heads).toEqual([first]);
 
@@ -251,11 +252,15 @@ describe("git remote unreachable for a while", () => {
     const failures = records.filter((r) => r.msg === "branch poll failed");
     expect(failures.length).toBe(2);
     expect(String(failures[0]?.error)).toMatch(/upstream\.git/);
+    const key = source.key;
+    expect(watcher.failure(key)).toMatchObject({ attempts: 2, error: expect.stringMatching(/upstream\.git/) });
 
     renameSync(away, upstream);
     await within(watcher.pollAll(), "a poll with the remote back", 30_000);
     await within(watcher.pollAll(), "one more poll", 30_000);
     expect(heads).toEqual([first, second]);
+    expect(watcher.failure(key)).toBeNull();
+    expect(records.filter((r) => r.msg === "branch poll works again").map((r) => r.attempts)).toEqual([2]);
   }, 90_000);
 });
 
