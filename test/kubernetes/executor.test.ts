@@ -34,6 +34,10 @@ if mode == "ticks":
         print("tick", i, flush=True)
         time.sleep(0.1)
     sys.exit(0)
+if mode == "ignore":
+    print("waiting", flush=True)
+    while True:
+        time.sleep(0.05)
 if mode == "memory":
     hog = []
     while True:
@@ -57,12 +61,20 @@ beforeAll(async () => {
   api = createKubeApi({ kubeconfig: cluster.kubeconfig });
 });
 
-function setup(options: { timeoutSeconds?: number; graceSeconds?: number; image?: string } = {}) {
+interface SetupOptions {
+  timeoutSeconds?: number;
+  graceSeconds?: number;
+  image?: string;
+  machine?: { cpus?: number; memoryMb?: number };
+  unschedulableAfterMs?: number;
+}
+
+function setup(options: SetupOptions = {}) {
   const runHome = createRunHome("sluice-k8s-home-");
   const { home, clock, logStore, secretStore, overlayRoot } = runHome;
   const ws = join(home, "ws");
   writeFiles(ws, { ".dlt/.workspace": "", ".dlt/config.toml": 'from_commit = "yes"', "fake_launcher.py": SCRIPT });
-  const executor = createKubernetesExecutor({
+  const makeExecutor = () => createKubernetesExecutor({
     api,
     clock,
     logStore,
@@ -73,18 +85,20 @@ function setup(options: { timeoutSeconds?: number; graceSeconds?: number; image?
     instance: INSTANCE,
     environmentFor: async () => ({ image: options.image ?? image, python: "/usr/bin/python3" }),
     pollMs: 250,
+    ...(options.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: options.unschedulableAfterMs } : {}),
   });
+  const executor = makeExecutor();
   const job: RunnableJob = {
     job_ref: "jobs.fake.job",
     entry_point: { module: "fake", function: "job", job_type: "batch", launcher: "fake_launcher" },
     execute: { timeout: { timeout: options.timeoutSeconds ?? 120, grace_period: options.graceSeconds ?? 3 } },
     require: { machine: "small" },
   };
-  const context = { ...runHome.context, machines: { small: { cpus: 0.5, memoryMb: 96 } } };
+  const context = { ...runHome.context, machines: { small: options.machine ?? { cpus: 0.5, memoryMb: 96 } } };
   const prepare = (mode: string) =>
     prepareRun(job, { name: "ws", dir: ws, deploymentVersion: 7 }, { runId: `k-${mode}-${Date.now()}`, trigger: "manual:jobs.fake.job", refresh: false, config: { mode } }, context, clock.now());
   const texts = (runId: string) => logStore.read(runId).lines.map((line) => `${line.stream}:${line.text}`);
-  return { executor, prepare, texts };
+  return { executor, makeExecutor, prepare, texts, logStore };
 }
 
 const jobsOf = (runId: string) => cluster.kubectl("get", "jobs,pods", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${runId},${KubeLabel.instance}=${INSTANCE}`, "-o", "name").trim();
@@ -101,7 +115,7 @@ describe("kubernetes executor on a real cluster", () => {
     await waitUntil(() => jobsOf(run.runId) === "", "the run's Job and pod to be deleted", 60_000, 250);
   });
 
-  it("a run exiting with code 3 is failed with reason 'exit code 3' and its stderr line stored", async () => {
+  it("a run exiting with code 3 is failed with reason 'exit code 3' and its stderr line stored as output (a pod's log merges stdout and stderr)", async () => {
     const { executor, prepare, texts } = setup();
     const run = await executor.start(prepare("fail"));
     const outcome = await within(run.outcome, "the end of the failing run", 120_000);
@@ -117,5 +131,78 @@ describe("kubernetes executor on a real cluster", () => {
     const outcome = await within(run.outcome, "the end of the cancelled run", 60_000);
     expect(outcome).toMatchObject({ status: "cancelled", reason: "cancelled by user", cancelCause: "user", exitCode: 0, killSentMs: null });
     expect(texts(run.runId).filter((line) => line === "stdout:got SIGTERM")).toHaveLength(1);
+  });
+
+  it("the Job has backoffLimit 0, the job's grace as terminationGracePeriodSeconds, a deadline backstop, the run's labels and resources", async () => {
+    const { executor, prepare, texts } = setup({ timeoutSeconds: 100, graceSeconds: 7 });
+    const run = await executor.start(prepare("clean"));
+    await waitUntil(() => texts(run.runId).includes("stdout:waiting"), "the run to be running", 120_000, 100);
+    const job = JSON.parse(cluster.kubectl("get", "jobs", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${run.runId}`, "-o", "json")).items[0];
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(job.spec.activeDeadlineSeconds).toBe(100 + 7 + 60);
+    expect(job.metadata.labels).toMatchObject({ [KubeLabel.runId]: run.runId, [KubeLabel.instance]: INSTANCE, [KubeLabel.workspace]: "ws", [KubeLabel.job]: "jobs.fake.job", "sluice.purpose": "run" });
+    const pod = job.spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBe(7);
+    expect(pod.containers[0].resources).toEqual({ requests: { cpu: "500m", memory: String(96 * 1024 * 1024) }, limits: { cpu: "500m", memory: String(96 * 1024 * 1024) } });
+    run.stop("user");
+    await within(run.outcome, "the end of the run", 60_000);
+  });
+
+  it("timeout: one SIGTERM, SIGKILL after the grace period when the launcher ignores it ⇒ cancelled with reason timeout", async () => {
+    const { executor, prepare, texts } = setup({ timeoutSeconds: 4, graceSeconds: 2 });
+    const run = await executor.start(prepare("ignore"));
+    const outcome = await within(run.outcome, "the end of the stubborn run", 120_000);
+    expect(outcome).toMatchObject({ status: "cancelled", reason: "timeout", stopCause: "timeout", exitCode: 137 });
+    expect(texts(run.runId).filter((line) => line === "stdout:got SIGTERM")).toHaveLength(1);
+    const grace = (outcome.killSentMs ?? 0) - (outcome.termSentMs ?? 0);
+    expect(grace).toBeGreaterThanOrEqual(2000);
+    expect(grace).toBeLessThan(3500);
+  });
+
+  it("timeout: a launcher exiting cleanly on SIGTERM within the grace period completes the run (dlt's semantics)", async () => {
+    const { executor, prepare } = setup({ timeoutSeconds: 4, graceSeconds: 10 });
+    const run = await executor.start(prepare("clean"));
+    const outcome = await within(run.outcome, "the end of the run", 120_000);
+    expect(outcome).toMatchObject({ status: "completed", exitCode: 0, stopCause: "timeout", killSentMs: null });
+  });
+
+  it("a run over its memory limit fails with reason OOMKilled", async () => {
+    const { executor, prepare } = setup({ machine: { memoryMb: 64 } });
+    const run = await executor.start(prepare("memory"));
+    const outcome = await within(run.outcome, "the end of the memory hog", 120_000);
+    expect(outcome.status).toBe("failed");
+    expect(outcome.exitCode).toBe(137);
+    expect(outcome.reason).toMatch(/^out of memory: the container was OOM-killed \(OOMKilled, exit code 137\)/);
+  });
+
+  it("an image the node does not have fails the run with an image reason and leaves no Job", async () => {
+    const { executor, prepare, texts } = setup({ image: "sluice/not-imported:nothing" });
+    const run = await executor.start(prepare("ticks"));
+    const outcome = await within(run.outcome, "the end of the run without image", 120_000);
+    expect(outcome).toMatchObject({ status: "failed", exitCode: null });
+    expect(outcome.reason).toMatch(/^image sluice\/not-imported:nothing cannot be used on the cluster \(ErrImageNeverPull/);
+    expect(texts(run.runId).join("\n")).toContain("ErrImageNeverPull");
+    await waitUntil(() => jobsOf(run.runId) === "", "the run's Job and pod to be deleted", 60_000, 250);
+  });
+
+  it("a pod no node can take fails the run as unschedulable once the wait runs out", async () => {
+    const { executor, prepare } = setup({ machine: { cpus: 64 }, unschedulableAfterMs: 2000 });
+    const run = await executor.start(prepare("ticks"));
+    const outcome = await within(run.outcome, "the end of the unschedulable run", 120_000);
+    expect(outcome).toMatchObject({ status: "failed", exitCode: null });
+    expect(outcome.reason).toMatch(/^unschedulable: no node can run the pod \(.*Insufficient cpu/);
+  });
+
+  it("a new executor adopts a running Job by label: the output continues without duplicated lines and the run completes", async () => {
+    const { executor, makeExecutor, prepare, texts } = setup();
+    const run = await executor.start(prepare("ticks"));
+    await waitUntil(() => texts(run.runId).includes("stdout:tick 3"), "the first ticks", 120_000, 50);
+    executor.detach();
+    const adopted = await makeExecutor().adopt(run.runId);
+    if (!adopted) throw new Error(`run ${run.runId} was not adopted`);
+    const outcome = await within(adopted.run.outcome, "the end of the adopted run", 120_000);
+    expect(outcome).toMatchObject({ status: "completed", exitCode: 0 });
+    expect(texts(run.runId).filter((line) => line.startsWith("stdout:tick"))).toEqual(Array.from({ length: 20 }, (_, i) => `stdout:tick ${i + 1}`));
+    await waitUntil(() => jobsOf(run.runId) === "", "the run's Job and pod to be deleted", 60_000, 250);
   });
 });
