@@ -12,11 +12,11 @@
  */
 import { errorText, SluiceError, type Clock } from "../../core/index.js";
 import type { PreparedRun, RunEnvironment, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
-import { RunLabel, superviseRun } from "../executors/index.js";
+import { RUN_PURPOSE, RunLabel, superviseRun } from "../executors/index.js";
 import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, removeSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
-import type { KubeApi, LogFollow } from "./api.js";
+import type { JobView, KubeApi, LogFollow } from "./api.js";
 import { buildRunJob, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodState, type PodView } from "./pod-state.js";
 
@@ -46,6 +46,8 @@ export interface AdoptedKubernetesRun {
   runId: string;
   jobRef: string;
   jobName: string;
+  /** The run's labels as the Docker executor has them (workspace, profile, data snapshot of a reader…). */
+  labels: Record<string, string>;
   run: SupervisedRun;
 }
 
@@ -53,6 +55,8 @@ export interface KubernetesExecutor {
   start(run: PreparedRun): Promise<SupervisedRun>;
   /** Follows again the Job of `runId` if one exists (running or ended). */
   adopt(runId: string): Promise<AdoptedKubernetesRun | null>;
+  /** At boot: adopts every run Job of this Sluice that is not being deleted. */
+  recoverAll(): Promise<AdoptedKubernetesRun[]>;
   /** Daemon stop: stops following every Job and leaves it running; the next start adopts them. */
   detach(): void;
 }
@@ -106,6 +110,25 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
     return { ...supervised, outcome, onExit: (callback) => supervised.onExit((result) => callback(withReason(result))) };
   };
 
+  // Without an instance of its own, a Sluice still leaves alone the Jobs that another one claimed.
+  const runJobs = async (extra: Record<string, string> = {}) =>
+    (await api.listJobs(namespace, { ...scope, [KubeLabel.purpose]: RUN_PURPOSE, ...extra })).filter((job) => !job.deleting && (options.instance !== undefined || job.labels[KubeLabel.instance] === undefined));
+
+  const adoptJob = (job: JobView): AdoptedKubernetesRun => {
+    const notes = job.annotations;
+    const runId = notes[RunLabel.runId] ?? job.labels[KubeLabel.runId] ?? "";
+    const number = (key: string) => (notes[key] !== undefined && notes[key] !== "" ? Number(notes[key]) : undefined);
+    const workspace = notes[RunLabel.workspace];
+    const profile = notes[RunLabel.profile];
+    const secrets = workspace && profile ? options.secretStore.read(workspace, profile) : undefined;
+    const log = createRunLogWriter(logStore, runId, { redact: createRedactor(secrets ? secretValuesOf(secrets) : []), skip: storedLineCounts(logStore, runId) });
+    log.system("sluice: re-attached to the run's Job after a restart");
+    const input: FollowInput = { runId, jobName: job.name, image: notes[IMAGE_ANNOTATION] ?? "the run's image", log, startedMs: number(RunLabel.startedMs) ?? clock.now(), graceMs: number(RunLabel.graceMs) ?? 30_000, cleanup: () => removeSettingsOverlay(options.overlayRoot, runId) };
+    const timeoutMs = number(RunLabel.timeoutMs);
+    if (timeoutMs !== undefined) input.timeoutMs = timeoutMs;
+    return { runId, jobRef: notes[RunLabel.jobRef] ?? "", jobName: job.name, labels: notes, run: follow(input) };
+  };
+
   return {
     async start(run) {
       const environment = await options.environmentFor(run);
@@ -138,20 +161,11 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
       return follow(input);
     },
     async adopt(runId) {
-      const jobs = (await api.listJobs(namespace, runSelector(runId))).filter((job) => options.instance !== undefined || job.labels[KubeLabel.instance] === undefined);
-      const job = jobs[0];
-      if (!job) return null;
-      const notes = job.annotations;
-      const number = (key: string) => (notes[key] !== undefined && notes[key] !== "" ? Number(notes[key]) : undefined);
-      const workspace = notes[RunLabel.workspace];
-      const profile = notes[RunLabel.profile];
-      const secrets = workspace && profile ? options.secretStore.read(workspace, profile) : undefined;
-      const log = createRunLogWriter(logStore, runId, { redact: createRedactor(secrets ? secretValuesOf(secrets) : []), skip: storedLineCounts(logStore, runId) });
-      log.system("sluice: re-attached to the run's Job after a restart");
-      const input: FollowInput = { runId, jobName: job.name, image: notes[IMAGE_ANNOTATION] ?? "the run's image", log, startedMs: number(RunLabel.startedMs) ?? clock.now(), graceMs: number(RunLabel.graceMs) ?? 30_000, cleanup: () => removeSettingsOverlay(options.overlayRoot, runId) };
-      const timeoutMs = number(RunLabel.timeoutMs);
-      if (timeoutMs !== undefined) input.timeoutMs = timeoutMs;
-      return { runId, jobRef: notes[RunLabel.jobRef] ?? "", jobName: job.name, run: follow(input) };
+      const [job] = await runJobs({ [KubeLabel.runId]: labelValue(runId) });
+      return job ? adoptJob(job) : null;
+    },
+    async recoverAll() {
+      return (await runJobs()).map(adoptJob);
     },
     detach() {
       detaching.abort();

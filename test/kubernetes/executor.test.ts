@@ -205,4 +205,21 @@ describe("kubernetes executor on a real cluster", () => {
     expect(texts(run.runId).filter((line) => line.startsWith("stdout:tick"))).toEqual(Array.from({ length: 20 }, (_, i) => `stdout:tick ${i + 1}`));
     await waitUntil(() => jobsOf(run.runId) === "", "the run's Job and pod to be deleted", 60_000, 250);
   });
+
+  it("a run that ended while no Sluice followed it is found by recoverAll and reports its exit code and last lines", async () => {
+    const { executor, makeExecutor, prepare } = setup();
+    const run = await executor.start(prepare("fail"));
+    executor.detach();
+    const phase = () => cluster.kubectl("get", "pods", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${run.runId}`, "-o", "jsonpath={.items[*].status.phase}");
+    await waitUntil(() => phase() === "Failed", "the pod to end", 120_000, 250);
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // let the Job controller see the pod end
+    expect(phase()).toBe("Failed");
+    const adopted = (await makeExecutor().recoverAll()).find((one) => one.runId === run.runId);
+    if (!adopted) throw new Error(`run ${run.runId} was not recovered`);
+    expect(adopted.labels).toMatchObject({ "sluice.workspace": "ws", "sluice.profile": "prod", "sluice.job-ref": "jobs.fake.job" });
+    const outcome = await within(adopted.run.outcome, "the end of the recovered run", 60_000);
+    expect(outcome).toMatchObject({ status: "failed", exitCode: 3, reason: "exit code 3" });
+    expect(outcome.lastLines).toContain("failing");
+    await waitUntil(() => jobsOf(run.runId) === "", "the run's Job and pod to be deleted", 60_000, 250);
+  });
 });
