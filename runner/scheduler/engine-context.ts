@@ -76,6 +76,39 @@ export function safely(ctx: EngineContext, jobRef: string, step: string, fn: () 
   }
 }
 
+/** Retries of a step the state file refused as busy: 1 s apart, for up to 10 minutes. */
+const BUSY_RETRY_MS = 1_000;
+const BUSY_RETRIES = 600;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
+}
+
+/**
+ * Like `safely`, but a step that another process's lock on the SQLite file refused past the busy
+ * timeout is tried again 1 s later (up to 10 minutes) instead of dropped: a dropped tick would stop
+ * its trigger, a dropped completion would leave its run `running` (docs/reliability.md).
+ */
+export function retryWhileBusy(ctx: EngineContext, jobRef: string, step: string, fn: () => void, attempt = 0): void {
+  try {
+    fn();
+  } catch (error) {
+    if (!isBusy(error) || attempt >= BUSY_RETRIES) {
+      safely(ctx, jobRef, step, () => {
+        throw error;
+      });
+      return;
+    }
+    ctx.log.warn("state file busy: trying again shortly", { jobRef, step, attempt: attempt + 1 });
+    ctx.clock.setTimer(ctx.clock.now() + BUSY_RETRY_MS, () => {
+      if (ctx.stopped) return;
+      retryWhileBusy(ctx, jobRef, step, fn, attempt + 1);
+      ctx.arm();
+    });
+  }
+}
+
 export function activeRunCount(ctx: EngineContext, jobRef: string): number {
   return ctx.activeByJob.get(jobRef)?.size ?? 0;
 }

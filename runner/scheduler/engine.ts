@@ -18,7 +18,7 @@ import { applyDeployment, deployContextOf, type DeployInput, type DeployResult }
 import { dispatch, type RunRequestOptions } from "./dispatch.js";
 import { fireKey, parseDueKey, triggerKey } from "./due-keys.js";
 import { DueQueue } from "./due-queue.js";
-import { activeRunCount, jobFreshness, safely, type DispatchCause, type EngineContext } from "./engine-context.js";
+import { activeRunCount, jobFreshness, retryWhileBusy, safely, type DispatchCause, type EngineContext } from "./engine-context.js";
 import type { Executor } from "./executor.js";
 import type { FreshnessGate } from "./freshness-gate.js";
 import { previewNextFires, type FirePreview } from "./preview.js";
@@ -206,7 +206,7 @@ export class Scheduler {
     for (let due = ctx.queue.popDue(now); due; due = ctx.queue.popDue(now)) {
       const entry = parseDueKey(due.key);
       const atMs = due.atMs;
-      if (entry.kind === "fire") safely(ctx, entry.jobRef, "timed trigger", () => fireTimed(ctx, entry.jobRef, entry.trigger, atMs));
+      if (entry.kind === "fire") retryWhileBusy(ctx, entry.jobRef, "timed trigger", () => fireTimed(ctx, entry.jobRef, entry.trigger, atMs));
       else if (entry.kind === "timeout") safely(ctx, entry.runId, "timeout", () => onTimeout(ctx, entry.runId));
       else if (entry.kind === "kill") safely(ctx, entry.runId, "kill", () => ctx.live.get(entry.runId)?.handle?.kill());
     }

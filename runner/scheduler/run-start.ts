@@ -6,8 +6,8 @@
 import { errorText } from "../../core/index.js";
 import type { CompiledJob } from "./compiled-job.js";
 import { timeoutKey } from "./due-keys.js";
-import { safely, type EngineContext } from "./engine-context.js";
-import type { RunExit, RunHandle, RunSpec } from "./executor.js";
+import { retryWhileBusy, safely, type EngineContext } from "./engine-context.js";
+import type { RunHandle, RunSpec } from "./executor.js";
 import { transitionRun, type RunRecord } from "./run-state.js";
 import { crashPoint } from "../../core/crash-point.js";
 
@@ -56,33 +56,7 @@ export function startRun(ctx: EngineContext, run: RunRecord, job: CompiledJob): 
 
 /** Routes the handle's exit to completion. */
 export function followExit(ctx: EngineContext, runId: string, jobRef: string, handle: RunHandle): void {
-  handle.onExit((exit) => finishOrRetry(ctx, runId, jobRef, exit, 0));
-}
-
-/** Retries of a completion the state file refused as busy: 1 s apart, for up to 10 minutes. */
-const BUSY_RETRY_MS = 1_000;
-const BUSY_RETRIES = 600;
-
-/**
- * Records a run's exit. If another process holds the SQLite file's lock past the busy timeout,
- * the write is retried instead of dropped: a dropped completion would leave the run `running`
- * and queue every later tick of its job behind it (docs/reliability.md).
- */
-function finishOrRetry(ctx: EngineContext, runId: string, jobRef: string, exit: RunExit, attempt: number): void {
-  try {
-    ctx.finishRun(runId, exit);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const busy = code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
-    if (!busy || attempt >= BUSY_RETRIES) {
-      safely(ctx, jobRef, "run exit", () => {
-        throw error;
-      });
-      return;
-    }
-    ctx.log.warn("state file busy: recording the run's exit again shortly", { jobRef, runId, attempt: attempt + 1 });
-    ctx.clock.setTimer(ctx.clock.now() + BUSY_RETRY_MS, () => finishOrRetry(ctx, runId, jobRef, exit, attempt + 1));
-  }
+  handle.onExit((exit) => retryWhileBusy(ctx, jobRef, "run exit", () => ctx.finishRun(runId, exit)));
 }
 
 function attach(ctx: EngineContext, runId: string, handle: RunHandle): void {

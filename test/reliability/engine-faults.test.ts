@@ -152,6 +152,40 @@ describe("SQLite file locked by another process", () => {
   }, 60_000);
 
 
+  it("a write lock held for 12 s across a tick, past the 5 s busy timeout: the ticks refused as busy fire again once the lock is gone (their windows end within 30 s of the minute), so every job has its 7 runs, windows contiguous, and no trigger stops", async () => {
+    const file = join(root, "locked-tick.sqlite");
+    const startMs = Date.parse("2026-04-14T00:00:00Z");
+    const clock = new VirtualClock(startMs);
+    const db = openDatabase(file);
+    const executor = new SimulatedExecutor(clock, { runDurationMs: 20_000 });
+    const scheduler = new Scheduler({ clock, store: new SchedulerStore(db), executor });
+    await scheduler.start();
+    scheduler.deploy({ manifest: { jobs: Array.from({ length: 5 }, (_, i) => soakJob(i)) } });
+    clock.advanceTo(startMs + 3 * 60_000 + 30_000); // minute 3's runs have finished: the next write is minute 4's tick
+
+    const holder = holdWriteLock(file, 12_000);
+    await within(lockTaken(holder), "the second process to take the write lock", 15_000);
+    clock.advanceTo(startMs + 4 * 60_000); // the tick's writes are refused after 5 s each
+    await within(new Promise((resolve) => holder.once("exit", resolve)), "the lock holder to exit", 30_000);
+    for (let s = 1; s <= 60; s++) clock.advanceTo(startMs + 4 * 60_000 + s * 1_000); // retries 1 s apart
+    clock.advanceTo(startMs + 7 * 60_000 + 30_000);
+    scheduler.stop();
+
+    const check = checkRuns(db, 5, startMs, startMs + 7 * 60_000);
+    // a tick fired again after the lock starts a little late: its window ends when it started (as after any late wake)
+    const ends = db.prepare("SELECT job_ref AS job, interval_end_ms AS end FROM sched_runs ORDER BY job_ref, interval_end_ms").all() as Array<{ job: string; end: number }>;
+    db.close();
+    expect(check).toMatchObject({ runRecords: 35, duplicated: 0, nonContiguousJobs: 0, unsuccessful: 0 });
+    for (let i = 0; i < 5; i++) {
+      const offsets = ends.filter((r) => r.job === soakJob(i).job_ref).map((r) => r.end - startMs);
+      expect(offsets).toHaveLength(7);
+      offsets.forEach((offset, k) => {
+        expect(offset).toBeGreaterThanOrEqual((k + 1) * 60_000);
+        expect(offset).toBeLessThan((k + 1) * 60_000 + 30_000);
+      });
+    }
+  }, 90_000);
+
   it("a write lock held for 3 s delays the scheduler's writes but loses and duplicates no run: every minute of 5 every:1m jobs has one completed run, windows contiguous", async () => {
     const file = join(root, "locked.sqlite");
     const startMs = Date.parse("2026-04-14T00:00:00Z");
