@@ -328,17 +328,22 @@ start_process() { # name command...: runs detached, pid in $RUN/name.pid, output
   say "started $name (pid $!, log $LOG/$name.log)"
 }
 
-stop_process() { # name: SIGTERM, SIGKILL after 10 s
-  local name=$1 pid i t0=$SECONDS
-  [ -f "$RUN/$name.pid" ] || return 0
-  pid=$(cat "$RUN/$name.pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for i in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
-    say "stopped $name ($((SECONDS - t0))s)"
-  fi
-  rm -f "$RUN/$name.pid"
+stop_processes() { # name...: SIGTERM to all at once, SIGKILL to any still running after 10 s
+  local name pid i alive t0=$SECONDS pids=()
+  for name in "$@"; do
+    [ -f "$RUN/$name.pid" ] || continue
+    pid=$(cat "$RUN/$name.pid")
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" && pids+=("$pid"); fi
+  done
+  for i in $(seq 1 40); do
+    alive=false
+    for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then alive=true; fi; done
+    $alive || break
+    sleep 0.25
+  done
+  for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi; done
+  for name in "$@"; do rm -f "$RUN/$name.pid"; done
+  [ ${#pids[@]} -eq 0 ] || say "stopped $* ($((SECONDS - t0))s)"
 }
 
 wait_until() { # description seconds log command...: polls every 0.5 s
@@ -451,13 +456,10 @@ clean_host() { # mounts, pod cgroups, the bridge and kubelet's log links that th
 down() {
   require_root
   local t0=$SECONDS
-  stop_process kube-scheduler
-  stop_process kube-controller-manager
-  stop_process kubelet
+  stop_processes kube-scheduler kube-controller-manager kubelet
   remove_pod_containers
-  stop_process kube-apiserver
-  stop_process etcd
-  stop_process containerd
+  stop_processes kube-apiserver
+  stop_processes etcd containerd
   clean_host
   say "down in $((SECONDS - t0))s (build cache kept in $BUILD, state in $STATE)"
 }
