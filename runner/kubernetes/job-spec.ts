@@ -99,12 +99,16 @@ export const IMAGE_ANNOTATION = "sluice.image";
 /** Slack of the `activeDeadlineSeconds` backstop beyond timeout + grace. */
 export const DEADLINE_BACKSTOP_SECONDS = 60;
 
+/** Refuses what this executor cannot run yet (interactive jobs), before anything is staged for the run. */
+export function assertRunnableOnKubernetes(run: PreparedRun): void {
+  if (!run.interactive) return;
+  throw new SluiceError("kubernetes_interactive_unsupported", `Interactive job ${run.job.job_ref} cannot run on Kubernetes yet: only batch jobs do.`, {
+    hint: "Serve interactive jobs with `executor: docker` until the Kubernetes executor supports them (docs/kubernetes.md).",
+  });
+}
+
 export function buildRunJob(run: PreparedRun, options: RunJobOptions): KubeJob {
-  if (run.interactive) {
-    throw new SluiceError("kubernetes_interactive_unsupported", `Interactive job ${run.job.job_ref} cannot run on Kubernetes yet: only batch jobs do.`, {
-      hint: "Serve interactive jobs with `executor: docker` until the Kubernetes executor supports them (docs/kubernetes.md).",
-    });
-  }
+  assertRunnableOnKubernetes(run);
   const container = buildRunContainerSpec(run, { image: options.image, python: options.python, network: "bridge", ...(options.settingsDir ? { settingsDir: options.settingsDir } : {}) });
   const labels = selectionLabels(run, options.instance);
   const annotations = { ...run.labels, [IMAGE_ANNOTATION]: options.image, ...(options.instance ? { [RunLabel.instance]: options.instance } : {}) };

@@ -17,7 +17,7 @@ import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, removeSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
 import type { JobView, KubeApi, LogFollow } from "./api.js";
-import { buildRunJob, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
+import { assertRunnableOnKubernetes, buildRunJob, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodState, type PodView } from "./pod-state.js";
 
 export interface KubernetesExecutorOptions {
@@ -131,6 +131,7 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
 
   return {
     async start(run) {
+      assertRunnableOnKubernetes(run);
       const environment = await options.environmentFor(run);
       const overlay = createSettingsOverlay({ root: options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
       const log = createRunLogWriter(logStore, run.runId, { redact: run.redact });
@@ -223,9 +224,10 @@ function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string
   const exited = (async (): Promise<ProcessExit> => {
     let unschedulableSince: number | undefined;
     let seenPod = false;
+    const outage: { since?: number } = {};
     for (;;) {
       if (ctx.detaching.aborted) return leftToNextDaemon();
-      const pod = await readPod(ctx, selector, input.log);
+      const pod = await readPod(ctx, selector, input.log, outage);
       if (pod === undefined) {
         // no pod yet, or no pod any more: gone with its Job (a stop before the pod existed, or someone deleted it)
         if ((seenPod || stopping) && (await jobGone(ctx, input.jobName, selector))) {
@@ -262,13 +264,16 @@ function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string
   };
 }
 
-/** The run's pod; undefined when there is none, null when the API could not be read (tried again later). */
-async function readPod(ctx: WatchContext, selector: Record<string, string>, log: RunLogWriter): Promise<PodView | null | undefined> {
+/** The run's pod; undefined when there is none, null when the API could not be read (tried again later; logged once per outage). */
+async function readPod(ctx: WatchContext, selector: Record<string, string>, log: RunLogWriter, outage: { since?: number }): Promise<PodView | null | undefined> {
   try {
     const pods = await ctx.api.listPods(ctx.namespace, selector);
+    if (outage.since !== undefined) log.system(`sluice: the Kubernetes API answers again after ${Math.round((ctx.clock.now() - outage.since) / 1000)} s`);
+    delete outage.since;
     return pods[0];
   } catch (error) {
-    log.system(`sluice: cannot read the run's pod (trying again): ${apiErrorText(error)}`);
+    if (outage.since === undefined) log.system(`sluice: cannot read the run's pod, trying again every ${ctx.pollMs} ms: ${apiErrorText(error)}`);
+    outage.since ??= ctx.clock.now();
     return null;
   }
 }

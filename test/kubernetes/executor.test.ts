@@ -4,6 +4,7 @@
  * these are about the run contract on Kubernetes (Job, logs, exit codes, reasons, stop sequence).
  */
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { createDockerodeEngine } from "../../runner/docker/index.js";
@@ -21,6 +22,8 @@ const SCRIPT = fakeLauncher(`
 import os, signal, sys, time
 mode = entry["config"]["mode"]
 print("run", args.run_id, "profile", entry["profile"], os.environ.get("WORKSPACE__PROFILE"), "host", os.uname().nodename, flush=True)
+secrets = ".dlt/prod.secrets.toml"
+print("secrets:", open(secrets).read().strip() if os.path.exists(secrets) else "none", flush=True)
 def on_term(signum, frame):
     print("got SIGTERM", flush=True)
     if mode == "clean":
@@ -98,7 +101,7 @@ function setup(options: SetupOptions = {}) {
   const prepare = (mode: string) =>
     prepareRun(job, { name: "ws", dir: ws, deploymentVersion: 7 }, { runId: `k-${mode}-${Date.now()}`, trigger: "manual:jobs.fake.job", refresh: false, config: { mode } }, context, clock.now());
   const texts = (runId: string) => logStore.read(runId).lines.map((line) => `${line.stream}:${line.text}`);
-  return { executor, makeExecutor, prepare, texts, logStore };
+  return { executor, makeExecutor, prepare, texts, logStore, secretStore, overlayRoot };
 }
 
 const jobsOf = (runId: string) => cluster.kubectl("get", "jobs,pods", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${runId},${KubeLabel.instance}=${INSTANCE}`, "-o", "name").trim();
@@ -221,5 +224,29 @@ describe("kubernetes executor on a real cluster", () => {
     expect(outcome).toMatchObject({ status: "failed", exitCode: 3, reason: "exit code 3" });
     expect(outcome.lastLines).toContain("failing");
     await waitUntil(() => jobsOf(run.runId) === "", "the run's Job and pod to be deleted", 60_000, 250);
+  });
+
+  it("cancel right after start: the run is cancelled by user and its Job deleted", async () => {
+    const { executor, prepare } = setup();
+    const run = await executor.start(prepare("clean"));
+    expect(run.stop("user")).toBe(true);
+    const outcome = await within(run.outcome, "the end of the run cancelled at once", 60_000);
+    expect(outcome).toMatchObject({ status: "cancelled", reason: "cancelled by user", cancelCause: "user" });
+    await waitUntil(() => jobsOf(run.runId) === "", "the run's Job and pod to be deleted", 60_000, 250);
+  });
+
+  it("a stored secret reaches the run as its .dlt overlay, is masked in the log and appears nowhere in the Job", async () => {
+    const { executor, prepare, texts, secretStore, overlayRoot } = setup();
+    secretStore.set("ws", "prod", 'token = "tok_k8s_secret_42"\n');
+    const run = await executor.start(prepare("clean"));
+    await waitUntil(() => texts(run.runId).includes("stdout:waiting"), "the run to be running", 120_000, 100);
+    const job = cluster.kubectl("get", "jobs,pods", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${run.runId}`, "-o", "json");
+    expect(job).toContain(run.runId);
+    expect(job).not.toContain("tok_k8s_secret_42");
+    expect(texts(run.runId)).toContain('stdout:secrets: token = "***"');
+    run.stop("user");
+    await within(run.outcome, "the end of the run", 60_000);
+    expect(texts(run.runId).join("\n")).not.toContain("tok_k8s_secret_42");
+    expect(existsSync(overlayRoot) ? readdirSync(overlayRoot) : []).toEqual([]);
   });
 });
