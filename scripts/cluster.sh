@@ -509,7 +509,8 @@ main() {
     purge) down; purge ;;
     import-image) [ -n "${2:-}" ] || die "usage: scripts/cluster.sh import-image IMAGE"; import_image "$2" ;;
     -h | --help | help) usage ;;
-    *) usage >&2; exit 2 ;;
+    "") usage >&2; exit 2 ;;
+    *) printf '[cluster] error: unknown command %s\n\n' "$cmd" >&2; usage >&2; exit 2 ;;
   esac
 }
 

@@ -115,51 +115,13 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
     (await api.listJobs(namespace, { ...scope, [KubeLabel.purpose]: RUN_PURPOSE, ...extra })).filter((job) => !job.deleting && (options.instance !== undefined || job.labels[KubeLabel.instance] === undefined));
 
   const adoptJob = (job: JobView): AdoptedKubernetesRun => {
-    const notes = job.annotations;
-    const runId = notes[RunLabel.runId] ?? job.labels[KubeLabel.runId] ?? "";
-    const number = (key: string) => (notes[key] !== undefined && notes[key] !== "" ? Number(notes[key]) : undefined);
-    const workspace = notes[RunLabel.workspace];
-    const profile = notes[RunLabel.profile];
-    const secrets = workspace && profile ? options.secretStore.read(workspace, profile) : undefined;
-    const log = createRunLogWriter(logStore, runId, { redact: createRedactor(secrets ? secretValuesOf(secrets) : []), skip: storedLineCounts(logStore, runId) });
-    log.system("sluice: re-attached to the run's Job after a restart");
-    const input: FollowInput = { runId, jobName: job.name, image: notes[IMAGE_ANNOTATION] ?? "the run's image", log, startedMs: number(RunLabel.startedMs) ?? clock.now(), graceMs: number(RunLabel.graceMs) ?? 30_000, cleanup: () => removeSettingsOverlay(options.overlayRoot, runId) };
-    const timeoutMs = number(RunLabel.timeoutMs);
-    if (timeoutMs !== undefined) input.timeoutMs = timeoutMs;
-    return { runId, jobRef: notes[RunLabel.jobRef] ?? "", jobName: job.name, labels: notes, run: follow(input) };
+    const input = adoptionInput(options, job);
+    return { runId: input.runId, jobRef: job.annotations[RunLabel.jobRef] ?? "", jobName: job.name, labels: job.annotations, run: follow(input) };
   };
 
   return {
     async start(run) {
-      assertRunnableOnKubernetes(run);
-      const environment = await options.environmentFor(run);
-      const overlay = createSettingsOverlay({ root: options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
-      const log = createRunLogWriter(logStore, run.runId, { redact: run.redact });
-      if (!overlay && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
-      const job = buildRunJob(run, {
-        image: environment.image,
-        python: environment.python,
-        namespace,
-        pullPolicy: options.pullPolicy ?? "IfNotPresent",
-        ...(options.instance ? { instance: options.instance } : {}),
-        ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
-        ...(overlay ? { settingsDir: overlay.dir } : {}),
-      });
-      try {
-        await api.createJob(job);
-      } catch (error) {
-        overlay?.remove();
-        const message = run.redact(apiErrorText(error));
-        log.system(`sluice: the run's Job could not be created: ${message}`);
-        logStore.end(run.runId);
-        throw new SluiceError("run_start_failed", `Run ${run.runId} of ${run.job.job_ref} could not be started on Kubernetes: ${message}`, {
-          hint: "See the run's log; check the namespace, the service account and Sluice's rights to create Jobs there.",
-          details: { job: run.job.job_ref },
-        });
-      }
-      const input: FollowInput = { runId: run.runId, jobName: job.metadata.name, image: environment.image, log, startedMs: clock.now(), graceMs: run.limits.graceMs, cleanup: () => removeSettingsOverlay(options.overlayRoot, run.runId) };
-      if (run.limits.timeoutMs !== undefined) input.timeoutMs = run.limits.timeoutMs;
-      return follow(input);
+      return follow(await createRunJob(options, run));
     },
     async adopt(runId) {
       const [job] = await runJobs({ [KubeLabel.runId]: labelValue(runId) });
@@ -173,6 +135,64 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
       for (const stream of followed) stream.stop();
     },
   };
+}
+
+/** Stages the run's settings overlay and creates its Job; what following it needs. */
+async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun): Promise<FollowInput> {
+  const { logStore } = options;
+  assertRunnableOnKubernetes(run);
+  const environment = await options.environmentFor(run);
+  const overlay = createSettingsOverlay({ root: options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
+  const log = createRunLogWriter(logStore, run.runId, { redact: run.redact });
+  if (!overlay && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
+  const job = buildRunJob(run, {
+    image: environment.image,
+    python: environment.python,
+    namespace: options.namespace,
+    pullPolicy: options.pullPolicy ?? "IfNotPresent",
+    ...(options.instance ? { instance: options.instance } : {}),
+    ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
+    ...(overlay ? { settingsDir: overlay.dir } : {}),
+  });
+  try {
+    await options.api.createJob(job);
+  } catch (error) {
+    overlay?.remove();
+    const message = run.redact(apiErrorText(error));
+    log.system(`sluice: the run's Job could not be created: ${message}`);
+    logStore.end(run.runId);
+    throw new SluiceError("run_start_failed", `Run ${run.runId} of ${run.job.job_ref} could not be started on Kubernetes: ${message}`, {
+      hint: "See the run's log; check the namespace, the service account and Sluice's rights to create Jobs there.",
+      details: { job: run.job.job_ref },
+    });
+  }
+  const input: FollowInput = { runId: run.runId, jobName: job.metadata.name, image: environment.image, log, startedMs: options.clock.now(), graceMs: run.limits.graceMs, cleanup: () => removeSettingsOverlay(options.overlayRoot, run.runId) };
+  if (run.limits.timeoutMs !== undefined) input.timeoutMs = run.limits.timeoutMs;
+  return input;
+}
+
+/** Following a Job found after a restart: start, timeout and grace from its annotations; stored lines are skipped. */
+function adoptionInput(options: KubernetesExecutorOptions, job: JobView): FollowInput {
+  const notes = job.annotations;
+  const runId = notes[RunLabel.runId] ?? job.labels[KubeLabel.runId] ?? "";
+  const number = (key: string) => (notes[key] !== undefined && notes[key] !== "" ? Number(notes[key]) : undefined);
+  const workspace = notes[RunLabel.workspace];
+  const profile = notes[RunLabel.profile];
+  const secrets = workspace && profile ? options.secretStore.read(workspace, profile) : undefined;
+  const log = createRunLogWriter(options.logStore, runId, { redact: createRedactor(secrets ? secretValuesOf(secrets) : []), skip: storedLineCounts(options.logStore, runId) });
+  log.system("sluice: re-attached to the run's Job after a restart");
+  const input: FollowInput = {
+    runId,
+    jobName: job.name,
+    image: notes[IMAGE_ANNOTATION] ?? "the run's image",
+    log,
+    startedMs: number(RunLabel.startedMs) ?? options.clock.now(),
+    graceMs: number(RunLabel.graceMs) ?? 30_000,
+    cleanup: () => removeSettingsOverlay(options.overlayRoot, runId),
+  };
+  const timeoutMs = number(RunLabel.timeoutMs);
+  if (timeoutMs !== undefined) input.timeoutMs = timeoutMs;
+  return input;
 }
 
 interface WatchContext {
