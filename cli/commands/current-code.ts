@@ -8,11 +8,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { SluiceError } from "../../core/index.js";
 import type { DaemonClient } from "../daemon/client.js";
 import type { InfoView, JobInfoView } from "../daemon/runtime-types.js";
-import { deployDirectory, deployText } from "./deploy.js";
+import { deployDirectory, deployText, pickScriptJob } from "./deploy.js";
 import { workspaceFolder, type CommonFlags, type Write } from "./runtime-client.js";
 
 export interface CurrentCodeFlags extends CommonFlags {
@@ -20,6 +20,18 @@ export interface CurrentCodeFlags extends CommonFlags {
 }
 
 const LOCAL_SOURCE = "local directory";
+
+/**
+ * The job a `launch` / `serve` argument names, once what must run is deployed: a `.py` file is
+ * deployed ad hoc (into --dir's workspace) and its one job of `kind` picked; a job name gets its
+ * current code (deployCurrentCode). Returns the job's key.
+ */
+export async function jobToRun(client: DaemonClient, flags: CurrentCodeFlags, arg: string, kind: "batch" | "interactive", write: Write): Promise<string> {
+  if (!arg.endsWith(".py")) return deployCurrentCode(client, flags, arg, write);
+  const deployed = await deployDirectory(flags, { dir: resolve(flags.dir ?? "."), script: arg });
+  if (flags.output !== "json") write(deployText(deployed));
+  return pickScriptJob(client, deployed, kind, arg);
+}
 
 /** Returns the job's key (`<workspace>/<job_ref>`) to start, after deploying local code if needed. */
 export async function deployCurrentCode(client: DaemonClient, flags: CurrentCodeFlags, name: string, write: Write): Promise<string> {

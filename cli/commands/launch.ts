@@ -1,11 +1,9 @@
 /** `sluice launch <job|file.py> [-f] [--refresh]`: one run of one batch job now. */
-import { resolve } from "node:path";
 import type { Command } from "commander";
 import { SluiceError } from "../../core/index.js";
 import type { RunView, TriggerView } from "../daemon/runtime-types.js";
 import { printJson } from "../output.js";
-import { deployCurrentCode } from "./current-code.js";
-import { deployDirectory, deployText, pickScriptJob } from "./deploy.js";
+import { jobToRun } from "./current-code.js";
 import { EXIT_HELP, clientFor, finishFollow, followRun, runsTable, stdout, withHome, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
 
 interface LaunchFlags extends CommonFlags {
@@ -41,14 +39,7 @@ export function registerLaunchCommand(program: Command, write: Write = stdout): 
     .addHelpText("after", HELP);
   withOutput(withHome(command)).action(async (job: string, flags: LaunchFlags) => {
     const client = await clientFor(flags);
-    let name: string;
-    if (job.endsWith(".py")) {
-      const deployed = await deployDirectory(flags, { dir: resolve(flags.dir ?? "."), script: job });
-      if (flags.output !== "json") write(deployText(deployed));
-      name = await pickScriptJob(client, deployed, "batch", job);
-    } else {
-      name = await deployCurrentCode(client, flags, job, write);
-    }
+    const name = await jobToRun(client, flags, job, "batch", write);
     const result = await client.request<TriggerView>("POST", "/v1/trigger", { selectors: [name], refresh: flags.refresh === true });
     const run = result.runs[0];
     if (!run) throw new SluiceError("nothing_started", `No run of '${name}' was started.`, { hint: "Jobs with expose.manual = false cannot be launched by name." });

@@ -1,9 +1,7 @@
 /** `sluice serve <job|notebook.py>`: start an interactive job, wait until it answers, print its URL. */
-import { resolve } from "node:path";
 import type { Command } from "commander";
 import { printJson } from "../output.js";
-import { deployCurrentCode } from "./current-code.js";
-import { deployDirectory, deployText, pickScriptJob } from "./deploy.js";
+import { jobToRun } from "./current-code.js";
 import { EXIT_HELP, clientFor, stdout, withHome, withOutput, type CommonFlags, type Write } from "./runtime-client.js";
 
 interface ServeFlags extends CommonFlags {
@@ -34,14 +32,7 @@ export function registerServeCommand(program: Command, write: Write = stdout): v
     .addHelpText("after", HELP);
   withOutput(withHome(command)).action(async (job: string, flags: ServeFlags) => {
     const client = await clientFor(flags);
-    let name: string;
-    if (job.endsWith(".py")) {
-      const deployed = await deployDirectory(flags, { dir: resolve(flags.dir ?? "."), script: job });
-      if (flags.output !== "json") write(deployText(deployed));
-      name = await pickScriptJob(client, deployed, "interactive", job);
-    } else {
-      name = await deployCurrentCode(client, flags, job, write);
-    }
+    const name = await jobToRun(client, flags, job, "interactive", write);
     const served = await client.request<{ url: string; jobRef: string; workspace: string }>("POST", "/v1/serve", { job: name });
     if (flags.output === "json") return printJson(served, write);
     write(`${served.jobRef} is up: ${served.url}\n`);
