@@ -61,7 +61,8 @@ debian_packages() {
   local t out=()
   for t in "$@"; do
     case $t in
-      ctr) out+=(containerd) ;; gcc) out+=(gcc libc6-dev) ;; ip) out+=(iproute2) ;;
+      ctr) out+=(containerd) ;; gcc) out+=(gcc libc6-dev) ;; ip | ss) out+=(iproute2) ;;
+      setsid) out+=(util-linux) ;; sha256sum) out+=(coreutils) ;; docker) out+=(docker.io) ;;
       apt-get | dpkg-deb) out+=(apt dpkg) ;; *) out+=("$t") ;;
     esac
   done
@@ -485,6 +486,7 @@ status() {
 
 import_image() { # image: docker save | ctr import into the cluster's containerd
   require_root
+  require_tools docker
   running containerd || die "the cluster is not up; run scripts/cluster.sh up first"
   docker image inspect "$1" >/dev/null 2>&1 || die "no local Docker image $1; build it first (docker images lists what there is)"
   local t0=$SECONDS
