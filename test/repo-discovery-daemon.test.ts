@@ -30,6 +30,17 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
+/** A daemon on `home` with the real runtime (local executor, manifests read as JSON), polling once a minute. */
+function startLocalDaemon(home: string): Promise<RunningDaemon> {
+  return startDaemon({
+    home,
+    overrides: { api: { host: "127.0.0.1", port: 0 }, pollIntervalMs: 60_000, runExecutor: "local", manifestExecutor: "local", proxyPort: 0 },
+    ports: { manifests: new JsonManifestPort(), validator: null },
+    runtime: composeRuntime,
+    logger: silentLogger,
+  });
+}
+
 /** Runs `sluice <args> --home <home>` in-process and returns what it printed. */
 function cliOf(home: string): (...args: string[]) => Promise<string> {
   return async (...args) => {
@@ -47,13 +58,7 @@ const manual = (name: string) => job(name, [`manual:jobs.__deployment__.${name}`
 describe("repo add without --path against the daemon", () => {
   it("repo list and info show both workspaces and the skipped ad-hoc folder with its reason; after repo remove info lists neither", async () => {
     const home = join(tmp.path, "home");
-    daemon = await startDaemon({
-      home,
-      overrides: { api: { host: "127.0.0.1", port: 0 }, pollIntervalMs: 60_000, runExecutor: "local", manifestExecutor: "local", proxyPort: 0 },
-      ports: { manifests: new JsonManifestPort(), validator: null },
-      runtime: composeRuntime,
-      logger: silentLogger,
-    });
+    daemon = await startLocalDaemon(home);
     const run = cliOf(home);
     expect(await run("repo", "add", "starter", "--push")).toContain("every folder with __deployment__.py");
     const work = WorkingRepo.init(join(tmp.path, "work"), join(home, "repos", "starter.git"))
@@ -96,13 +101,7 @@ describe("repo add without --path against the daemon", () => {
     const work = WorkingRepo.init(join(tmp.path, "work"), upstream).writeManifest("remote_ws", [manual("load")]);
     work.commit("one");
     work.push();
-    daemon = await startDaemon({
-      home,
-      overrides: { api: { host: "127.0.0.1", port: 0 }, pollIntervalMs: 60_000, runExecutor: "local", manifestExecutor: "local", proxyPort: 0 },
-      ports: { manifests: new JsonManifestPort(), validator: null },
-      runtime: composeRuntime,
-      logger: silentLogger,
-    });
+    daemon = await startLocalDaemon(home);
     const run = cliOf(home);
     await run("repo", "add", "remote", "--url", upstream);
     await daemon.gitops.poke();

@@ -123,16 +123,21 @@ function lockTaken(child: ChildProcess): Promise<void> {
   });
 }
 
+/** 5 jobs on every:1m on the real scheduler and a SQLite file of their own, runs lasting 20 s, on a virtual clock at midnight. */
+async function fiveMinutelyJobs(name: string) {
+  const file = join(root, `${name}.sqlite`);
+  const startMs = Date.parse("2026-04-14T00:00:00Z");
+  const clock = new VirtualClock(startMs);
+  const db = openDatabase(file);
+  const scheduler = new Scheduler({ clock, store: new SchedulerStore(db), executor: new SimulatedExecutor(clock, { runDurationMs: 20_000 }) });
+  await scheduler.start();
+  scheduler.deploy({ manifest: { jobs: Array.from({ length: 5 }, (_, i) => soakJob(i)) } });
+  return { file, startMs, clock, db, scheduler };
+}
+
 describe("SQLite file locked by another process", () => {
   it("a write lock held for 9 s, past the 5 s busy timeout: the refused completion is retried, so no run is left running and none is lost or duplicated", async () => {
-    const file = join(root, "locked-long.sqlite");
-    const startMs = Date.parse("2026-04-14T00:00:00Z");
-    const clock = new VirtualClock(startMs);
-    const db = openDatabase(file);
-    const executor = new SimulatedExecutor(clock, { runDurationMs: 20_000 });
-    const scheduler = new Scheduler({ clock, store: new SchedulerStore(db), executor });
-    await scheduler.start();
-    scheduler.deploy({ manifest: { jobs: Array.from({ length: 5 }, (_, i) => soakJob(i)) } });
+    const { file, startMs, clock, db, scheduler } = await fiveMinutelyJobs("locked-long");
     clock.advanceTo(startMs + 3 * 60_000);
 
     const holder = holdWriteLock(file, 9_000);
@@ -153,14 +158,7 @@ describe("SQLite file locked by another process", () => {
 
 
   it("a write lock held for 12 s across a tick, past the 5 s busy timeout: the ticks refused as busy fire again once the lock is gone (their windows end within 30 s of the minute), so every job has its 7 runs, windows contiguous, and no trigger stops", async () => {
-    const file = join(root, "locked-tick.sqlite");
-    const startMs = Date.parse("2026-04-14T00:00:00Z");
-    const clock = new VirtualClock(startMs);
-    const db = openDatabase(file);
-    const executor = new SimulatedExecutor(clock, { runDurationMs: 20_000 });
-    const scheduler = new Scheduler({ clock, store: new SchedulerStore(db), executor });
-    await scheduler.start();
-    scheduler.deploy({ manifest: { jobs: Array.from({ length: 5 }, (_, i) => soakJob(i)) } });
+    const { file, startMs, clock, db, scheduler } = await fiveMinutelyJobs("locked-tick");
     clock.advanceTo(startMs + 3 * 60_000 + 30_000); // minute 3's runs have finished: the next write is minute 4's tick
 
     const holder = holdWriteLock(file, 12_000);
@@ -187,14 +185,7 @@ describe("SQLite file locked by another process", () => {
   }, 90_000);
 
   it("a write lock held for 3 s delays the scheduler's writes but loses and duplicates no run: every minute of 5 every:1m jobs has one completed run, windows contiguous", async () => {
-    const file = join(root, "locked.sqlite");
-    const startMs = Date.parse("2026-04-14T00:00:00Z");
-    const clock = new VirtualClock(startMs);
-    const db = openDatabase(file);
-    const executor = new SimulatedExecutor(clock, { runDurationMs: 20_000 });
-    const scheduler = new Scheduler({ clock, store: new SchedulerStore(db), executor });
-    await scheduler.start();
-    scheduler.deploy({ manifest: { jobs: Array.from({ length: 5 }, (_, i) => soakJob(i)) } });
+    const { file, startMs, clock, db, scheduler } = await fiveMinutelyJobs("locked");
     clock.advanceTo(startMs + 3 * 60_000);
 
     const holder = holdWriteLock(file, 3_000);
