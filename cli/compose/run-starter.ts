@@ -1,39 +1,46 @@
 /**
- * The process side of runs: the Docker executor (default) or the local one (`executor: local`),
- * with the extra run environment from sluice.yaml and the boot-time recovery of run containers.
- * The scheduler owns timeouts, so the executors are built with `enforceTimeouts: false`. Run
- * containers carry an instance label derived from the home, so recovery only sees this daemon's.
- * Both executors sit behind the workspace data wrapper: batch runs of one workspace+profile start
- * one at a time, interactive runs read a snapshot of what `prod` loaded.
+ * The process side of runs: the Docker executor (default), the local one (`executor: local`) or
+ * Kubernetes (`executor: kubernetes`: batch runs are Jobs on the cluster, interactive runs stay on
+ * the daemon's Docker engine behind its loopback proxy), with the extra run environment from
+ * sluice.yaml and the boot-time recovery of run containers and Jobs. The scheduler owns timeouts,
+ * so the executors are built with `enforceTimeouts: false`. Runs carry an instance label derived
+ * from the home, so recovery only sees this daemon's. Every executor sits behind the workspace
+ * data wrapper: batch runs of one workspace+profile start one at a time, interactive runs read a
+ * snapshot of what `prod` loaded.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Clock, Logger } from "../../core/index.js";
 import { SluiceError } from "../../core/index.js";
-import { createDockerodeEngine, waitForEngine } from "../../runner/docker/index.js";
+import { createDockerodeEngine, waitForEngine, type ContainerEngine } from "../../runner/docker/index.js";
 import type { PreparedRun, StartsRuns, SupervisedRun } from "../../runner/executors/index.js";
 import { createDockerExecutor, createLocalExecutor, createWorkspaceData, hostVenvPythons, imageEnvironments } from "../../runner/executors/index.js";
+import { createKubeApi, createKubernetesExecutor, nodeImages } from "../../runner/kubernetes/index.js";
 import type { LogStore } from "../../runner/logs/index.js";
 import type { SecretStore } from "../../runner/secrets/index.js";
+import type { KubernetesSettings } from "../daemon/config.js";
+
+export type RunExecutorKind = "docker" | "local" | "kubernetes";
 
 export interface RunStarter extends StartsRuns {
-  kind: "docker" | "local";
+  kind: RunExecutorKind;
   start(run: PreparedRun): Promise<SupervisedRun>;
-  /** Boot: adopts every run container left behind; the scheduler then claims its own through `adopt`. */
+  /** Boot: adopts every run container (or Job) left behind; the scheduler then claims its own through `adopt`. */
   recover(): Promise<void>;
   /** After the scheduler started: stops adopted runs nobody claimed (proxy services of the last boot). */
   releaseUnclaimed(): void;
-  /** Daemon stop: leaves run containers running for the next start to adopt (local runs: nothing to do). */
+  /** Daemon stop: leaves run containers and Jobs running for the next start to adopt (local runs: nothing to do). */
   detach(): void;
   readonly lostReason: string;
 }
 
 /** Reasons of runs found gone at boot (docs/daemon.md, "Stopping and restarting"). */
 const LOST_CONTAINER = "its container is gone (removed while the daemon was down)";
+const LOST_JOB = "its container or Kubernetes Job is gone (removed while the daemon was down)";
 const LOST_LOCAL = "the daemon stopped while its local process was active (local runs cannot be re-attached)";
 
 export interface RunStarterOptions {
-  kind: "docker" | "local";
+  kind: RunExecutorKind;
   clock: Clock;
   logStore: LogStore;
   secretStore: SecretStore;
@@ -41,22 +48,50 @@ export interface RunStarterOptions {
   network: "bridge" | "host" | "none";
   env: Record<string, string>;
   logger: Logger;
+  /** Required when `kind` is kubernetes. */
+  kubernetes?: KubernetesSettings | null;
 }
 
 /** How long boot waits for dockerd to answer (it may start after Sluice): docs/reliability.md. */
 const DOCKER_BOOT_WAIT_MS = 60_000;
 
+/** What the kinds share: the run environment from sluice.yaml and the workspace data wrapper. */
+interface StarterBase {
+  options: RunStarterOptions;
+  withEnv(run: PreparedRun): PreparedRun;
+  gated(inner: { start(run: PreparedRun): Promise<SupervisedRun> }): ReturnType<typeof createWorkspaceData>;
+  instance: string;
+}
+
+/** An executor that can hand back the runs it was following before a restart. */
+interface Recovering {
+  recoverAll(): Promise<Array<{ runId: string; run: SupervisedRun; labels: Record<string, string>; alive?: boolean }>>;
+  detach(): void;
+}
+
 export async function createRunStarter(options: RunStarterOptions): Promise<RunStarter> {
   const { clock, logStore, logger } = options;
-  const withEnv = (run: PreparedRun): PreparedRun => ({ ...run, env: { ...options.env, ...run.env } });
-  // one writer per workspace+profile at a time, readers (interactive runs) on snapshots: docs/workspaces.md
-  const gated = (inner: { start(run: PreparedRun): Promise<SupervisedRun> }) =>
-    createWorkspaceData({ inner, dataRoot: join(options.home, "data"), logStore, clock, onError: (message, fields) => logger.warn(message, fields) });
-  if (options.kind === "local") {
-    const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false });
-    const data = gated({ start: (run) => local.start(withEnv(run)) });
-    return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: () => {}, lostReason: LOST_LOCAL };
-  }
+  const base: StarterBase = {
+    options,
+    withEnv: (run) => ({ ...run, env: { ...options.env, ...run.env } }),
+    // one writer per workspace+profile at a time, readers (interactive runs) on snapshots: docs/workspaces.md
+    gated: (inner) => createWorkspaceData({ inner, dataRoot: join(options.home, "data"), logStore, clock, onError: (message, fields) => logger.warn(message, fields) }),
+    // runs are labelled with this home: recovery never adopts (or stops) another Sluice's or a test's runs
+    instance: createHash("sha256").update(options.home).digest("hex").slice(0, 16),
+  };
+  if (options.kind === "local") return localStarter(base);
+  const engine = await dockerEngine(logger);
+  return options.kind === "kubernetes" ? kubernetesStarter(base, engine) : dockerStarter(base, engine);
+}
+
+function localStarter(base: StarterBase): RunStarter {
+  const { clock, logStore, logger } = base.options;
+  const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false });
+  const data = base.gated({ start: (run) => local.start(base.withEnv(run)) });
+  return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: () => {}, lostReason: LOST_LOCAL };
+}
+
+async function dockerEngine(logger: Logger): Promise<ContainerEngine> {
   const engine = createDockerodeEngine();
   const onWaiting = (waitedMs: number) => logger.warn("waiting for the Docker engine to answer", { waitedMs, giveUpAfterMs: DOCKER_BOOT_WAIT_MS });
   if (!(await waitForEngine(engine, { timeoutMs: DOCKER_BOOT_WAIT_MS, intervalMs: 2_000, onWaiting }))) {
@@ -64,32 +99,82 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
       hint: "Start dockerd (scripts/setup.sh), or set `executor: local` in sluice.yaml to run jobs in host venvs.",
     });
   }
-  const docker = createDockerExecutor({
+  return engine;
+}
+
+function dockerExecutorOf(base: StarterBase, engine: ContainerEngine) {
+  const { clock, logStore, logger, secretStore, network, home } = base.options;
+  return createDockerExecutor({
     engine,
     clock,
     logStore,
-    secretStore: options.secretStore,
+    secretStore,
     environmentFor: imageEnvironments(engine, { onProgress: (line) => logger.debug("environment", { line }) }),
-    network: options.network,
-    overlayRoot: join(options.home, "overlays"),
+    network,
+    overlayRoot: join(home, "overlays"),
     enforceTimeouts: false,
-    // runs are labelled with this home: recovery never adopts (or stops) another Sluice's or a test's containers
-    instance: createHash("sha256").update(options.home).digest("hex").slice(0, 16),
+    instance: base.instance,
   });
-  const data = gated({ start: (run) => docker.start(withEnv(run)) });
+}
+
+function dockerStarter(base: StarterBase, engine: ContainerEngine): RunStarter {
+  const docker = dockerExecutorOf(base, engine);
+  const data = base.gated({ start: (run) => docker.start(base.withEnv(run)) });
+  return recoveringStarter(base, "docker", (run) => data.start(run), [docker], data, LOST_CONTAINER);
+}
+
+/** Batch runs as Jobs on the cluster (images imported into its node), interactive runs on the local Docker engine. */
+function kubernetesStarter(base: StarterBase, engine: ContainerEngine): RunStarter {
+  const { clock, logStore, logger, secretStore, home } = base.options;
+  const settings = base.options.kubernetes;
+  if (!settings) throw new SluiceError("config_invalid", "executor: kubernetes needs a `kubernetes:` section in sluice.yaml.", { hint: "See docs/kubernetes.md." });
+  const docker = dockerExecutorOf(base, engine);
+  const imageOf = imageEnvironments(engine, { onProgress: (line) => logger.debug("environment", { line }) });
+  const ensureOnNode = nodeImages({ containerdSocket: settings.containerdSocket, onProgress: (line) => logger.info(line) });
+  const kube = createKubernetesExecutor({
+    api: createKubeApi({ ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}), ...(settings.context ? { context: settings.context } : {}) }),
+    clock,
+    logStore,
+    secretStore,
+    environmentFor: async (run) => {
+      const environment = await imageOf(run);
+      await ensureOnNode(environment.image);
+      return environment;
+    },
+    overlayRoot: join(home, "overlays"),
+    namespace: settings.namespace,
+    pullPolicy: settings.pullPolicy,
+    ...(settings.serviceAccount ? { serviceAccount: settings.serviceAccount } : {}),
+    instance: base.instance,
+    enforceTimeouts: false,
+  });
+  const data = base.gated({ start: (run) => (run.interactive ? docker.start(base.withEnv(run)) : kube.start(base.withEnv(run))) });
+  return recoveringStarter(base, "kubernetes", (run) => data.start(run), [docker, kube], data, LOST_JOB);
+}
+
+/** Boot recovery over one or more executors: adopted runs wait for the scheduler to claim them. */
+function recoveringStarter(
+  base: StarterBase,
+  kind: RunExecutorKind,
+  start: (run: PreparedRun) => Promise<SupervisedRun>,
+  executors: Recovering[],
+  data: ReturnType<typeof createWorkspaceData>,
+  lostReason: string,
+): RunStarter {
+  const { logger } = base.options;
   const recovered = new Map<string, SupervisedRun>();
   return {
-    kind: "docker",
-    start: (run) => data.start(run),
+    kind,
+    start,
     async adopt(runId) {
       const run = recovered.get(runId);
       recovered.delete(runId);
       return run ? { run } : null;
     },
     async recover() {
-      const adopted = await docker.recoverAll();
+      const adopted = (await Promise.all(executors.map((executor) => executor.recoverAll()))).flat();
       for (const one of adopted) {
-        logger.info("run container adopted", { runId: one.runId, alive: one.alive });
+        logger.info("run adopted", { runId: one.runId, ...(one.alive === undefined ? {} : { alive: one.alive }) });
         recovered.set(one.runId, one.run);
       }
       data.recovered(adopted);
@@ -101,7 +186,7 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
       }
       recovered.clear();
     },
-    detach: () => docker.detach(),
-    lostReason: LOST_CONTAINER,
+    detach: () => executors.forEach((executor) => executor.detach()),
+    lostReason,
   };
 }

@@ -28,7 +28,7 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
   const logStore = createLogStore({ dir: layout.logsDir, onWriteError: (runId, error) => logger.warn("cannot write a run's log; lines are counted and noted once writing works again", { runId, error: error.message }) });
   const secretStore = createSecretStore(layout.secretsDir);
   const context: PrepareContext = { secretStore, dataRoot: join(layout.home, "data"), machines: options.machines };
-  const starter = await createRunStarter({ kind: options.runExecutor, clock, logStore, secretStore, home: layout.home, network: options.runNetwork, env: options.runEnv, logger: logger.child("runs") });
+  const starter = await createRunStarter({ kind: options.runExecutor, clock, logStore, secretStore, home: layout.home, network: options.runNetwork, env: options.runEnv, logger: logger.child("runs"), kubernetes: options.kubernetes });
 
   const late: { target?: SchedulerDeploymentTarget; interactive?: ReturnType<typeof createInteractive> } = {};
   const workspaceOf = (spec: RunSpec) => {
@@ -86,7 +86,8 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
     }),
   });
 
-  services.exec = createExecServices({ executor: options.runExecutor, target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
+  // `sluice exec` runs in the workspace's environment on the daemon's Docker engine, also with executor: kubernetes
+  services.exec = createExecServices({ executor: options.runExecutor === "local" ? "local" : "docker", target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
 
   return {
     target,

@@ -16,7 +16,22 @@ describe("daemon config (sluice.yaml)", () => {
       machines: {},
       logLevel: "info",
       github: null,
+      kubernetes: null,
     });
+  });
+
+  it("sends batch runs to Kubernetes with `executor: kubernetes` and its section (manifests stay on Docker); the section is required and checked", () => {
+    const yaml = "executor: kubernetes\nkubernetes:\n  kubeconfig: /var/lib/sluice/cluster/kubeconfig\n  namespace: runs\n  image: { containerd: /run/k8s/containerd.sock }\n";
+    expect(parseDaemonConfig(yaml)).toMatchObject({
+      runExecutor: "kubernetes",
+      manifestExecutor: "docker",
+      kubernetes: { kubeconfig: "/var/lib/sluice/cluster/kubeconfig", namespace: "runs", containerdSocket: "/run/k8s/containerd.sock", pullPolicy: "Never" },
+    });
+    expect(() => parseDaemonConfig("executor: kubernetes\n")).toThrow(/executor: kubernetes needs a `kubernetes:` section/);
+    expect(() => parseDaemonConfig("executor: kubernetes\nkubernetes: { namespace: runs }\n")).toThrow(/kubernetes\.image\.containerd: image\.containerd is required/);
+    expect(() => parseDaemonConfig("executor: kubernetes\nkubernetes: { namespace: Bad_Name, image: { containerd: /s } }\n")).toThrow(/kubernetes\.namespace: expected a namespace name/);
+    expect(() => parseDaemonConfig("executor: nomad\n")).toThrow(/executor: expected one of: docker, local, kubernetes/);
+    expect(parseDaemonConfig("kubernetes: { image: { containerd: /s } }\n")).toMatchObject({ runExecutor: "docker", kubernetes: null });
   });
 
   it("reads the github section: an App or a token file (exactly one), the webhook listener, retry backoff", () => {
@@ -64,7 +79,7 @@ describe("daemon config (sluice.yaml)", () => {
     expect(message).toMatch(/repos\.pollInterval: expected a duration such as 30s/);
     expect(message).toMatch(/repos\.interval: unknown key; allowed here: pollInterval/);
     expect(message).toMatch(/manifest\.executor: expected one of: docker, local/);
-    expect(message).toMatch(/extra: unknown key; allowed here: api, repos, reconcile, manifest, log, executor, runs, proxy, machines/);
+    expect(message).toMatch(/extra: unknown key; allowed here: api, repos, reconcile, manifest, log, executor, kubernetes, runs, proxy, machines/);
   });
 
   it("reports YAML syntax errors and a non-mapping section", () => {

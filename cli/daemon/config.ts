@@ -19,10 +19,26 @@ const ApiSection = z.strictObject({
 const ReposSection = z.strictObject({ pollInterval: Duration.default("30s") });
 const ReconcileSection = z.strictObject({ retryAfter: Duration.default("1m"), generateTimeout: Duration.default("10m") });
 const Executor = z.enum(["docker", "local"], { error: "expected one of: docker, local" });
+const RunExecutor = z.enum(["docker", "local", "kubernetes"], { error: "expected one of: docker, local, kubernetes" });
 const ManifestSection = z.strictObject({
-  /** Defaults to the top-level `executor`. */
+  /** Defaults to the top-level `executor` (docker when that is kubernetes). */
   executor: Executor.optional(),
 });
+const KubernetesImageSection = z.strictObject({
+  /** Registry-less single node: images are imported into the node's containerd through this socket. */
+  containerd: z.string({ error: "expected the path of the node's containerd socket" }).min(1).optional(),
+  pullPolicy: z.enum(["IfNotPresent", "Never", "Always"], { error: "expected one of: IfNotPresent, Never, Always" }).optional(),
+});
+const KubernetesSection = z
+  .strictObject({
+    /** Absent: $KUBECONFIG, then ~/.kube/config. */
+    kubeconfig: z.string({ error: "expected a file path" }).min(1).optional(),
+    context: z.string({ error: "expected a context name of the kubeconfig" }).min(1).optional(),
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "expected a namespace name (lowercase letters, digits, '-')" }).default("default"),
+    serviceAccount: z.string({ error: "expected a service account name" }).min(1).optional(),
+    image: KubernetesImageSection.prefault({}),
+  })
+  .refine((k) => k.image.containerd !== undefined, { error: "image.containerd is required: images reach the node by import into its containerd (a registry is not supported yet)", path: ["image", "containerd"] });
 const RunsSection = z.strictObject({
   network: z.enum(["bridge", "host", "none"], { error: "expected one of: bridge, host, none" }).default("bridge"),
   /** Extra environment for every run (tests point sources at fake APIs with it). */
@@ -60,7 +76,8 @@ const SECTIONS = {
   reconcile: ReconcileSection,
   manifest: ManifestSection,
   log: LogSection,
-  executor: Executor,
+  executor: RunExecutor,
+  kubernetes: KubernetesSection,
   runs: RunsSection,
   proxy: ProxySection,
   machines: z.record(z.string(), Machine),
@@ -75,7 +92,9 @@ export const DaemonConfig = z.strictObject({
   manifest: ManifestSection.prefault({}),
   log: LogSection.prefault({}),
   /** Where runs (and, unless `manifest.executor` says otherwise, manifest generation) execute. */
-  executor: Executor.default("docker"),
+  executor: RunExecutor.default("docker"),
+  /** The cluster of `executor: kubernetes` (docs/kubernetes.md). */
+  kubernetes: KubernetesSection.optional(),
   runs: RunsSection.prefault({}),
   proxy: ProxySection.prefault({}),
   /** `require.machine` names → limits; a `default` entry applies to jobs that name none. */
@@ -85,6 +104,16 @@ export const DaemonConfig = z.strictObject({
 });
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
 
+/** Where batch runs go with `executor: kubernetes`; images are imported into the node's containerd. */
+export interface KubernetesSettings {
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  serviceAccount?: string;
+  containerdSocket: string;
+  pullPolicy: "IfNotPresent" | "Never" | "Always";
+}
+
 /** The config compiled once into the fully required form the daemon uses. */
 export interface DaemonOptions {
   api: { host: string; port: number };
@@ -92,7 +121,9 @@ export interface DaemonOptions {
   retryAfterMs: number;
   generateTimeoutMs: number;
   manifestExecutor: "docker" | "local";
-  runExecutor: "docker" | "local";
+  runExecutor: "docker" | "local" | "kubernetes";
+  /** Set when `runExecutor` is kubernetes. */
+  kubernetes: KubernetesSettings | null;
   runNetwork: "bridge" | "host" | "none";
   runEnv: Record<string, string>;
   /** Loopback port of the interactive-job proxy (`/w/<workspace>/<job>/`); 0 picks a free one. */
@@ -108,14 +139,31 @@ export function compileDaemonConfig(config: DaemonConfig): DaemonOptions {
     pollIntervalMs: durationMs(config.repos.pollInterval),
     retryAfterMs: durationMs(config.reconcile.retryAfter),
     generateTimeoutMs: durationMs(config.reconcile.generateTimeout),
-    manifestExecutor: config.manifest.executor ?? config.executor,
+    manifestExecutor: config.manifest.executor ?? (config.executor === "kubernetes" ? "docker" : config.executor),
     runExecutor: config.executor,
+    kubernetes: config.executor === "kubernetes" ? kubernetesSettings(config.kubernetes) : null,
     runNetwork: config.runs.network,
     runEnv: config.runs.env,
     proxyPort: config.proxy.port,
     machines: config.machines,
     logLevel: config.log.level,
     github: config.github ? githubSettings(config.github) : null,
+  };
+}
+
+function kubernetesSettings(k: DaemonConfig["kubernetes"]): KubernetesSettings {
+  if (!k) {
+    throw new SluiceError("config_invalid", "executor: kubernetes needs a `kubernetes:` section (at least image.containerd).", {
+      hint: "See docs/kubernetes.md, \"Running a daemon's batch runs on a cluster\".",
+    });
+  }
+  return {
+    ...(k.kubeconfig ? { kubeconfig: k.kubeconfig } : {}),
+    ...(k.context ? { context: k.context } : {}),
+    namespace: k.namespace,
+    ...(k.serviceAccount ? { serviceAccount: k.serviceAccount } : {}),
+    containerdSocket: k.image.containerd ?? "",
+    pullPolicy: k.image.pullPolicy ?? "Never",
   };
 }
 

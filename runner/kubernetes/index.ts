@@ -7,3 +7,5 @@ export { createKubernetesExecutor } from "./kubernetes-executor.js";
 export type { AdoptedKubernetesRun, KubernetesExecutor, KubernetesExecutorOptions } from "./kubernetes-executor.js";
 export { kubernetesFailureReason, podState } from "./pod-state.js";
 export type { PodState, PodView } from "./pod-state.js";
+export { containerdName, nodeImages } from "./node-images.js";
+export type { EnsureNodeImage, NodeImagesOptions } from "./node-images.js";
