@@ -76,8 +76,14 @@ ensure_apt_packages() {
   command -v debootstrap >/dev/null 2>&1 || missing+=("debootstrap")
   # the dashboard's terminal test (test/dashboard-tmux.test.ts) drives it in tmux
   command -v tmux >/dev/null 2>&1 || missing+=("tmux")
+  # the Kubernetes tests' cluster (scripts/cluster.sh): its own containerd, a static pause binary, certificates
+  command -v ctr >/dev/null 2>&1 || missing+=("containerd")
+  command -v gcc >/dev/null 2>&1 || missing+=("gcc" "libc6-dev")
+  command -v openssl >/dev/null 2>&1 || missing+=("openssl")
+  command -v curl >/dev/null 2>&1 || missing+=("curl")
+  command -v ss >/dev/null 2>&1 || missing+=("iproute2")
   if [[ "${#missing[@]}" -eq 0 ]]; then
-    step "docker.io, debootstrap and tmux present"
+    step "docker.io, debootstrap, tmux and the test cluster's tools present"
     return
   fi
   step "apt-get install ${missing[*]}"
