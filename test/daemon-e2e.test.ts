@@ -121,6 +121,9 @@ describe("sluice daemon end to end (usgs workspace, push to deploy)", () => {
     expect(backfillRunId).toMatch(/^run-\d+$/);
     const backfill = await waitForRun("backfill_usgs", (r) => r.runId === backfillRunId, "backfill_usgs did not finish");
     expect(backfill.status, backfill.reason ?? "").toBe("completed");
+    // where it ran: its container, in `runs --output json` and in the WHERE column of `info` and `job info`
+    expect(backfill.where).toMatch(/^container [0-9a-f]{12} on this machine$/);
+    expect((await daemon.cli("job", "backfill_usgs", "info")).stdout).toContain(backfill.where ?? "?");
 
     const followUp = `job.success:${P}.backfill_usgs`;
     const dailyStarted = Date.parse(backfill.finishedAt ?? "");
@@ -177,5 +180,6 @@ describe("sluice daemon end to end (usgs workspace, push to deploy)", () => {
     const manual = await daemon.json<TriggerView>("trigger", "backfill_usgs");
     const again = await waitForRun("backfill_usgs", (r) => r.runId === manual.runs[0]?.runId, "backfill_usgs did not run after the broken push");
     expect(again.status).toBe("completed");
+    expect((await daemon.cli("info")).stdout).toMatch(/WHERE[\s\S]*container [0-9a-f]{12} on this machine/);
   });
 });

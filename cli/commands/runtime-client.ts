@@ -67,7 +67,7 @@ export function clientFor(flags: CommonFlags): Promise<DaemonClient> {
 
 export function runsTable(runs: readonly RunView[]): string {
   return formatTable(
-    ["RUN", "#", "JOB", "WORKSPACE", "STATUS", "TRIGGER", "WINDOW", "STARTED", "FINISHED", "REASON"],
+    ["RUN", "#", "JOB", "WORKSPACE", "STATUS", "TRIGGER", "WINDOW", "STARTED", "FINISHED", "WHERE", "REASON"],
     runs.map((r) => [
       r.runId,
       String(r.number),
@@ -78,6 +78,7 @@ export function runsTable(runs: readonly RunView[]): string {
       r.intervalStart && r.intervalEnd ? `${r.intervalStart} → ${r.intervalEnd}` : "-",
       r.startedAt ?? "-",
       r.finishedAt ?? "-",
+      r.where ?? "-",
       (r.reason ?? "").split("\n")[0] ?? "",
     ]),
   );

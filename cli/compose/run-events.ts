@@ -4,12 +4,13 @@ import type { Scheduler } from "../../runner/scheduler/index.js";
 import type { EventHub } from "../daemon/event-hub.js";
 import { runView } from "./views.js";
 
-export function publishRunEvents(input: { scheduler: Scheduler; hub: EventHub; logStore: LogStore; workspaceOf: (jobRef: string) => string | null }): () => void {
+export function publishRunEvents(input: { scheduler: Scheduler; hub: EventHub; logStore: LogStore; workspaceOf: (jobRef: string) => string | null; whereOf?: (runId: string) => string | null }): () => void {
   const { scheduler, hub, logStore, workspaceOf } = input;
+  const whereOf = input.whereOf ?? (() => null);
   const tails = new Map<string, () => void>();
   const publish = (type: string, run: Parameters<typeof runView>[0]) => {
     const workspace = workspaceOf(run.jobRef);
-    hub.publish({ type, ...(workspace ? { workspace } : {}), data: runView(run, workspace) });
+    hub.publish({ type, ...(workspace ? { workspace } : {}), data: runView(run, workspace, whereOf(run.runId)) });
   };
   const offs = [
     scheduler.events.on("run:queued", ({ run }) => publish("run.queued", run)),
@@ -28,7 +29,7 @@ export function publishRunEvents(input: { scheduler: Scheduler; hub: EventHub; l
     }),
     scheduler.events.on("run:finished", ({ run, outcome }) => {
       const workspace = workspaceOf(run.jobRef);
-      hub.publish({ type: "run.finished", ...(workspace ? { workspace } : {}), data: { ...runView(run, workspace), outcome } });
+      hub.publish({ type: "run.finished", ...(workspace ? { workspace } : {}), data: { ...runView(run, workspace, whereOf(run.runId)), outcome } });
     }),
   ];
   return () => {

@@ -19,6 +19,8 @@ export interface RuntimeServicesDeps {
   deployDir(input: DeployDirInput): Promise<DeployDirView>;
   serve(job: string, scope?: JobScope): Promise<{ url: string; jobRef: string; workspace: string; runId?: string; number?: number }>;
   daemonInfo(): InfoView["daemon"];
+  /** Where a run ran (run-placements.ts); null when unknown. */
+  whereOf?: (runId: string) => string | null;
 }
 
 const TERMINAL = new Set(["completed", "failed", "cancelled", "skipped"]);
@@ -26,7 +28,8 @@ const TERMINAL = new Set(["completed", "failed", "cancelled", "skipped"]);
 export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeServices {
   const { scheduler, target, logStore, history, repos } = deps;
   const wsOf = (jobRef: string) => target.workspaceOfJob(jobRef)?.workspace ?? null;
-  const view = (run: RunRecord) => runView(run, wsOf(run.jobRef));
+  const whereOf = deps.whereOf ?? (() => null);
+  const view = (run: RunRecord) => runView(run, wsOf(run.jobRef), whereOf(run.runId));
   const lineView = (line: LogLine): LogLineView => ({ seq: line.seq, time: new Date(line.timeMs).toISOString(), stream: line.stream, text: line.text });
   const getRun = (runId: string): RunRecord => {
     const run = scheduler.store.getRun(runId);
@@ -36,7 +39,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
 
   return {
     listJobs(selectors, scope = {}) {
-      return selectActive(scheduler, selectors, scope).selected.map(({ job }) => jobView(job, scheduler, wsOf(job.jobRef)));
+      return selectActive(scheduler, selectors, scope).selected.map(({ job }) => jobView(job, scheduler, wsOf(job.jobRef), whereOf));
     },
 
     dashboardJobs(): DashboardJobView[] {
@@ -47,7 +50,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       const active = [...scheduler.jobs.values()];
       const archived = [...scheduler.known.values()].filter((job) => !scheduler.jobs.has(job.jobRef));
       const row = (job: (typeof active)[number], isArchived: boolean) =>
-        dashboardJobView(job, scheduler, { workspace: wsOf(job.jobRef), held: held.get(job.jobRef) ?? null, archived: isArchived });
+        dashboardJobView(job, scheduler, { workspace: wsOf(job.jobRef), held: held.get(job.jobRef) ?? null, archived: isArchived, whereOf });
       return [...active.map((job) => row(job, false)), ...archived.map((job) => row(job, true))];
     },
 
@@ -55,7 +58,7 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       const job = findJob(scheduler, name, scope);
       const definition = job.definition as { description?: string };
       return {
-        ...jobView(job, scheduler, wsOf(job.jobRef)),
+        ...jobView(job, scheduler, wsOf(job.jobRef), whereOf),
         description: definition.description ?? null,
         timezone: job.timezone,
         humanTriggers: job.expandedTriggers.map((trigger) => ({ trigger, text: describeTrigger(trigger, job.timezone) })),

@@ -18,6 +18,7 @@ import { createExecServices } from "./exec.js";
 import { createInteractive } from "./interactive.js";
 import { createLocalDeployer } from "./local-deploy.js";
 import { publishRunEvents } from "./run-events.js";
+import { createRunPlacements } from "./run-placements.js";
 import { createRunStarter } from "./run-starter.js";
 import { createRuntimeServices } from "./runtime-services.js";
 
@@ -30,6 +31,7 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
   const context: PrepareContext = { secretStore, dataRoot: join(layout.home, "data"), machines: options.machines };
   const starter = await createRunStarter({ kind: options.runExecutor, clock, logStore, secretStore, home: layout.home, network: options.runNetwork, env: options.runEnv, logger: logger.child("runs"), kubernetes: options.kubernetes });
 
+  const placements = createRunPlacements(db);
   const late: { target?: SchedulerDeploymentTarget; interactive?: ReturnType<typeof createInteractive> } = {};
   const workspaceOf = (spec: RunSpec) => {
     const deployed = late.target?.workspaceOfJob(spec.jobRef);
@@ -43,7 +45,10 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
     workspaceOf,
     // every interactive run gets a port behind the proxy, however it was started
     runArgsFor: (spec, job, workspace) => late.interactive?.runArgsFor(spec, job, workspace),
-    onStarted: (spec, prepared, supervised) => late.interactive?.onStarted(spec, prepared, supervised),
+    onStarted: (spec, prepared, supervised) => {
+      placements.follow(spec.runId, supervised);
+      late.interactive?.onStarted(spec, prepared, supervised);
+    },
   });
   const scheduler = new Scheduler({
     clock,
@@ -77,6 +82,7 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
     repos: ctx.repos,
     deployDir,
     serve: (job, scope) => interactive.serve(job, scope),
+    whereOf: (runId) => placements.get(runId),
     daemonInfo: () => ({
       version: SLUICE_VERSION,
       url: "",
@@ -98,7 +104,7 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
       await starter.recover();
       await scheduler.start();
       starter.releaseUnclaimed();
-      unpublish = publishRunEvents({ scheduler, hub: ctx.hub, logStore, workspaceOf: (ref) => target.workspaceOfJob(ref)?.workspace ?? null });
+      unpublish = publishRunEvents({ scheduler, hub: ctx.hub, logStore, workspaceOf: (ref) => target.workspaceOfJob(ref)?.workspace ?? null, whereOf: (runId) => placements.get(runId) });
       await interactive.start();
       logger.info("runtime started", { executor: starter.kind, jobs: scheduler.jobs.size, proxy: interactive.url() });
     },

@@ -6,7 +6,7 @@ import type { DashboardJobView, JobView, RunView } from "../daemon/runtime-types
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function runView(run: RunRecord, workspace: string | null): RunView {
+export function runView(run: RunRecord, workspace: string | null, where: string | null = null): RunView {
   return {
     runId: run.runId,
     number: run.number,
@@ -26,10 +26,11 @@ export function runView(run: RunRecord, workspace: string | null): RunView {
     refresh: run.refresh,
     exitCode: run.exitCode,
     cancelCause: run.cancelCause,
+    where,
   };
 }
 
-export function jobView(job: CompiledJob, scheduler: Scheduler, workspace: string | null): JobView {
+export function jobView(job: CompiledJob, scheduler: Scheduler, workspace: string | null, whereOf: (runId: string) => string | null = () => null): JobView {
   const next = scheduler.nextFireOf(job);
   const last = scheduler.store.runsOfJob(job.jobRef, 1)[0];
   return {
@@ -41,16 +42,16 @@ export function jobView(job: CompiledJob, scheduler: Scheduler, workspace: strin
     triggers: job.expandedTriggers,
     defaultTrigger: job.defaultTrigger?.raw ?? null,
     nextFire: next ? new Date(next.atMs).toISOString() : null,
-    lastRun: last ? runView(last, workspace) : null,
+    lastRun: last ? runView(last, workspace, whereOf(last.runId)) : null,
   };
 }
 
 /** The dashboard's row for a job: the job view plus tags, edges into it and why it is held. */
-export function dashboardJobView(job: CompiledJob, scheduler: Scheduler, input: { workspace: string | null; held: string | null; archived: boolean }): DashboardJobView {
+export function dashboardJobView(job: CompiledJob, scheduler: Scheduler, input: { workspace: string | null; held: string | null; archived: boolean; whereOf?: (runId: string) => string | null }): DashboardJobView {
   const expose = (job.definition as { expose?: { display_name?: string; tags?: string | string[] } }).expose ?? {};
   const tags = expose.tags === undefined ? [] : Array.isArray(expose.tags) ? expose.tags : [expose.tags];
   return {
-    ...jobView(job, scheduler, input.workspace),
+    ...jobView(job, scheduler, input.workspace, input.whereOf),
     ...(input.archived ? { nextFire: null } : {}),
     displayName: expose.display_name ?? null,
     timezone: job.timezone,

@@ -29,6 +29,8 @@ export interface RunView {
   refresh: boolean;
   exitCode: number | null;
   cancelCause: string | null;
+  /** Where the run's process ran, as its executor reported it (container, or pod and node); null before it started or when unknown. */
+  where: string | null;
 }
 
 export interface JobView {

@@ -144,6 +144,7 @@ export function makeRun(key: string, number: number, status: string, extra: Part
     refresh: false,
     exitCode: status === "completed" ? 0 : null,
     cancelCause: null,
+    where: status === "pending" ? null : "container 0123456789ab on this machine",
     ...extra,
   };
 }

@@ -107,7 +107,7 @@ export function followContainer(
     removeSettingsOverlay(ctx.options.overlayRoot, input.runId);
     return result;
   });
-  return { ...supervised, outcome };
+  return { ...supervised, outcome, placement: Promise.resolve(`container ${input.containerId.slice(0, 12)} on this machine`) };
 }
 
 /**

@@ -55,6 +55,8 @@ export interface SupervisedRun {
   onExit(callback: (outcome: RunOutcome) => void): void;
   /** True between the SIGTERM and the end of the process. */
   isStopping(): boolean;
+  /** Where the process runs, once the executor knows (`container … on this machine`, `pod … on node …`). */
+  readonly placement?: Promise<string>;
 }
 
 export function superviseRun(process: SupervisedProcess, options: SupervisorOptions): SupervisedRun {

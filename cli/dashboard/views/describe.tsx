@@ -10,6 +10,7 @@ export function describeLines(job: DashboardJobView, nowMs: number): string[] {
     `job:        ${job.displayName ? `${job.displayName} (${job.key})` : job.key}${job.archived ? "  [archived]" : ""}`,
     `type:       ${job.type}`,
     `last run:   ${lastRunText(job.lastRun, nowMs)}${job.lastRun ? ` #${job.lastRun.number} ${job.lastRun.runId}` : ""}`,
+    ...(job.lastRun?.where ? [`ran in:     ${job.lastRun.where}`] : []),
     `next run:   ${nextFireText(job.nextFire, job.timezone)}`,
     `freshness:  ${job.held ? `⏸ held: ${job.held}` : "✓ fresh"}`,
     `tags:       ${job.tags.join(", ") || "-"}`,

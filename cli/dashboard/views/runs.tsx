@@ -13,6 +13,7 @@ export function runColumns(nowMs: number): Column<RunView>[] {
     { title: "DURATION", width: 8, priority: 1, cell: (r) => runDuration(r, nowMs) },
     { title: "REFRESH", width: 7, priority: 3, cell: (r) => (r.refresh ? "⟳ yes" : "no") },
     { title: "WINDOW (UTC)", width: 26, priority: 4, cell: (r) => windowText(r) },
+    { title: "WHERE", width: 24, priority: 5, cell: (r) => r.where ?? "-" },
     { title: "REASON", width: 20, priority: 2, cell: (r) => (r.reason ?? r.cancelCause ?? "").split("\n")[0] ?? "" },
   ];
 }
