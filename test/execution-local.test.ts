@@ -56,12 +56,13 @@ function setup(timeoutSeconds: number, graceSeconds: number) {
 }
 
 describe("local executor", () => {
-  it("runs the launcher contract, stores logs with secrets masked, maps a non-zero exit to failed", async () => {
+  it("runs the launcher contract, stores logs with secrets masked, maps a non-zero exit to failed, reports its process as where it ran", async () => {
     const { secretStore, logStore, start, workspaceDir, home } = setup(60, 5);
     secretStore.set("ws", "prod", 'token = "tok_abcdef123"\n');
     const run = await start("run-fail", "fail");
     const outcome = await within(run.outcome, "the end of run");
     expect(outcome).toMatchObject({ status: "failed", reason: "exit code 3", exitCode: 3 });
+    expect(await run.placement).toMatch(/^process \d+ on this machine$/);
     const text = logStore.read("run-fail").lines.map((line) => `${line.stream}:${line.text}`);
     expect(text).toContain("stdout:run run-fail manual:jobs.fake.job profile prod prod 1");
     expect(text).toContain(`stdout:data ${join(home, "data", "ws", "prod", "var")} ${join(home, "data", "ws", "prod", "local")}`);

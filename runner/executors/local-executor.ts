@@ -83,7 +83,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
         onSignal: (signal, cause) => log.system(`sluice: sending ${signal} (${cause})`),
       });
       void supervised.outcome.then(() => options.logStore.end(run.runId));
-      return supervised;
+      return child.pid === undefined ? supervised : { ...supervised, placement: Promise.resolve(`process ${child.pid} on this machine`) };
     },
   };
 }
