@@ -4,10 +4,12 @@
  */
 import type { KubeJob } from "./job-spec.js";
 import type { PodView } from "./pod-state.js";
+import type { KubeSecret } from "./settings-secret.js";
 
 /** The parts of a Job Sluice reads. */
 export interface JobView {
   name: string;
+  uid: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
   deleting: boolean;
@@ -20,8 +22,23 @@ export interface LogFollow {
   stop(): void;
 }
 
+/** The parts of a Secret Sluice reads (never its data). */
+export interface SecretView {
+  name: string;
+  /** Has at least one owner reference (then Kubernetes deletes it with its owner). */
+  owned: boolean;
+  createdMs: number;
+}
+
 export interface KubeApi {
-  createJob(job: KubeJob): Promise<void>;
+  /** Creates a Job; returns its uid (for owner references). */
+  createJob(job: KubeJob): Promise<{ uid: string }>;
+  createSecret(secret: KubeSecret): Promise<void>;
+  /** Makes a Secret a dependent of a Job: Kubernetes' garbage collector deletes it with the Job. */
+  setSecretOwner(namespace: string, name: string, job: { name: string; uid: string }): Promise<void>;
+  listSecrets(namespace: string, labels: Record<string, string>): Promise<SecretView[]>;
+  /** A missing Secret is no error. */
+  deleteSecret(namespace: string, name: string): Promise<void>;
   listJobs(namespace: string, labels: Record<string, string>): Promise<JobView[]>;
   listPods(namespace: string, labels: Record<string, string>): Promise<PodView[]>;
   /** Deletes a pod: its containers get SIGTERM, SIGKILL after `graceSeconds`. A missing pod is no error. */

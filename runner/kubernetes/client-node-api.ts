@@ -4,7 +4,7 @@
  */
 import { PassThrough } from "node:stream";
 import { SluiceError } from "../../core/index.js";
-import { BatchV1Api, CoreV1Api, KubeConfig, Log, PatchStrategy, setHeaderOptions, type V1Job, type V1Pod } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, KubeConfig, Log, PatchStrategy, setHeaderOptions, type V1Job, type V1Pod, type V1Secret } from "@kubernetes/client-node";
 import type { JobView, KubeApi, LogFollow } from "./api.js";
 import type { PodView } from "./pod-state.js";
 
@@ -23,7 +23,22 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
   const selector = (labels: Record<string, string>) => Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(",");
   return {
     async createJob(job) {
-      await batch.createNamespacedJob({ namespace: job.metadata.namespace, body: job as unknown as V1Job });
+      const created = await batch.createNamespacedJob({ namespace: job.metadata.namespace, body: job as unknown as V1Job });
+      return { uid: created.metadata?.uid ?? "" };
+    },
+    async createSecret(secret) {
+      await core.createNamespacedSecret({ namespace: secret.metadata.namespace, body: secret as unknown as V1Secret });
+    },
+    async setSecretOwner(namespace, name, job) {
+      const owner = { apiVersion: "batch/v1", kind: "Job", name: job.name, uid: job.uid, blockOwnerDeletion: false };
+      await core.patchNamespacedSecret({ namespace, name, body: { metadata: { ownerReferences: [owner] } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+    },
+    async listSecrets(namespace, labels) {
+      const list = await core.listNamespacedSecret({ namespace, labelSelector: selector(labels) });
+      return list.items.map((secret) => ({ name: secret.metadata?.name ?? "", owned: (secret.metadata?.ownerReferences ?? []).length > 0, createdMs: secret.metadata?.creationTimestamp?.getTime() ?? 0 }));
+    },
+    async deleteSecret(namespace, name) {
+      await ignoreNotFound(core.deleteNamespacedSecret({ namespace, name }));
     },
     async listJobs(namespace, labels) {
       const list = await batch.listNamespacedJob({ namespace, labelSelector: selector(labels) });
@@ -94,6 +109,7 @@ async function ignoreNotFound<T>(request: Promise<T>): Promise<T | undefined> {
 function jobView(job: V1Job): JobView {
   return {
     name: job.metadata?.name ?? "",
+    uid: job.metadata?.uid ?? "",
     labels: job.metadata?.labels ?? {},
     annotations: job.metadata?.annotations ?? {},
     deleting: job.metadata?.deletionTimestamp !== undefined,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildRunContainerSpec, Launcher, prepareRun, RunLabel, type RunnableJob } from "../executors/index.js";
 import { createSecretStore } from "../secrets/index.js";
+import { buildSettingsSecret, settingsItems } from "./settings-secret.js";
 import { buildRunJob, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, runJobName } from "./job-spec.js";
 
 function setup() {
@@ -27,8 +28,8 @@ describe("buildRunJob", () => {
   it("gives the pod the Docker executor's argv, env, working dir, mounts and host name", () => {
     const { ws, context } = setup();
     const run = prepareRun(ingest, { name: "gh", dir: ws, deploymentVersion: 4 }, { runId: "run-7", trigger: "manual:jobs.gh.ingest", refresh: false }, context, 1_000);
-    const docker = buildRunContainerSpec(run, { image: options.image, python: options.python, network: "bridge", settingsDir: "/o/run-7" });
-    const job = buildRunJob(run, { ...options, settingsDir: "/o/run-7" });
+    const docker = buildRunContainerSpec(run, { image: options.image, python: options.python, network: "bridge" });
+    const job = buildRunJob(run, options);
     const pod = job.spec.template.spec;
     const container = pod.containers[0]!;
     expect(container.command).toEqual(docker.cmd);
@@ -38,6 +39,27 @@ describe("buildRunJob", () => {
     const mounts = container.volumeMounts.map((mount) => ({ path: mount.mountPath, readOnly: mount.readOnly, source: pod.volumes.find((volume) => volume.name === mount.name)?.hostPath?.path }));
     expect(mounts).toEqual([...(docker.binds ?? []).map((bind) => ({ path: bind.target, readOnly: bind.readOnly, source: bind.source })), { path: "/tmp", readOnly: false, source: undefined }]);
     expect(pod.volumes.at(-1)).toEqual({ name: "tmpfs-0", emptyDir: { medium: "Memory", sizeLimit: "512Mi" } });
+  });
+
+  it("mounts the settings Secret (named like the Job) read-only over /workspace/.dlt, naming keys and paths only", () => {
+    const { ws, context } = setup();
+    const run = prepareRun(ingest, { name: "gh", dir: ws }, { runId: "run-7", trigger: "manual", refresh: false }, context, 1_000);
+    const files = [
+      { path: "config.toml", content: Buffer.from('x = "1"') },
+      { path: "prod.secrets.toml", content: Buffer.from('token = "tok_spec_secret"') },
+    ];
+    const job = buildRunJob(run, { ...options, instance: "home1", settings: settingsItems(files) });
+    const pod = job.spec.template.spec;
+    expect(pod.volumes.find((volume) => volume.name === "settings")).toEqual({
+      name: "settings",
+      secret: { secretName: "sluice-run-home1-run-7", defaultMode: 0o444, items: [{ key: "config.toml", path: "config.toml", mode: 0o444 }, { key: "prod.secrets.toml", path: "prod.secrets.toml", mode: 0o400 }] },
+    });
+    expect(pod.containers[0]!.volumeMounts).toContainEqual({ name: "settings", mountPath: "/workspace/.dlt", readOnly: true });
+    expect(pod.volumes.some((volume) => volume.hostPath?.path.includes("overlay"))).toBe(false);
+    expect(JSON.stringify(job)).not.toContain("tok_spec_secret");
+    const secret = buildSettingsSecret(job, files);
+    expect(secret.metadata).toEqual({ name: job.metadata.name, namespace: "runs", labels: job.metadata.labels });
+    expect(Buffer.from(secret.data["prod.secrets.toml"]!, "base64").toString()).toBe('token = "tok_spec_secret"');
   });
 
   it("never retries, uses the job's grace, a deadline backstop beyond timeout + grace, and the machine as requests = limits", () => {

@@ -15,7 +15,8 @@
 import { createHash } from "node:crypto";
 import { SluiceError } from "../../core/index.js";
 import type { BindMount, ContainerSpec, TmpfsMount } from "../docker/index.js";
-import { buildRunContainerSpec, RUN_PURPOSE, RunLabel, type PreparedRun } from "../executors/index.js";
+import { buildRunContainerSpec, RUN_PURPOSE, RunLabel, RunPaths, type PreparedRun } from "../executors/index.js";
+import type { SettingsItem } from "./settings-secret.js";
 
 /** The subset of the Kubernetes object model Sluice writes and reads (plain JSON, no client types). */
 export interface KubeMeta {
@@ -29,6 +30,7 @@ export interface KubeVolume {
   name: string;
   hostPath?: { path: string; type: string };
   emptyDir?: { medium?: string; sizeLimit?: string };
+  secret?: { secretName: string; items: SettingsItem[]; defaultMode: number };
 }
 
 export interface KubeContainer {
@@ -76,10 +78,15 @@ export interface RunJobOptions {
   /** Which Sluice owns the run (see `DockerExecutorOptions.instance`). */
   instance?: string;
   serviceAccount?: string;
-  /** Host directory with the settings overlay (secrets), mounted over `/workspace/.dlt`. */
-  settingsDir?: string;
+  /**
+   * Files of the run's settings Secret (settings-secret.ts; the Secret has the Job's name), mounted
+   * read-only over `/workspace/.dlt`. Absent: the checkout's own `.dlt/` is what the run sees.
+   */
+  settings?: SettingsItem[];
 }
 
+/** The pod's volume of the settings Secret, mounted over `/workspace/.dlt`. */
+const SETTINGS_VOLUME = "settings";
 /** Name of the run's only container. */
 export const RUN_CONTAINER = "run";
 /** Keeps an ended pod until Sluice has read its exit (removed by the executor). */
@@ -109,24 +116,25 @@ export function assertRunnableOnKubernetes(run: PreparedRun): void {
 
 export function buildRunJob(run: PreparedRun, options: RunJobOptions): KubeJob {
   assertRunnableOnKubernetes(run);
-  const container = buildRunContainerSpec(run, { image: options.image, python: options.python, network: "bridge", ...(options.settingsDir ? { settingsDir: options.settingsDir } : {}) });
+  const container = buildRunContainerSpec(run, { image: options.image, python: options.python, network: "bridge" });
   const labels = selectionLabels(run, options.instance);
+  const name = runJobName(run.runId, options.instance);
   const annotations = { ...run.labels, [IMAGE_ANNOTATION]: options.image, ...(options.instance ? { [RunLabel.instance]: options.instance } : {}) };
   const graceSeconds = Math.max(1, Math.ceil(run.limits.graceMs / 1000));
   const job: KubeJob = {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: runJobName(run.runId, options.instance), namespace: options.namespace, labels, annotations },
+    metadata: { name, namespace: options.namespace, labels, annotations },
     spec: {
       backoffLimit: 0,
-      template: { metadata: { labels, annotations, finalizers: [EXIT_FINALIZER] }, spec: podSpec(container, options, graceSeconds) },
+      template: { metadata: { labels, annotations, finalizers: [EXIT_FINALIZER] }, spec: podSpec(container, { ...options, name }, graceSeconds) },
     },
   };
   if (run.limits.timeoutMs !== undefined) job.spec.activeDeadlineSeconds = Math.ceil(run.limits.timeoutMs / 1000) + graceSeconds + DEADLINE_BACKSTOP_SECONDS;
   return job;
 }
 
-function podSpec(container: ContainerSpec, options: RunJobOptions, graceSeconds: number): KubePodSpec {
+function podSpec(container: ContainerSpec, options: RunJobOptions & { name: string }, graceSeconds: number): KubePodSpec {
   const binds = container.binds ?? [];
   const tmpfs = container.tmpfs ?? [];
   const volumes = [...binds.map((bind, index) => hostPathVolume(bind, index)), ...tmpfs.map((mount, index) => memoryVolume(mount, index))];
@@ -134,6 +142,10 @@ function podSpec(container: ContainerSpec, options: RunJobOptions, graceSeconds:
     ...binds.map((bind, index) => ({ name: `bind-${index}`, mountPath: bind.target, readOnly: bind.readOnly })),
     ...tmpfs.map((mount, index) => ({ name: `tmpfs-${index}`, mountPath: mount.target, readOnly: false })),
   ];
+  if (options.settings) {
+    volumes.push({ name: SETTINGS_VOLUME, secret: { secretName: options.name, items: options.settings, defaultMode: 0o444 } });
+    mounts.push({ name: SETTINGS_VOLUME, mountPath: RunPaths.settings, readOnly: true });
+  }
   const spec: KubePodSpec = {
     restartPolicy: "Never",
     terminationGracePeriodSeconds: graceSeconds,

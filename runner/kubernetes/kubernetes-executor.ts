@@ -15,10 +15,11 @@ import type { PreparedRun, RunEnvironment, RunOutcome, StopSignal, SupervisedRun
 import { RUN_PURPOSE, RunLabel, superviseRun } from "../executors/index.js";
 import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
-import { createRedactor, createSettingsOverlay, removeSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
+import { createRedactor, createSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
 import type { JobView, KubeApi, LogFollow } from "./api.js";
 import { assertRunnableOnKubernetes, buildRunJob, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodState, type PodView } from "./pod-state.js";
+import { buildSettingsSecret, readSettingsFiles, settingsItems, type SettingsFile } from "./settings-secret.js";
 
 export interface KubernetesExecutorOptions {
   api: KubeApi;
@@ -26,7 +27,7 @@ export interface KubernetesExecutorOptions {
   logStore: LogStore;
   secretStore: SecretStore;
   environmentFor: (run: PreparedRun) => Promise<RunEnvironment>;
-  /** Where per-run settings overlays (with secrets) are staged; mounted from the node (single-node clusters). */
+  /** Where a run's settings overlay (with secrets) is staged for the moment it takes to read it into the run's Secret. */
   overlayRoot: string;
   namespace: string;
   /** Default `IfNotPresent`; `Never` for images imported into the node. */
@@ -63,6 +64,8 @@ export interface KubernetesExecutor {
 
 /** Output may arrive a little after the exit is seen; wait at most this long for it. */
 const DRAIN_MS = 3000;
+/** A settings Secret without owner or Job older than this is left over from a stopped Sluice. */
+const ORPHAN_AFTER_MS = 60_000;
 /** The kubelet never kills faster than this after a deletion (its minimum grace period). */
 const KILL_GRACE_SECONDS = 1;
 
@@ -74,8 +77,6 @@ interface FollowInput {
   startedMs: number;
   timeoutMs?: number;
   graceMs: number;
-  /** Called once the run has been recorded (settings overlay removal). */
-  cleanup?: () => void;
 }
 
 export function createKubernetesExecutor(options: KubernetesExecutorOptions): KubernetesExecutor {
@@ -104,7 +105,6 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
     const outcome = supervised.outcome.then(async (result) => {
       logStore.end(input.runId);
       await watch.release();
-      input.cleanup?.();
       return withReason(result);
     });
     return { ...supervised, outcome, onExit: (callback) => supervised.onExit((result) => callback(withReason(result))) };
@@ -128,7 +128,9 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
       return job ? adoptJob(job) : null;
     },
     async recoverAll() {
-      return (await runJobs()).map(adoptJob);
+      const jobs = await runJobs();
+      await deleteOrphanSecrets(options, scope, jobs);
+      return jobs.map(adoptJob);
     },
     detach() {
       detaching.abort();
@@ -137,38 +139,68 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
   };
 }
 
-/** Stages the run's settings overlay and creates its Job; what following it needs. */
+/** Creates the run's settings Secret and its Job (then makes the Job the Secret's owner); what following it needs. */
 async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun): Promise<FollowInput> {
-  const { logStore } = options;
+  const { api, logStore, namespace } = options;
   assertRunnableOnKubernetes(run);
   const environment = await options.environmentFor(run);
-  const overlay = createSettingsOverlay({ root: options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
   const log = createRunLogWriter(logStore, run.runId, { redact: run.redact });
-  if (!overlay && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
+  const files = settingsFilesOf(options, run);
+  if (!files && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
   const job = buildRunJob(run, {
     image: environment.image,
     python: environment.python,
-    namespace: options.namespace,
+    namespace,
     pullPolicy: options.pullPolicy ?? "IfNotPresent",
     ...(options.instance ? { instance: options.instance } : {}),
     ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
-    ...(overlay ? { settingsDir: overlay.dir } : {}),
+    ...(files ? { settings: settingsItems(files) } : {}),
   });
+  const name = job.metadata.name;
   try {
-    await options.api.createJob(job);
+    if (files) await api.createSecret(buildSettingsSecret(job, files));
+    const { uid } = await api.createJob(job).catch(async (error: unknown) => {
+      if (files) await api.deleteSecret(namespace, name).catch(() => undefined);
+      throw error;
+    });
+    // if this fails the Secret stays unowned: release() and recoverAll() still delete it
+    if (files) await api.setSecretOwner(namespace, name, { name, uid }).catch((error: unknown) => log.system(`sluice: the settings Secret could not be tied to the Job: ${apiErrorText(error)}`));
   } catch (error) {
-    overlay?.remove();
     const message = run.redact(apiErrorText(error));
     log.system(`sluice: the run's Job could not be created: ${message}`);
     logStore.end(run.runId);
     throw new SluiceError("run_start_failed", `Run ${run.runId} of ${run.job.job_ref} could not be started on Kubernetes: ${message}`, {
-      hint: "See the run's log; check the namespace, the service account and Sluice's rights to create Jobs there.",
+      hint: "See the run's log; check the namespace, the service account and Sluice's rights to create Jobs and Secrets there.",
       details: { job: run.job.job_ref },
     });
   }
-  const input: FollowInput = { runId: run.runId, jobName: job.metadata.name, image: environment.image, log, startedMs: options.clock.now(), graceMs: run.limits.graceMs, cleanup: () => removeSettingsOverlay(options.overlayRoot, run.runId) };
+  const input: FollowInput = { runId: run.runId, jobName: name, image: environment.image, log, startedMs: options.clock.now(), graceMs: run.limits.graceMs };
   if (run.limits.timeoutMs !== undefined) input.timeoutMs = run.limits.timeoutMs;
   return input;
+}
+
+/** The run's settings overlay (runner/secrets), read and removed from disk at once; undefined without a `.dlt/`. */
+function settingsFilesOf(options: KubernetesExecutorOptions, run: PreparedRun): SettingsFile[] | undefined {
+  const overlay = createSettingsOverlay({ root: options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
+  if (!overlay) return undefined;
+  try {
+    return readSettingsFiles(overlay.dir);
+  } finally {
+    overlay.remove();
+  }
+}
+
+/**
+ * Settings Secrets of this Sluice's runs with neither an owner nor a Job: left by a Sluice that
+ * stopped between creating the Secret and the Job. Younger ones may belong to a start under way.
+ */
+async function deleteOrphanSecrets(options: KubernetesExecutorOptions, scope: Record<string, string>, jobs: JobView[]): Promise<void> {
+  const { api, namespace, clock } = options;
+  const names = new Set(jobs.map((job) => job.name));
+  const secrets = await api.listSecrets(namespace, { ...scope, [KubeLabel.purpose]: RUN_PURPOSE }).catch(() => []);
+  for (const secret of secrets) {
+    if (!secret.owned && !names.has(secret.name) && secret.createdMs + ORPHAN_AFTER_MS < clock.now()) await api.deleteSecret(namespace, secret.name).catch(() => undefined);
+  }
 }
 
 /** Following a Job found after a restart: start, timeout and grace from its annotations; stored lines are skipped. */
@@ -188,7 +220,6 @@ function adoptionInput(options: KubernetesExecutorOptions, job: JobView): Follow
     log,
     startedMs: number(RunLabel.startedMs) ?? options.clock.now(),
     graceMs: number(RunLabel.graceMs) ?? 30_000,
-    cleanup: () => removeSettingsOverlay(options.overlayRoot, runId),
   };
   const timeoutMs = number(RunLabel.timeoutMs);
   if (timeoutMs !== undefined) input.timeoutMs = timeoutMs;
@@ -280,6 +311,8 @@ function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string
     async release() {
       if (podName) await api.removePodFinalizer(namespace, podName, EXIT_FINALIZER).catch(() => undefined);
       await api.deleteJob(namespace, input.jobName).catch(() => undefined);
+      // owned by the Job, so the garbage collector deletes it too; deleted here so no secret outlives the run
+      await api.deleteSecret(namespace, input.jobName).catch(() => undefined);
     },
   };
 }

@@ -249,4 +249,30 @@ describe("kubernetes executor on a real cluster", () => {
     expect(texts(run.runId).join("\n")).not.toContain("tok_k8s_secret_42");
     expect(existsSync(overlayRoot) ? readdirSync(overlayRoot) : []).toEqual([]);
   });
+
+  it("the run's settings are a Secret named and labelled like its Job, owned by it, mounted over .dlt, with no value in the Job's YAML, and gone after the run", async () => {
+    const { executor, prepare, texts, secretStore } = setup();
+    secretStore.set("ws", "prod", 'token = "tok_k8s_owned_77"\n');
+    const run = await executor.start(prepare("clean"));
+    await waitUntil(() => texts(run.runId).includes("stdout:waiting"), "the run to be running", 120_000, 100);
+    expect(texts(run.runId)).toContain('stdout:secrets: token = "***"');
+    const job = JSON.parse(cluster.kubectl("get", "jobs", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${run.runId},${KubeLabel.instance}=${INSTANCE}`, "-o", "json")).items[0];
+    const name: string = job.metadata.name;
+    const yaml = cluster.kubectl("get", "job", name, "-n", NAMESPACE, "-o", "yaml");
+    expect(yaml).toContain(`secretName: ${name}`);
+    expect(yaml).not.toContain("tok_k8s_owned_77");
+    expect(yaml).not.toContain(Buffer.from('token = "tok_k8s_owned_77"\n').toString("base64"));
+    const secret = JSON.parse(cluster.kubectl("get", "secret", name, "-n", NAMESPACE, "-o", "json"));
+    expect(secret.metadata.labels).toEqual(job.metadata.labels);
+    expect(secret.metadata.ownerReferences).toEqual([expect.objectContaining({ apiVersion: "batch/v1", kind: "Job", name, uid: job.metadata.uid })]);
+    expect(Buffer.from(secret.data["prod.secrets.toml"], "base64").toString()).toBe('token = "tok_k8s_owned_77"\n');
+    expect(Buffer.from(secret.data["config.toml"], "base64").toString()).toBe('from_commit = "yes"');
+    const mount = job.spec.template.spec.containers[0].volumeMounts.find((one: { mountPath: string }) => one.mountPath === "/workspace/.dlt");
+    expect(mount).toMatchObject({ readOnly: true });
+    expect(job.spec.template.spec.volumes.find((one: { name: string }) => one.name === mount.name).secret.secretName).toBe(name);
+    run.stop("user");
+    await within(run.outcome, "the end of the run", 60_000);
+    const secrets = () => cluster.kubectl("get", "secrets", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${run.runId},${KubeLabel.instance}=${INSTANCE}`, "-o", "name").trim();
+    await waitUntil(() => secrets() === "", "the run's Secret to be deleted", 30_000, 250);
+  });
 });
