@@ -3,6 +3,7 @@
  * requirements.txt, no dependency file → pinned dlt) and the host-venv variant.
  */
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -172,5 +173,26 @@ describe("host venv", () => {
     await writeFile(join(dir, "job.py"), "print(2)\n");
     const again = await ensureHostVenv({ workspaceDir: dir, cacheDir, ensureDlt: false, dependencyGroups: ["extra"] });
     expect(again).toMatchObject({ reused: true, key: first.key, pythonPath: first.pythonPath });
+  });
+
+  it("compiles site-packages to bytecode at build, and a venv built without it once on its next use", async () => {
+    const dir = await workspace({ "pyproject.toml": pyproject(["six==1.17.0"]), "job.py": "print(1)\n" });
+    const built = await ensureHostVenv({ workspaceDir: dir, cacheDir, ensureDlt: false });
+    const sitePackages = join(built.venvDir, "lib", `python${built.pythonVersion.split(".").slice(0, 2).join(".")}`, "site-packages");
+    const compiled = () => readdirSync(join(sitePackages, "__pycache__")).filter((f) => f.startsWith("six."));
+    expect(compiled()).toHaveLength(1);
+    // as a venv from before builds compiled: no bytecode, a marker without the flag
+    rmSync(join(sitePackages, "__pycache__"), { recursive: true, force: true });
+    const marker = join(built.venvDir, ".sluice-env.json");
+    const { bytecode: _dropped, ...old } = JSON.parse(readFileSync(marker, "utf8")) as Record<string, unknown>;
+    writeFileSync(marker, JSON.stringify(old));
+    const lines: string[] = [];
+    const reused = await ensureHostVenv({ workspaceDir: dir, cacheDir, ensureDlt: false, onProgress: (line) => lines.push(line) });
+    expect(reused.reused).toBe(true);
+    expect(compiled()).toHaveLength(1);
+    expect(lines.some((line) => line.includes("compiling the host venv"))).toBe(true);
+    const once = await ensureHostVenv({ workspaceDir: dir, cacheDir, ensureDlt: false, onProgress: (line) => lines.push(line) });
+    expect(once.reused).toBe(true);
+    expect(lines.filter((line) => line.includes("compiling the host venv"))).toHaveLength(1);
   });
 });

@@ -40,6 +40,8 @@ interface Marker {
   key: string;
   pythonVersion: string;
   fallbackDlt: boolean;
+  /** Site-packages compiled to bytecode (venvs built before this was done are compiled on first use). */
+  bytecode?: boolean;
 }
 
 export interface HostPython {
@@ -80,7 +82,8 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
   });
 
   const existing = await readMarker(venvDir, key);
-  if (existing) return result(existing, true);
+  if (existing?.bytecode) return result(existing, true);
+  if (existing) return result(await compileBytecode(venvDir, cacheDir, existing, progress), true);
   return withFileLock(
     join(cacheDir, "locks", `venv-${key}.lock`),
     async () => {
@@ -93,7 +96,8 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
       try {
         const index = await readHostIndexSettings();
         await writeBuildFiles(staging, { script: environmentScript({ inputs, srcDir: staging.srcDir, venvDir, python: python.executable, ensureDlt, groupsHelper: join(staging.buildDir, GROUPS_HELPER_FILE) }) });
-        const env: NodeJS.ProcessEnv = { ...process.env, ...index.env, UV_PYTHON_DOWNLOADS: "never", UV_NO_PROGRESS: "1" };
+        // bytecode at build time: runs then import dlt from .pyc even where PYTHONDONTWRITEBYTECODE is set
+        const env: NodeJS.ProcessEnv = { ...process.env, ...index.env, UV_PYTHON_DOWNLOADS: "never", UV_NO_PROGRESS: "1", UV_COMPILE_BYTECODE: "1" };
         if (index.caBundle && !env.SSL_CERT_FILE) env.SSL_CERT_FILE = index.caBundle;
         delete env.VIRTUAL_ENV;
         const run = await runHostCommand("sh", [join(staging.buildDir, "build.sh")], {
@@ -110,7 +114,7 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
           throw new SluiceError("env_build_failed", `building the host venv ${venvDir} failed (exit ${run.exitCode}):\n${tail}`);
         }
         const markers = parseScriptMarkers(run.stdout);
-        const marker: Marker = { key, pythonVersion: markers.pythonVersion ?? python.version, fallbackDlt: markers.fallbackDlt || inputs.mode === "fallback" };
+        const marker: Marker = { key, pythonVersion: markers.pythonVersion ?? python.version, fallbackDlt: markers.fallbackDlt || inputs.mode === "fallback", bytecode: true };
         await writeFile(join(venvDir, MARKER_FILE), JSON.stringify(marker));
         progress.line(`built host venv ${venvDir}`);
         return result(marker, false);
@@ -120,6 +124,28 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
     },
     { onWait: () => progress.line(`another build of ${venvDir} is running; waiting for it`) },
   );
+}
+
+/**
+ * A venv built without bytecode (before builds compiled it): compiled once in place, under the
+ * venv's lock. Every run of the venv imports dlt from .pyc afterwards (1.4 s → 0.6 s for dlt alone
+ * here), also where PYTHONDONTWRITEBYTECODE keeps Python from writing its own cache.
+ */
+async function compileBytecode(venvDir: string, cacheDir: string, marker: Marker, progress: ReturnType<typeof createProgress>): Promise<Marker> {
+  return withFileLock(join(cacheDir, "locks", `venv-${marker.key}.lock`), async () => {
+    const current = (await readMarker(venvDir, marker.key)) ?? marker;
+    if (current.bytecode) return current;
+    progress.line(`compiling the host venv ${venvDir} to bytecode (once)`);
+    const python = join(venvDir, "bin", "python");
+    const run = await runHostCommand(python, ["-m", "compileall", "-q", "-j", "0", join(venvDir, "lib")], { env: { ...process.env }, onLine: () => undefined });
+    if (run.exitCode !== 0) {
+      // a file that does not compile (a template, a py2 leftover) leaves the rest compiled; runs work either way
+      progress.line(`compileall in ${venvDir} exited with ${run.exitCode}; the files it could compile are cached`);
+    }
+    const compiled = { ...current, bytecode: true };
+    await writeFile(join(venvDir, MARKER_FILE), JSON.stringify(compiled));
+    return compiled;
+  });
 }
 
 async function readMarker(venvDir: string, key: string): Promise<Marker | undefined> {
