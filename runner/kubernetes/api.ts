@@ -2,7 +2,7 @@
  * The Kubernetes API as the executor sees it: a handful of calls on Jobs and pods. Only
  * client-node-api.ts knows about `@kubernetes/client-node`; everything else uses this interface.
  */
-import type { KubeJob } from "./job-spec.js";
+import type { KubeClaim, KubeJob } from "./job-spec.js";
 import type { PodView } from "./pod-state.js";
 import type { KubeSecret } from "./settings-secret.js";
 
@@ -37,6 +37,8 @@ export interface KubeApi {
   /** Makes a Secret a dependent of a Job: Kubernetes' garbage collector deletes it with the Job. */
   setSecretOwner(namespace: string, name: string, job: { name: string; uid: string }): Promise<void>;
   listSecrets(namespace: string, labels: Record<string, string>): Promise<SecretView[]>;
+  /** Creates the claim unless one of that name exists; true when it was created. */
+  ensureClaim(claim: KubeClaim): Promise<boolean>;
   /** A missing Secret is no error. */
   deleteSecret(namespace: string, name: string): Promise<void>;
   listJobs(namespace: string, labels: Record<string, string>): Promise<JobView[]>;

@@ -4,7 +4,7 @@
  */
 import { PassThrough } from "node:stream";
 import { SluiceError } from "../../core/index.js";
-import { BatchV1Api, CoreV1Api, KubeConfig, Log, PatchStrategy, setHeaderOptions, type V1Job, type V1Pod, type V1Secret } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, KubeConfig, Log, PatchStrategy, setHeaderOptions, type V1Job, type V1PersistentVolumeClaim, type V1Pod, type V1Secret } from "@kubernetes/client-node";
 import type { JobView, KubeApi, LogFollow } from "./api.js";
 import type { PodView } from "./pod-state.js";
 
@@ -36,6 +36,15 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
     async listSecrets(namespace, labels) {
       const list = await core.listNamespacedSecret({ namespace, labelSelector: selector(labels) });
       return list.items.map((secret) => ({ name: secret.metadata?.name ?? "", owned: (secret.metadata?.ownerReferences ?? []).length > 0, createdMs: secret.metadata?.creationTimestamp?.getTime() ?? 0 }));
+    },
+    async ensureClaim(claim) {
+      try {
+        await core.createNamespacedPersistentVolumeClaim({ namespace: claim.metadata.namespace, body: claim as unknown as V1PersistentVolumeClaim });
+        return true;
+      } catch (error) {
+        if ((error as { code?: number }).code === 409) return false;
+        throw error;
+      }
     },
     async deleteSecret(namespace, name) {
       await ignoreNotFound(core.deleteNamespacedSecret({ namespace, name }));

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { buildRunContainerSpec, Launcher, prepareRun, RunLabel, type RunnableJob } from "../executors/index.js";
 import { createSecretStore } from "../secrets/index.js";
 import { buildSettingsSecret, settingsItems } from "./settings-secret.js";
-import { buildRunJob, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, runJobName } from "./job-spec.js";
+import { buildDataClaim, buildRunJob, dataClaimName, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, runJobName } from "./job-spec.js";
 
 function setup() {
   const base = mkdtempSync(join(tmpdir(), "sluice-kjob-"));
@@ -60,6 +60,38 @@ describe("buildRunJob", () => {
     const secret = buildSettingsSecret(job, files);
     expect(secret.metadata).toEqual({ name: job.metadata.name, namespace: "runs", labels: job.metadata.labels });
     expect(Buffer.from(secret.data["prod.secrets.toml"]!, "base64").toString()).toBe('token = "tok_spec_secret"');
+  });
+
+  it("with a data claim, the data dir and dlt's global dir come from it (var, local, global by sub-path) and not from the host", () => {
+    const { ws, context } = setup();
+    const run = prepareRun(ingest, { name: "gh", dir: ws }, { runId: "run-7", trigger: "manual", refresh: false }, context, 1_000);
+    const pod = buildRunJob(run, { ...options, dataClaim: "sluice-data-gh-prod" }).spec.template.spec;
+    expect(pod.volumes.find((volume) => volume.name === "data")).toEqual({ name: "data", persistentVolumeClaim: { claimName: "sluice-data-gh-prod" } });
+    expect(pod.containers[0]!.volumeMounts.filter((mount) => mount.name === "data")).toEqual([
+      { name: "data", mountPath: "/sluice/data", readOnly: false },
+      { name: "data", mountPath: "/sluice/data/var", readOnly: false, subPath: "var" },
+      { name: "data", mountPath: "/sluice/data/local", readOnly: false, subPath: "local" },
+      { name: "data", mountPath: "/var/dlt", readOnly: false, subPath: "global" },
+    ]);
+    expect(pod.volumes.flatMap((volume) => (volume.hostPath ? [volume.hostPath.path] : []))).toEqual([ws]);
+    const hostPaths = buildRunJob(run, options).spec.template.spec.volumes.flatMap((volume) => (volume.hostPath ? [volume.hostPath.path] : []));
+    expect(hostPaths).toEqual([ws, run.dataDir, join(run.dataDir, "global")]);
+  });
+
+  it("the data claim of a workspace+profile: deterministic DNS name, labels, ReadWriteOnce, storage class and size", () => {
+    const claim = buildDataClaim({ workspace: "gh", profile: "prod", namespace: "runs", instance: "home1", storageClass: "fast" });
+    expect(claim).toEqual({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: dataClaimName("gh", "prod", "home1"), namespace: "runs", labels: { "sluice.managed": "true", "sluice.purpose": "data", [KubeLabel.workspace]: "gh", [KubeLabel.profile]: "prod", [KubeLabel.instance]: "home1" } },
+      spec: { accessModes: ["ReadWriteOnce"], storageClassName: "fast", resources: { requests: { storage: "1Gi" } } },
+    });
+    expect(buildDataClaim({ workspace: "gh", profile: "prod", namespace: "runs", storageClass: "fast", size: "20Gi" }).spec.resources.requests.storage).toBe("20Gi");
+    expect(dataClaimName("gh", "prod", "home1")).toMatch(/^sluice-data-home1-gh-prod-[0-9a-f]{8}$/);
+    expect(dataClaimName("My_WS", "prod", "home1")).toBe(dataClaimName("My_WS", "prod", "home1"));
+    expect(dataClaimName("My_WS", "prod", "home1")).toMatch(/^sluice-data-home1-my-ws-prod-[0-9a-f]{8}$/);
+    expect(dataClaimName("w".repeat(80), "prod")).toHaveLength(63);
+    expect(dataClaimName("a-b", "c")).not.toBe(dataClaimName("a", "b-c"));
   });
 
   it("never retries, uses the job's grace, a deadline backstop beyond timeout + grace, and the machine as requests = limits", () => {

@@ -31,6 +31,7 @@ export interface KubeVolume {
   hostPath?: { path: string; type: string };
   emptyDir?: { medium?: string; sizeLimit?: string };
   secret?: { secretName: string; items: SettingsItem[]; defaultMode: number };
+  persistentVolumeClaim?: { claimName: string };
 }
 
 export interface KubeContainer {
@@ -40,7 +41,7 @@ export interface KubeContainer {
   command: string[];
   workingDir?: string;
   env: Array<{ name: string; value: string }>;
-  volumeMounts: Array<{ name: string; mountPath: string; readOnly: boolean }>;
+  volumeMounts: Array<{ name: string; mountPath: string; readOnly: boolean; subPath?: string }>;
   resources?: { requests: Record<string, string>; limits: Record<string, string> };
 }
 
@@ -83,8 +84,28 @@ export interface RunJobOptions {
    * read-only over `/workspace/.dlt`. Absent: the checkout's own `.dlt/` is what the run sees.
    */
   settings?: SettingsItem[];
+  /**
+   * PersistentVolumeClaim holding the workspace+profile's data dir (`dataClaim(...)`), mounted
+   * where the Docker executor mounts the host's data dir and dlt's global dir. Absent: hostPath.
+   */
+  dataClaim?: string;
 }
 
+/** Where the data and global dirs live: the node's disk (single node) or a claim per workspace+profile. */
+export type RunVolumes = "hostPath" | { storageClass: string; /** Requested size (default 1Gi). */ size?: string };
+
+export interface KubeClaim {
+  apiVersion: "v1";
+  kind: "PersistentVolumeClaim";
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: { accessModes: ["ReadWriteOnce"]; storageClassName: string; resources: { requests: { storage: string } } };
+}
+
+/** Purpose label of data claims (runs are `RUN_PURPOSE`). */
+export const DATA_PURPOSE = "data";
+export const DEFAULT_CLAIM_SIZE = "1Gi";
+/** The pod's volume of the data claim. */
+const DATA_VOLUME = "data";
 /** The pod's volume of the settings Secret, mounted over `/workspace/.dlt`. */
 const SETTINGS_VOLUME = "settings";
 /** Name of the run's only container. */
@@ -135,13 +156,24 @@ export function buildRunJob(run: PreparedRun, options: RunJobOptions): KubeJob {
 }
 
 function podSpec(container: ContainerSpec, options: RunJobOptions & { name: string }, graceSeconds: number): KubePodSpec {
-  const binds = container.binds ?? [];
+  const onClaim = new Set<string>(options.dataClaim ? [RunPaths.data, RunPaths.dltGlobal] : []);
+  const binds = (container.binds ?? []).filter((bind) => !onClaim.has(bind.target));
   const tmpfs = container.tmpfs ?? [];
   const volumes = [...binds.map((bind, index) => hostPathVolume(bind, index)), ...tmpfs.map((mount, index) => memoryVolume(mount, index))];
-  const mounts = [
+  const mounts: KubeContainer["volumeMounts"] = [
     ...binds.map((bind, index) => ({ name: `bind-${index}`, mountPath: bind.target, readOnly: bind.readOnly })),
     ...tmpfs.map((mount, index) => ({ name: `tmpfs-${index}`, mountPath: mount.target, readOnly: false })),
   ];
+  if (options.dataClaim) {
+    // the claim is the data dir; its var/local/global are mounted by sub-path so the kubelet creates them in a new volume
+    volumes.push({ name: DATA_VOLUME, persistentVolumeClaim: { claimName: options.dataClaim } });
+    mounts.push(
+      { name: DATA_VOLUME, mountPath: RunPaths.data, readOnly: false },
+      { name: DATA_VOLUME, mountPath: `${RunPaths.data}/var`, readOnly: false, subPath: "var" },
+      { name: DATA_VOLUME, mountPath: `${RunPaths.data}/local`, readOnly: false, subPath: "local" },
+      { name: DATA_VOLUME, mountPath: RunPaths.dltGlobal, readOnly: false, subPath: "global" },
+    );
+  }
   if (options.settings) {
     volumes.push({ name: SETTINGS_VOLUME, secret: { secretName: options.name, items: options.settings, defaultMode: 0o444 } });
     mounts.push({ name: SETTINGS_VOLUME, mountPath: RunPaths.settings, readOnly: true });
@@ -202,16 +234,46 @@ function selectionLabels(run: PreparedRun, instance: string | undefined): Record
   return labels;
 }
 
+/** The PersistentVolumeClaim of one workspace+profile (ReadWriteOnce; created when missing, never deleted by Sluice). */
+export function buildDataClaim(input: { workspace: string; profile: string; namespace: string; instance?: string; storageClass: string; size?: string }): KubeClaim {
+  const labels: Record<string, string> = {
+    [KubeLabel.managed]: "true",
+    [KubeLabel.purpose]: DATA_PURPOSE,
+    [KubeLabel.workspace]: labelValue(input.workspace),
+    [KubeLabel.profile]: labelValue(input.profile),
+  };
+  if (input.instance) labels[KubeLabel.instance] = labelValue(input.instance);
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: dataClaimName(input.workspace, input.profile, input.instance), namespace: input.namespace, labels },
+    spec: { accessModes: ["ReadWriteOnce"], storageClassName: input.storageClass, resources: { requests: { storage: input.size ?? DEFAULT_CLAIM_SIZE } } },
+  };
+}
+
+/**
+ * `sluice-data-[<instance>-]<workspace>-<profile>-<hash>` as a DNS label; the same for every run of
+ * that workspace+profile. The hash of the three parts keeps `a-b`+`c` and `a`+`b-c` apart.
+ */
+export function dataClaimName(workspace: string, profile: string, instance?: string): string {
+  const hash = shortHash(JSON.stringify([instance ?? null, workspace, profile]));
+  const readable = ["sluice-data", ...(instance ? [instance] : []), workspace, profile].join("-").toLowerCase().replace(/[^a-z0-9-]+/g, "-");
+  return `${readable.slice(0, 63 - hash.length - 1).replace(/-+$/, "")}-${hash}`;
+}
+
 /** Longest Job name whose pods (name + `-` + 5 characters) stay a valid DNS label. */
 const MAX_JOB_NAME = 52;
 
 /** `sluice-run-[<instance>-]<run id>` as a DNS label; too long or unusual names keep a hash of the original. */
 export function runJobName(runId: string, instance?: string): string {
-  const raw = instance ? `sluice-run-${instance}-${runId}` : `sluice-run-${runId}`;
+  return dnsName(instance ? `sluice-run-${instance}-${runId}` : `sluice-run-${runId}`, MAX_JOB_NAME);
+}
+
+function dnsName(raw: string, max: number): string {
   const clean = raw.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+$/, "");
-  if (clean === raw && clean.length <= MAX_JOB_NAME) return clean;
+  if (clean === raw && clean.length <= max) return clean;
   const hash = shortHash(raw);
-  return `${clean.slice(0, MAX_JOB_NAME - hash.length - 1).replace(/-+$/, "")}-${hash}`;
+  return `${clean.slice(0, max - hash.length - 1).replace(/-+$/, "")}-${hash}`;
 }
 
 /** A label value (≤ 63 of `[A-Za-z0-9._-]`, alphanumeric at both ends); changed values keep a hash of the original. */

@@ -17,7 +17,7 @@ import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
 import type { JobView, KubeApi, LogFollow } from "./api.js";
-import { assertRunnableOnKubernetes, buildRunJob, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
+import { assertRunnableOnKubernetes, buildDataClaim, buildRunJob, type RunVolumes, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodState, type PodView } from "./pod-state.js";
 import { buildSettingsSecret, readSettingsFiles, settingsItems, type SettingsFile } from "./settings-secret.js";
 
@@ -30,6 +30,11 @@ export interface KubernetesExecutorOptions {
   /** Where a run's settings overlay (with secrets) is staged for the moment it takes to read it into the run's Secret. */
   overlayRoot: string;
   namespace: string;
+  /**
+   * Where the data dir and dlt's global dir live: `hostPath` (default: the node's disk, the daemon's
+   * machine) or one PersistentVolumeClaim per workspace+profile of `storageClass`, created when missing.
+   */
+  volumes?: RunVolumes;
   /** Default `IfNotPresent`; `Never` for images imported into the node. */
   pullPolicy?: PullPolicy;
   serviceAccount?: string;
@@ -155,6 +160,7 @@ async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun
     ...(options.instance ? { instance: options.instance } : {}),
     ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
     ...(files ? { settings: settingsItems(files) } : {}),
+    ...(await dataClaimOf(options, run, log)),
   });
   const name = job.metadata.name;
   try {
@@ -177,6 +183,25 @@ async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun
   const input: FollowInput = { runId: run.runId, jobName: name, image: environment.image, log, startedMs: options.clock.now(), graceMs: run.limits.graceMs };
   if (run.limits.timeoutMs !== undefined) input.timeoutMs = run.limits.timeoutMs;
   return input;
+}
+
+/** With a storage class: the workspace+profile's claim, created when missing. */
+async function dataClaimOf(options: KubernetesExecutorOptions, run: PreparedRun, log: RunLogWriter): Promise<{ dataClaim?: string }> {
+  const volumes = options.volumes ?? "hostPath";
+  if (volumes === "hostPath") return {};
+  const claim = buildDataClaim({ workspace: run.workspace.name, profile: run.profile, namespace: options.namespace, storageClass: volumes.storageClass, ...(options.instance ? { instance: options.instance } : {}), ...(volumes.size ? { size: volumes.size } : {}) });
+  try {
+    if (await options.api.ensureClaim(claim)) log.system(`sluice: created the data volume claim ${claim.metadata.name} (${claim.spec.resources.requests.storage}, storage class ${volumes.storageClass})`);
+  } catch (error) {
+    const message = apiErrorText(error);
+    log.system(`sluice: the data volume claim ${claim.metadata.name} could not be created: ${message}`);
+    options.logStore.end(run.runId);
+    throw new SluiceError("run_start_failed", `Run ${run.runId} of ${run.job.job_ref} could not be started on Kubernetes: the data volume claim ${claim.metadata.name} could not be created: ${message}`, {
+      hint: "Check the storage class name and Sluice's rights to create PersistentVolumeClaims in the namespace.",
+      details: { job: run.job.job_ref },
+    });
+  }
+  return { dataClaim: claim.metadata.name };
 }
 
 /** The run's settings overlay (runner/secrets), read and removed from disk at once; undefined without a `.dlt/`. */

@@ -4,14 +4,15 @@
  * these are about the run contract on Kubernetes (Job, logs, exit codes, reasons, stop sequence).
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { createDockerodeEngine } from "../../runner/docker/index.js";
 import type { RunnableJob } from "../../runner/executors/job-shape.js";
 import { prepareRun } from "../../runner/executors/prepare-run.js";
 import { ensureBaseImage } from "../../runner/images/index.js";
-import { createKubeApi, createKubernetesExecutor, KubeLabel, type KubeApi } from "../../runner/kubernetes/index.js";
+import { createKubeApi, createKubernetesExecutor, dataClaimName, KubeLabel, type KubeApi, type RunVolumes } from "../../runner/kubernetes/index.js";
 import { fakeLauncher } from "../support/fake-launcher.js";
 import { createRunHome } from "../support/run-home.js";
 import { waitUntil, within } from "../support/wait.js";
@@ -29,6 +30,12 @@ def on_term(signum, frame):
     if mode == "clean":
         sys.exit(0)
 signal.signal(signal.SIGTERM, on_term)
+if mode == "persist":
+    for d in (os.environ["DLT_DATA_DIR"], os.environ["DLT_LOCAL_DIR"], "/var/dlt"):
+        with open(os.path.join(d, "runs.txt"), "a") as f:
+            f.write(args.run_id + "\\n")
+        print("persist", d, " ".join(open(os.path.join(d, "runs.txt")).read().split()), flush=True)
+    sys.exit(0)
 if mode == "fail":
     print("failing", file=sys.stderr, flush=True)
     sys.exit(3)
@@ -70,6 +77,7 @@ interface SetupOptions {
   image?: string;
   machine?: { cpus?: number; memoryMb?: number };
   unschedulableAfterMs?: number;
+  volumes?: RunVolumes;
 }
 
 function setup(options: SetupOptions = {}) {
@@ -88,6 +96,7 @@ function setup(options: SetupOptions = {}) {
     instance: INSTANCE,
     environmentFor: async () => ({ image: options.image ?? image, python: "/usr/bin/python3" }),
     pollMs: 250,
+    ...(options.volumes ? { volumes: options.volumes } : {}),
     ...(options.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: options.unschedulableAfterMs } : {}),
   });
   const executor = makeExecutor();
@@ -101,7 +110,7 @@ function setup(options: SetupOptions = {}) {
   const prepare = (mode: string) =>
     prepareRun(job, { name: "ws", dir: ws, deploymentVersion: 7 }, { runId: `k-${mode}-${Date.now()}`, trigger: "manual:jobs.fake.job", refresh: false, config: { mode } }, context, clock.now());
   const texts = (runId: string) => logStore.read(runId).lines.map((line) => `${line.stream}:${line.text}`);
-  return { executor, makeExecutor, prepare, texts, logStore, secretStore, overlayRoot };
+  return { executor, makeExecutor, prepare, texts, logStore, secretStore, overlayRoot, dataRoot: runHome.context.dataRoot };
 }
 
 const jobsOf = (runId: string) => cluster.kubectl("get", "jobs,pods", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${runId},${KubeLabel.instance}=${INSTANCE}`, "-o", "name").trim();
@@ -274,5 +283,54 @@ describe("kubernetes executor on a real cluster", () => {
     await within(run.outcome, "the end of the run", 60_000);
     const secrets = () => cluster.kubectl("get", "secrets", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${run.runId},${KubeLabel.instance}=${INSTANCE}`, "-o", "name").trim();
     await waitUntil(() => secrets() === "", "the run's Secret to be deleted", 30_000, 250);
+  });
+});
+
+/**
+ * The test cluster has no volume provisioner, so the claim is bound to a PersistentVolume made here
+ * by hand (a hostPath PV of a storage class without provisioner): the executor's part — claim
+ * created when missing, mounted at the data and global dirs — is real; dynamic provisioning is not tested.
+ */
+describe("kubernetes executor with volumes: { storageClass } (statically provisioned volume)", () => {
+  const storageClass = `sluice-test-${INSTANCE}`;
+  let volumeDir: string;
+  let manifest: string;
+
+  beforeAll(() => {
+    volumeDir = mkdtempSync(join(tmpdir(), "sluice-k8s-pv-"));
+    manifest = join(volumeDir, "..", `${storageClass}.yaml`);
+    writeFileSync(manifest, [
+      `apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: { name: ${storageClass} }\nprovisioner: kubernetes.io/no-provisioner\nvolumeBindingMode: Immediate`,
+      `apiVersion: v1\nkind: PersistentVolume\nmetadata: { name: ${storageClass} }\nspec:\n  capacity: { storage: 1Gi }\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: ${storageClass}\n  hostPath: { path: ${volumeDir}, type: Directory }`,
+    ].join("\n---\n"));
+    cluster.kubectl("apply", "-f", manifest);
+  });
+
+  afterAll(() => {
+    cluster.kubectl("delete", "pvc", "-n", NAMESPACE, "-l", `${KubeLabel.instance}=${INSTANCE}`, "--ignore-not-found", "--wait=false");
+    cluster.kubectl("delete", "-f", manifest, "--ignore-not-found", "--wait=false");
+  });
+
+  it("two runs of a workspace+profile share one claim, created once (labelled, ReadWriteOnce): the second reads what the first wrote to the data, local and global dirs; the host's data dir stays empty", async () => {
+    const { executor, prepare, texts, dataRoot } = setup({ volumes: { storageClass } });
+    const first = await executor.start(prepare("persist"));
+    expect(await within(first.outcome, "the end of the first run", 120_000)).toMatchObject({ status: "completed", exitCode: 0 });
+    const second = await executor.start(prepare("persist"));
+    expect(await within(second.outcome, "the end of the second run", 120_000)).toMatchObject({ status: "completed", exitCode: 0 });
+    const both = `${first.runId} ${second.runId}`;
+    expect(texts(second.runId).filter((line) => line.startsWith("stdout:persist"))).toEqual([
+      `stdout:persist /sluice/data/var ${both}`,
+      `stdout:persist /sluice/data/local ${both}`,
+      `stdout:persist /var/dlt ${both}`,
+    ]);
+    const created = (runId: string) => texts(runId).filter((line) => line.includes("created the data volume claim"));
+    expect(created(first.runId)).toHaveLength(1);
+    expect(created(second.runId)).toEqual([]);
+    for (const sub of ["var", "local", "global"]) expect(readFileSync(join(volumeDir, sub, "runs.txt"), "utf8")).toBe(`${first.runId}\n${second.runId}\n`);
+    expect(readdirSync(join(dataRoot, "ws", "prod", "var"))).toEqual([]);
+    const claim = JSON.parse(cluster.kubectl("get", "pvc", dataClaimName("ws", "prod", INSTANCE), "-n", NAMESPACE, "-o", "json"));
+    expect(claim.metadata.labels).toMatchObject({ [KubeLabel.instance]: INSTANCE, [KubeLabel.workspace]: "ws", [KubeLabel.profile]: "prod", "sluice.purpose": "data" });
+    expect(claim.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: storageClass, volumeName: storageClass });
+    expect(claim.status.phase).toBe("Bound");
   });
 });
