@@ -21,10 +21,26 @@ export interface DaemonCommandHooks {
   write?: (text: string) => void;
 }
 
-export function registerDaemonCommands(program: Command, hooks: DaemonCommandHooks = {}): void {
-  const write = hooks.write ?? ((text: string) => process.stdout.write(text));
-  const client = (home?: string) => DaemonClient.fromHome(resolveHome(home));
+/** What every daemon command needs: where to write, and a client of the daemon in a home. */
+interface CommandContext {
+  hooks: DaemonCommandHooks;
+  write: (text: string) => void;
+  client: (home?: string) => Promise<DaemonClient>;
+}
 
+export function registerDaemonCommands(program: Command, hooks: DaemonCommandHooks = {}): void {
+  const ctx: CommandContext = {
+    hooks,
+    write: hooks.write ?? ((text: string) => process.stdout.write(text)),
+    client: (home?: string) => DaemonClient.fromHome(resolveHome(home)),
+  };
+  registerUpCommand(program, ctx);
+  registerRepoCommands(program, ctx);
+  registerDeploymentsCommand(program, ctx);
+  registerRollbackCommand(program, ctx);
+}
+
+function registerUpCommand(program: Command, { hooks, write }: CommandContext): void {
   program
     .command("up")
     .description("Start the daemon: watch repos, reconcile pushes, serve the API on 127.0.0.1")
@@ -42,7 +58,9 @@ export function registerDaemonCommands(program: Command, hooks: DaemonCommandHoo
       });
       await daemon.stop();
     });
+}
 
+function registerRepoCommands(program: Command, { write, client }: CommandContext): void {
   const repo = program.command("repo").description("Repositories the daemon deploys workspaces from");
   repo
     .command("add <name>")
@@ -90,7 +108,9 @@ export function registerDaemonCommands(program: Command, hooks: DaemonCommandHoo
       const { archived, workspaces } = await (await client(opts.home)).request<RemoveRepoResult>("DELETE", `/v1/repos/${encodeURIComponent(name)}`);
       write(`removed ${name}${workspaces.length ? ` (workspaces: ${workspaces.join(", ")})` : ""}; archived ${archived.length} job(s)\n`);
     });
+}
 
+function registerDeploymentsCommand(program: Command, { write, client }: CommandContext): void {
   program
     .command("deployments <workspace>")
     .description("Deployment history of a workspace, newest first")
@@ -119,7 +139,9 @@ export function registerDaemonCommands(program: Command, hooks: DaemonCommandHoo
         ),
       );
     });
+}
 
+function registerRollbackCommand(program: Command, { write, client }: CommandContext): void {
   program
     .command("rollback <workspace>")
     .description("Re-apply an earlier version; automatic deploys resume at the next push")
