@@ -3,8 +3,15 @@
  *  - run latency: start → exit of a trivial run, local subprocess and Docker container (base image);
  *  - stop accuracy: actual SIGKILL delay after SIGTERM vs the configured grace, both executors;
  *  - log store: lines/s appended with the size bound active, and tail read time;
- *  - proxy overhead: requests/s to a local HTTP service directly vs through the reverse proxy.
- * Run: npx tsx bench/execution.ts [--no-docker]
+ *  - proxy overhead: requests/s to a local HTTP service directly vs through the reverse proxy;
+ *  - Docker and (with `--executor kubernetes`) Kubernetes: trigger → container/pod running,
+ *    trigger → first output line, and output line printed → line delivered by the log store to a
+ *    subscriber (what `logs -f` reads).
+ * Run: npx tsx bench/execution.ts [--no-docker] [--executor kubernetes [--kubeconfig PATH] [--context NAME]
+ *      [--namespace NS] [--containerd SOCKET]]
+ * With --containerd, the base image is imported into that node containerd (`ctr`) and pods use
+ * `imagePullPolicy: Never`; without it the cluster must be able to pull the image. The bench's
+ * workspace is a hostPath mount: the cluster's node must be this machine (docs/kubernetes.md).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
@@ -12,9 +19,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SystemClock } from "../core/index.js";
 import { createDockerodeEngine } from "../runner/docker/index.js";
-import { createDockerExecutor, createLocalExecutor, prepareRun, type PreparedRun, type RunnableJob, type SupervisedRun } from "../runner/executors/index.js";
+import type { ContainerEngine } from "../runner/docker/index.js";
+import { createDockerExecutor, createLocalExecutor, prepareRun, RunLabel, type PreparedRun, type RunnableJob, type SupervisedRun } from "../runner/executors/index.js";
+import { createKubeApi, createKubernetesExecutor, KubeLabel, labelValue, nodeImages, podState, type KubeApi } from "../runner/kubernetes/index.js";
 import { ensureBaseImage } from "../runner/images/index.js";
-import { createLogStore } from "../runner/logs/index.js";
+import { createLogStore, type LogStore } from "../runner/logs/index.js";
 import { createReverseProxy } from "../runner/proxy/index.js";
 import { createSecretStore } from "../runner/secrets/index.js";
 
@@ -29,6 +38,10 @@ signal.signal(signal.SIGTERM, lambda *_: print("term", flush=True))
 print("ready", flush=True)
 while mode == "hang":
     time.sleep(0.05)
+if mode == "lines":
+    for i in range(20):
+        time.sleep(0.1)
+        print("line", i, int(time.time() * 1000), flush=True)
 `;
 
 const print = (name: string, value: number, unit: string) => process.stdout.write(`${name.padEnd(40)} ${value.toFixed(unit === "ms" ? 1 : 0)} ${unit}\n`);
@@ -47,11 +60,30 @@ async function main(): Promise<void> {
   const prepare = (mode: string): PreparedRun => prepareRun(job, { name: "ws", dir: ws }, { runId: `bench-${++n}`, trigger: "manual:jobs.bench", refresh: false, config: { mode } }, { secretStore, dataRoot: join(home, "data") }, clock.now());
 
   const executors: Array<[string, { start(run: PreparedRun): Promise<SupervisedRun> }]> = [["local", createLocalExecutor({ clock, logStore, pythonFor: () => "python3" })]];
-  if (withDocker) {
+  const observed: Array<[string, Observed]> = [];
+  const onKubernetes = flag("--executor") === "kubernetes";
+  if (withDocker || onKubernetes) {
     const engine = createDockerodeEngine();
     const image = (await ensureBaseImage(engine)).tag;
-    executors.push(["docker", createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor: async () => ({ image, python: "/usr/bin/python3" }), network: "none", overlayRoot: join(home, "overlays") })]);
+    const environmentFor = async () => ({ image, python: "/usr/bin/python3" });
+    if (withDocker) {
+      const docker = createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor, network: "none", overlayRoot: join(home, "overlays") });
+      executors.push(["docker", docker]);
+      observed.push(["docker", { executor: docker, running: dockerRunning(engine) }]);
+    }
+    if (onKubernetes) {
+      const containerd = flag("--containerd");
+      if (containerd) await nodeImages({ containerdSocket: containerd, onProgress: (line) => process.stderr.write(`${line}\n`) })(image);
+      const kubeconfig = flag("--kubeconfig");
+      const context = flag("--context");
+      const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) });
+      const namespace = flag("--namespace") ?? "default";
+      const kube = createKubernetesExecutor({ api, clock, logStore, secretStore, environmentFor, overlayRoot: join(home, "overlays"), namespace, pullPolicy: containerd ? "Never" : "IfNotPresent", instance: `bench${process.pid}` });
+      executors.push(["kubernetes", kube]);
+      observed.push(["kubernetes", { executor: kube, running: podRunning(api, namespace) }]);
+    }
   }
+  for (const [name, target] of observed) await startAndLogLatency(name, target, logStore, prepare);
 
   for (const [name, executor] of executors) {
     const samples: number[] = [];
@@ -87,6 +119,64 @@ async function main(): Promise<void> {
   print("http_via_proxy_requests_per_s", await requestsPerSecond(proxyPort, "/w/ws/svc/"), "req/s");
   await proxy.close();
   upstream.close();
+}
+
+interface Observed {
+  executor: { start(run: PreparedRun): Promise<SupervisedRun> };
+  /** True once the run's container (pod) is running. */
+  running: (runId: string) => Promise<boolean>;
+}
+
+/**
+ * Per run: trigger (start called) → container/pod running (polled every 20 ms), trigger → first
+ * output line in the log store, and each of 20 lines: printed (the launcher's clock) → delivered
+ * to a log store subscriber, the path `logs -f` follows.
+ */
+async function startAndLogLatency(name: string, target: Observed, logStore: LogStore, prepare: (mode: string) => PreparedRun, runs = 5): Promise<void> {
+  const toRunning: number[] = [];
+  const toFirstLine: number[] = [];
+  const lineDelays: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const run = prepare("lines");
+    let firstLine: number | undefined;
+    const unsubscribe = logStore.subscribe(run.runId, {
+      onLine: (line) => {
+        firstLine ??= performance.now();
+        const printed = /^line \d+ (\d+)$/.exec(line.text);
+        if (printed) lineDelays.push(Date.now() - Number(printed[1]));
+      },
+    });
+    const started = performance.now();
+    const supervised = await target.executor.start(run);
+    while (!(await target.running(run.runId).catch(() => false)) && performance.now() - started < 120_000) await sleep(20);
+    toRunning.push(performance.now() - started);
+    const outcome = await supervised.outcome;
+    unsubscribe();
+    if (outcome.status !== "completed") throw new Error(`${name} run ${run.runId} ended ${outcome.status}: ${outcome.reason ?? ""}`);
+    toFirstLine.push((firstLine ?? performance.now()) - started);
+  }
+  print(`${name}_trigger_to_running_median`, median(toRunning), "ms");
+  print(`${name}_trigger_to_first_line_median`, median(toFirstLine), "ms");
+  print(`${name}_line_to_log_store_median (n=${lineDelays.length})`, median(lineDelays), "ms");
+  print(`${name}_line_to_log_store_p95`, percentile(lineDelays, 0.95), "ms");
+}
+
+function dockerRunning(engine: ContainerEngine): (runId: string) => Promise<boolean> {
+  return async (runId) => (await engine.listContainers({ [RunLabel.runId]: runId })).some((container) => container.state === "running");
+}
+
+function podRunning(api: KubeApi, namespace: string): (runId: string) => Promise<boolean> {
+  return async (runId) => (await api.listPods(namespace, { [KubeLabel.runId]: labelValue(runId) })).some((pod) => podState(pod).kind === "running");
+}
+
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
 async function requestsPerSecond(port: number, path: string, total = 2000, parallel = 20): Promise<number> {
