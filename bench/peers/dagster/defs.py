@@ -1,0 +1,34 @@
+"""Dagster: the bench chain as a user writes it, three assets materialized by one asset job on a
+schedule (`dagster-daemon` runs the schedule; the default multiprocess executor runs each asset
+step in its own process, `transform` after `ingest` succeeded, `report` after `transform`).
+"""
+
+import dagster as dg
+
+from stamp import stamp
+
+
+@dg.asset
+def ingest() -> None:
+    stamp("dagster", "ingest")
+
+
+@dg.asset(deps=[ingest])
+def transform() -> None:
+    stamp("dagster", "transform")
+
+
+@dg.asset(deps=[transform])
+def report() -> None:
+    stamp("dagster", "report")
+
+
+chain = dg.define_asset_job("bench_chain", selection=dg.AssetSelection.assets(ingest, transform, report))
+
+defs = dg.Definitions(
+    assets=[ingest, transform, report],
+    jobs=[chain],
+    schedules=[
+        dg.ScheduleDefinition(job=chain, cron_schedule="* * * * *", default_status=dg.DefaultScheduleStatus.RUNNING)
+    ],
+)
