@@ -25,18 +25,46 @@ export interface RuntimeServicesDeps {
 
 const TERMINAL = new Set(["completed", "failed", "cancelled", "skipped"]);
 
+/** What the service groups share: the stores, and the run and log views. */
+interface ServiceContext {
+  deps: RuntimeServicesDeps;
+  scheduler: Scheduler;
+  wsOf(jobRef: string): string | null;
+  whereOf(runId: string): string | null;
+  view(run: RunRecord): RunView;
+  lineView(line: LogLine): LogLineView;
+  getRun(runId: string): RunRecord;
+}
+
 export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeServices {
-  const { scheduler, target, logStore, history, repos } = deps;
+  const { scheduler, target } = deps;
   const wsOf = (jobRef: string) => target.workspaceOfJob(jobRef)?.workspace ?? null;
   const whereOf = deps.whereOf ?? (() => null);
-  const view = (run: RunRecord) => runView(run, wsOf(run.jobRef), whereOf(run.runId));
-  const lineView = (line: LogLine): LogLineView => ({ seq: line.seq, time: new Date(line.timeMs).toISOString(), stream: line.stream, text: line.text });
-  const getRun = (runId: string): RunRecord => {
-    const run = scheduler.store.getRun(runId);
-    if (!run) throw new SluiceError("run_not_found", `No run '${runId}'.`, { hint: "`sluice runs` lists the runs." });
-    return run;
+  const c: ServiceContext = {
+    deps,
+    scheduler,
+    wsOf,
+    whereOf,
+    view: (run) => runView(run, wsOf(run.jobRef), whereOf(run.runId)),
+    lineView: (line) => ({ seq: line.seq, time: new Date(line.timeMs).toISOString(), stream: line.stream, text: line.text }),
+    getRun: (runId) => {
+      const run = scheduler.store.getRun(runId);
+      if (!run) throw new SluiceError("run_not_found", `No run '${runId}'.`, { hint: "`sluice runs` lists the runs." });
+      return run;
+    },
   };
+  return {
+    ...jobServices(c),
+    ...triggerServices(c),
+    ...runServices(c),
+    ...logServices(c),
+    info: () => infoOf(c),
+    deployDir: (input) => deps.deployDir(input),
+    serve: (job, scope) => deps.serve(job, scope),
+  };
+}
 
+function jobServices({ scheduler, wsOf, whereOf, view }: ServiceContext): Pick<RuntimeServices, "listJobs" | "dashboardJobs" | "jobInfo"> {
   return {
     listJobs(selectors, scope = {}) {
       return selectActive(scheduler, selectors, scope).selected.map(({ job }) => jobView(job, scheduler, wsOf(job.jobRef), whereOf));
@@ -70,7 +98,11 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
         runs: scheduler.store.runsOfJob(job.jobRef, 10).map(view),
       };
     },
+  };
+}
 
+function triggerServices({ scheduler, view, getRun }: ServiceContext): Pick<RuntimeServices, "trigger" | "cancelRun" | "cancel"> {
+  return {
     trigger(input: TriggerInput, scope = {}): TriggerView {
       if (input.selectors.length === 0) throw new SluiceError("bad_request", "Name at least one job or selector.", { hint: "e.g. `sluice trigger tag:backfill`." });
       const selection = selectActive(scheduler, input.selectors, scope);
@@ -89,6 +121,23 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       return { dryRun: false, ...base, runs: result.runs.map(view), warnings: result.warnings, cleared: result.cleared };
     },
 
+    cancelRun(runId) {
+      const run = getRun(runId);
+      return view(TERMINAL.has(run.status) ? run : (scheduler.cancel(run.runId) ?? run));
+    },
+
+    cancel(selectors, dryRun, scope = {}) {
+      if (selectors.length === 0) throw new SluiceError("bad_request", "Name at least one job or selector to cancel.");
+      const refs = new Set(selectActive(scheduler, selectors, scope).selected.map((s) => s.job.jobRef));
+      const open = scheduler.store.openRuns().filter((run) => refs.has(run.jobRef));
+      if (dryRun) return open.map(view);
+      return open.map((run) => view(scheduler.cancel(run.runId) ?? run));
+    },
+  };
+}
+
+function runServices({ scheduler, view, getRun }: ServiceContext): Pick<RuntimeServices, "runs" | "run" | "resolveRun"> {
+  return {
     runs({ job, selectors, limit }, scope = {}) {
       if (job) return scheduler.store.runsOfJob(findJob(scheduler, job, { archived: true, ...scope }).jobRef, limit).map(view);
       if (selectors && selectors.length > 0) {
@@ -114,12 +163,12 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
       if (!run) throw new SluiceError("run_not_found", `Job '${job}' has not run yet.`, { hint: found.jobType === "interactive" ? `Start it with \`sluice serve ${job}\`.` : `Start it with \`sluice launch ${job}\`.` });
       return view(run);
     },
+  };
+}
 
-    cancelRun(runId) {
-      const run = getRun(runId);
-      return view(TERMINAL.has(run.status) ? run : (scheduler.cancel(run.runId) ?? run));
-    },
-
+function logServices({ deps, lineView, getRun }: ServiceContext): Pick<RuntimeServices, "logs" | "followLogs"> {
+  const { logStore } = deps;
+  return {
     logs: (runId, afterSeq) => logStore.read(getRun(runId).runId, { afterSeq }).lines.map(lineView),
 
     followLogs(runId, onLine, onEnd) {
@@ -137,39 +186,29 @@ export function createRuntimeServices(deps: RuntimeServicesDeps): RuntimeService
         off();
       };
     },
-
-    cancel(selectors, dryRun, scope = {}) {
-      if (selectors.length === 0) throw new SluiceError("bad_request", "Name at least one job or selector to cancel.");
-      const refs = new Set(selectActive(scheduler, selectors, scope).selected.map((s) => s.job.jobRef));
-      const open = scheduler.store.openRuns().filter((run) => refs.has(run.jobRef));
-      if (dryRun) return open.map(view);
-      return open.map((run) => view(scheduler.cancel(run.runId) ?? run));
-    },
-
-    info(): InfoView {
-      const names = new Set([...repos.workspaces().map((w) => w.workspace), ...history.listStates().map((s) => s.workspace)]);
-      const workspaces: WorkspaceInfo[] = [...names].sort().map((name) => {
-        const repo = repos.feedOf(name);
-        const folder = repos.workspace(name)?.path;
-        const state = history.getState(name);
-        const active = history.active(name);
-        const latest = history.list(name, { limit: 1 })[0];
-        return {
-          name,
-          source: repo ? `${repo.kind === "hosted" ? `hosted (${repo.url})` : repo.url}${folder ? `, folder ${folder}` : ""}` : "local directory (sluice deploy)",
-          status: state?.status ?? "idle",
-          message: state?.message ?? null,
-          version: active?.version ?? null,
-          commit: active?.commit.sha ?? null,
-          deployedAt: active?.finishedAt ?? null,
-          jobs: target.get(name)?.jobs.length ?? 0,
-          latestDeployment: latest ? { status: latest.status, version: latest.version, commit: latest.commit.sha, at: latest.finishedAt, cause: latest.cause } : null,
-        };
-      });
-      return { daemon: deps.daemonInfo(), workspaces, latestRuns: scheduler.store.allRuns().slice(-10).reverse().map(view) };
-    },
-
-    deployDir: (input) => deps.deployDir(input),
-    serve: (job, scope) => deps.serve(job, scope),
   };
+}
+
+function infoOf({ deps, scheduler, view }: ServiceContext): InfoView {
+  const { repos, history, target } = deps;
+  const names = new Set([...repos.workspaces().map((w) => w.workspace), ...history.listStates().map((s) => s.workspace)]);
+  const workspaces: WorkspaceInfo[] = [...names].sort().map((name) => {
+    const repo = repos.feedOf(name);
+    const folder = repos.workspace(name)?.path;
+    const state = history.getState(name);
+    const active = history.active(name);
+    const latest = history.list(name, { limit: 1 })[0];
+    return {
+      name,
+      source: repo ? `${repo.kind === "hosted" ? `hosted (${repo.url})` : repo.url}${folder ? `, folder ${folder}` : ""}` : "local directory (sluice deploy)",
+      status: state?.status ?? "idle",
+      message: state?.message ?? null,
+      version: active?.version ?? null,
+      commit: active?.commit.sha ?? null,
+      deployedAt: active?.finishedAt ?? null,
+      jobs: target.get(name)?.jobs.length ?? 0,
+      latestDeployment: latest ? { status: latest.status, version: latest.version, commit: latest.commit.sha, at: latest.finishedAt, cause: latest.cause } : null,
+    };
+  });
+  return { daemon: deps.daemonInfo(), workspaces, latestRuns: scheduler.store.allRuns().slice(-10).reverse().map(view) };
 }
