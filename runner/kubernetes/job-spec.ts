@@ -10,7 +10,11 @@
  * - the pause container is PID 1 (`shareProcessNamespace`), like Docker's `--init`, so the launcher
  *   gets signals with their default meaning;
  * - a finalizer keeps the ended pod (and its exit code) until Sluice has read it, also across a
- *   daemon restart, like the Docker executor keeps the ended container.
+ *   daemon restart, like the Docker executor keeps the ended container;
+ * - the settings overlay (with secrets) is not a host directory but the run's Secret
+ *   (settings-secret.ts), mounted read-only over `/workspace/.dlt`;
+ * - the data dir and dlt's global dir are host directories, or one PersistentVolumeClaim per
+ *   workspace+profile (`dataClaim`, `buildDataClaim`).
  */
 import { createHash } from "node:crypto";
 import { SluiceError } from "../../core/index.js";

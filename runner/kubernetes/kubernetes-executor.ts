@@ -8,7 +8,7 @@
  * Stop sequence (docs/kubernetes.md): SIGTERM = delete the pod with the job's grace period (the
  * kubelet sends SIGTERM); SIGKILL = shorten that deletion to the kubelet's minimum. The pod carries
  * a finalizer, so its exit code stays readable until Sluice has recorded it; then the finalizer is
- * removed and the Job deleted.
+ * removed and the Job deleted (with it, the run's settings Secret, which it owns).
  */
 import { errorText, SluiceError, type Clock } from "../../core/index.js";
 import type { PreparedRun, RunEnvironment, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
@@ -46,6 +46,8 @@ export interface KubernetesExecutorOptions {
   pollMs?: number;
   /** How long a pod may stay unschedulable before the run fails (default 5 min). */
   unschedulableAfterMs?: number;
+  /** Age after which `recoverAll` deletes a run Secret with neither owner nor Job (default 1 min). */
+  orphanSecretsAfterMs?: number;
 }
 
 export interface AdoptedKubernetesRun {
@@ -224,7 +226,7 @@ async function deleteOrphanSecrets(options: KubernetesExecutorOptions, scope: Re
   const names = new Set(jobs.map((job) => job.name));
   const secrets = await api.listSecrets(namespace, { ...scope, [KubeLabel.purpose]: RUN_PURPOSE }).catch(() => []);
   for (const secret of secrets) {
-    if (!secret.owned && !names.has(secret.name) && secret.createdMs + ORPHAN_AFTER_MS < clock.now()) await api.deleteSecret(namespace, secret.name).catch(() => undefined);
+    if (!secret.owned && !names.has(secret.name) && secret.createdMs + (options.orphanSecretsAfterMs ?? ORPHAN_AFTER_MS) < clock.now()) await api.deleteSecret(namespace, secret.name).catch(() => undefined);
   }
 }
 

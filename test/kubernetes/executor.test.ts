@@ -78,6 +78,7 @@ interface SetupOptions {
   machine?: { cpus?: number; memoryMb?: number };
   unschedulableAfterMs?: number;
   volumes?: RunVolumes;
+  orphanSecretsAfterMs?: number;
 }
 
 function setup(options: SetupOptions = {}) {
@@ -97,6 +98,7 @@ function setup(options: SetupOptions = {}) {
     environmentFor: async () => ({ image: options.image ?? image, python: "/usr/bin/python3" }),
     pollMs: 250,
     ...(options.volumes ? { volumes: options.volumes } : {}),
+    ...(options.orphanSecretsAfterMs !== undefined ? { orphanSecretsAfterMs: options.orphanSecretsAfterMs } : {}),
     ...(options.unschedulableAfterMs !== undefined ? { unschedulableAfterMs: options.unschedulableAfterMs } : {}),
   });
   const executor = makeExecutor();
@@ -283,6 +285,35 @@ describe("kubernetes executor on a real cluster", () => {
     await within(run.outcome, "the end of the run", 60_000);
     const secrets = () => cluster.kubectl("get", "secrets", "-n", NAMESPACE, "-l", `${KubeLabel.runId}=${run.runId},${KubeLabel.instance}=${INSTANCE}`, "-o", "name").trim();
     await waitUntil(() => secrets() === "", "the run's Secret to be deleted", 30_000, 250);
+  });
+
+  it("Kubernetes deletes the run's Secret with its Job when someone else deletes the Job while no Sluice follows it (owner reference)", async () => {
+    const { executor, prepare, texts, secretStore } = setup();
+    secretStore.set("ws", "prod", 'token = "tok_k8s_gc_5"\n');
+    const run = await executor.start(prepare("clean"));
+    await waitUntil(() => texts(run.runId).includes("stdout:waiting"), "the run to be running", 120_000, 100);
+    executor.detach();
+    const selector = `${KubeLabel.runId}=${run.runId},${KubeLabel.instance}=${INSTANCE}`;
+    const secrets = () => cluster.kubectl("get", "secrets", "-n", NAMESPACE, "-l", selector, "-o", "name").trim();
+    expect(secrets()).not.toBe("");
+    cluster.kubectl("delete", "jobs", "-n", NAMESPACE, "-l", selector, "--wait=false");
+    await waitUntil(() => secrets() === "", "the garbage collector to delete the Secret", 60_000, 250);
+    // the pod keeps Sluice's exit finalizer; no Sluice will read it, so the test lets it go
+    for (const pod of cluster.kubectl("get", "pods", "-n", NAMESPACE, "-l", selector, "-o", "name").trim().split("\n").filter(Boolean)) {
+      cluster.kubectl("patch", pod, "-n", NAMESPACE, "--type=json", "-p", '[{"op":"remove","path":"/metadata/finalizers"}]');
+    }
+    await waitUntil(() => jobsOf(run.runId) === "", "the run's pod to be deleted", 60_000, 250);
+  });
+
+  it("recoverAll deletes a run Secret of this Sluice left without owner or Job (a Sluice stopped between creating the two)", async () => {
+    const { makeExecutor } = setup({ orphanSecretsAfterMs: 0 });
+    const name = `sluice-run-${INSTANCE}-orphan`;
+    const labels = `sluice.managed=true,sluice.purpose=run,${KubeLabel.instance}=${INSTANCE},${KubeLabel.runId}=orphan`;
+    cluster.kubectl("create", "secret", "generic", name, "-n", NAMESPACE, "--from-literal=prod.secrets.toml=x");
+    cluster.kubectl("label", "secret", name, "-n", NAMESPACE, ...labels.split(","));
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // creation times have a resolution of seconds
+    await makeExecutor().recoverAll();
+    expect(cluster.kubectl("get", "secrets", "-n", NAMESPACE, "-l", labels, "-o", "name").trim()).toBe("");
   });
 });
 
