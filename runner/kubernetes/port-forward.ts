@@ -37,9 +37,15 @@ export interface ServiceApi {
 
 export function createServiceApi(connection: KubeConnection = {}): ServiceApi {
   const config = new KubeConfig();
-  if (connection.kubeconfig) config.loadFromFile(connection.kubeconfig);
-  else config.loadFromDefault();
-  if (connection.context) config.setCurrentContext(connection.context);
+  try {
+    if (connection.kubeconfig) config.loadFromFile(connection.kubeconfig);
+    else config.loadFromDefault();
+    if (connection.context) config.setCurrentContext(connection.context);
+  } catch (error) {
+    throw new SluiceError("kubernetes_config", `Cannot read the Kubernetes configuration${connection.kubeconfig ? ` ${connection.kubeconfig}` : ""}: ${String(error)}`, {
+      hint: "Point kubernetes.kubeconfig at a readable kubeconfig (for the test cluster: the path `scripts/cluster.sh up` prints).",
+    });
+  }
   const core = config.makeApiClient(CoreV1Api);
   const forwarder = new PortForward(config, true);
   const selector = (labels: Record<string, string>) => Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(",");

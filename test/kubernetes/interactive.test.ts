@@ -14,13 +14,70 @@ import { prepareRun } from "../../runner/executors/prepare-run.js";
 import { ensureBaseImage } from "../../runner/images/index.js";
 import { createKubeApi, createKubernetesServiceExecutor, createServiceApi, KubeLabel, SERVICE_LABEL, type KubeApi, type ServiceApi } from "../../runner/kubernetes/index.js";
 import { findFreePort, waitForHttp } from "../../runner/proxy/index.js";
-import { fakeServiceLauncher } from "../support/fake-launcher.js";
+import { connect } from "node:net";
+import { fakeLauncher, fakeServiceLauncher } from "../support/fake-launcher.js";
 import { httpRequest } from "../support/http.js";
 import { startProxiedServices } from "../support/interactive.js";
 import { createRunHome } from "../support/run-home.js";
 import { waitUntil, within } from "../support/wait.js";
 import { writeFiles } from "../support/workspaces.js";
 import { ensureCluster, type TestCluster } from "./cluster.js";
+
+/** Answers a websocket upgrade with 101, then echoes every byte: a stand-in for marimo's websocket. */
+const UPGRADE_ECHO = fakeLauncher(`
+import socket, threading
+def serve(conn):
+    head = b""
+    while b"\\r\\n\\r\\n" not in head:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return conn.close()
+        head += chunk
+    conn.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n")
+    while True:
+        data = conn.recv(4096)
+        if not data:
+            return conn.close()
+        conn.sendall(data)
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("0.0.0.0", entry["run_args"]["port"]))
+server.listen()
+print("echoing on", entry["run_args"]["port"], flush=True)
+while True:
+    conn, _ = server.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+`);
+
+/** Opens 127.0.0.1:port, sends an upgrade, then `message`; resolves with everything read until `message` came back. */
+function upgradeAndEcho(port: number, message: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let received = "";
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write("GET /ws HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\n"));
+    const timer = setTimeout(() => {
+      reject(new Error(`no echo within 20 s; got ${JSON.stringify(received.slice(0, 80))}`));
+      socket.destroy();
+    }, 20_000);
+    socket.on("data", (chunk: Buffer) => {
+      if (!received.includes("\r\n\r\n") && (received + chunk.toString()).includes("\r\n\r\n")) socket.write(message);
+      received += chunk.toString();
+      if (received.endsWith(message)) {
+        clearTimeout(timer);
+        resolve(received);
+        socket.end();
+      }
+    });
+    socket.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    // closed before the echo: the pod does not run yet (the forward closes such connections at once)
+    socket.on("close", () => {
+      clearTimeout(timer);
+      reject(new Error(`closed after ${JSON.stringify(received.slice(0, 80))}`));
+    });
+  });
+}
 
 const INSTANCE = `ki${randomBytes(3).toString("hex")}`;
 const NAMESPACE = "default";
@@ -37,11 +94,11 @@ beforeAll(async () => {
   services = createServiceApi({ kubeconfig: cluster.kubeconfig });
 });
 
-function setup(idleSeconds = 600, runImage?: string) {
+function setup(idleSeconds = 600, runImage?: string, launcher = "fake_service") {
   const runHome = createRunHome("sluice-k8s-svc-");
   const { home, clock, logStore, secretStore, overlayRoot } = runHome;
   const ws = join(home, "ws");
-  writeFiles(ws, { ".dlt/.workspace": "", ".dlt/config.toml": 'from_commit = "yes"', "fake_service.py": fakeServiceLauncher("0.0.0.0") });
+  writeFiles(ws, { ".dlt/.workspace": "", ".dlt/config.toml": 'from_commit = "yes"', "fake_service.py": fakeServiceLauncher("0.0.0.0"), "echo_service.py": UPGRADE_ECHO });
   const makeExecutor = () => createKubernetesServiceExecutor({
     api,
     services,
@@ -58,7 +115,7 @@ function setup(idleSeconds = 600, runImage?: string) {
   const executor = makeExecutor();
   const job: RunnableJob = {
     job_ref: "jobs.svc",
-    entry_point: { module: "svc", function: null, job_type: "interactive", launcher: "fake_service" },
+    entry_point: { module: "svc", function: null, job_type: "interactive", launcher },
     execute: { timeout: { timeout: idleSeconds, grace_period: 2 } },
     require: { machine: "small" },
   };
@@ -147,5 +204,21 @@ describe("kubernetes interactive runs on a real cluster", () => {
     expect(outcome.status).toBe("failed");
     expect(outcome.reason).toMatch(/image sluice\/no-such-image:never cannot be used on the cluster \(ErrImageNeverPull/);
     await waitUntil(() => objectsOf(runId) === "", "the failed run's Pod, Service and Secret to be deleted", 60_000, 250);
+  });
+
+  it("carries a websocket upgrade and the bytes after it both ways through the port-forward", async () => {
+    const { executor, prepare } = setup(600, undefined, "echo_service");
+    const port = await findFreePort();
+    const run = await executor.start(prepare(`kws-${Date.now()}`, port));
+    try {
+      await waitUntil(async () => upgradeAndEcho(port, "x").then(() => true, () => false), "the echo service to answer through the forward", 120_000, 250);
+      const message = `hello ${"z".repeat(70_000)} end`;
+      const answer = await upgradeAndEcho(port, message);
+      expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 101 Switching Protocols");
+      expect(answer.endsWith(message)).toBe(true);
+    } finally {
+      run.stop("user");
+      await within(run.outcome, "the echo service's outcome", 60_000);
+    }
   });
 });
