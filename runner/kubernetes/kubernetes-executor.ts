@@ -71,6 +71,9 @@ export interface KubernetesExecutor {
 
 /** Output may arrive a little after the exit is seen; wait at most this long for it. */
 const DRAIN_MS = 3000;
+/** How often a starting run's pod is read until its container runs, during at most the first START_FAST_POLL_MS. */
+const START_POLL_MS = 100;
+const START_FAST_POLL_MS = 10_000;
 /** A settings Secret without owner or Job older than this is left over from a stopped Sluice. */
 const ORPHAN_AFTER_MS = 60_000;
 /** The kubelet never kills faster than this after a deletion (its minimum grace period). */
@@ -303,6 +306,7 @@ function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string
     let unschedulableSince: number | undefined;
     let seenPod = false;
     const outage: { since?: number } = {};
+    const fastUntil = ctx.clock.now() + START_FAST_POLL_MS;
     for (;;) {
       if (ctx.detaching.aborted) return leftToNextDaemon();
       const pod = await readPod(ctx, selector, input.log, outage);
@@ -322,7 +326,8 @@ function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string
           return giveUp(pod, state);
         }
       }
-      await delay(ctx.pollMs);
+      // until the log stream is open (at most the first seconds), poll faster: lines printed before it opens wait for it
+      await delay(!logs && ctx.clock.now() < fastUntil ? Math.min(START_POLL_MS, ctx.pollMs) : ctx.pollMs);
     }
   })();
 
