@@ -2,6 +2,7 @@
  * The daemon's composition root: home, config, token, SQLite, the GitOps service and the API,
  * wired in one place. The scheduler and the manifest generator come in through ports.
  */
+import { createHash } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock, Database, Logger } from "../../core/index.js";
@@ -12,6 +13,8 @@ import { GitHubStore, startGitHubService } from "../../reconciler/github/index.j
 import { DeploymentHistory, RepoStore } from "../../reconciler/history/index.js";
 import type { DeploymentTarget, ManifestPort, ManifestValidatorPort, ReconcilerEventMap } from "../../reconciler/reconcile/index.js";
 import { GitOpsService, InMemoryDeploymentTarget, dltManifestPort, schemaManifestValidator } from "../../reconciler/reconcile/index.js";
+import { createWarmDockerManifestExecutor } from "../../reconciler/manifest/index.js";
+import { createDockerodeEngine } from "../../runner/docker/index.js";
 import type { ApiServer } from "./api-server.js";
 import { startApiServer } from "./api-server.js";
 import type { DaemonOptions } from "./config.js";
@@ -100,7 +103,11 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
   const validator = input.ports?.validator === null ? undefined : (input.ports?.validator ?? schemaManifestValidator());
   const history = new DeploymentHistory(db, () => clock.now());
   const repos = new RepoStore(db, () => clock.now());
-  const manifests = input.ports?.manifests ?? dltManifestPort({ executor: options.manifestExecutor, timeoutMs: options.generateTimeoutMs });
+  // `manifest.warm` (Docker): one warm worker per environment generates pushed commits
+  const warm = !input.ports?.manifests && options.manifestWarm && options.manifestExecutor === "docker"
+    ? createWarmDockerManifestExecutor({ engine: createDockerodeEngine(), controlRoot: join(layout.home, "cache", "manifest-warm"), instance: createHash("sha256").update(layout.home).digest("hex").slice(0, 16) })
+    : undefined;
+  const manifests = input.ports?.manifests ?? dltManifestPort({ executor: warm ?? options.manifestExecutor, timeoutMs: options.generateTimeoutMs });
   let runtime: DaemonRuntime | undefined;
   try {
     runtime = await input.runtime?.({ layout, options, db, clock, logger, hub, events, history, repos, manifests, validator });
@@ -190,6 +197,7 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
       await github?.stop();
       await gitops.stop();
       await runtime?.stop();
+      await warm?.close();
       unforward();
       db.close();
       await rm(infoFile, { force: true });

@@ -16,3 +16,5 @@ export { workerFailureError } from "./worker-error.js";
 export { WRAPPER_SCRIPT_PATH } from "./wrapper-script.js";
 export { ManifestExecutorKind } from "./types.js";
 export type { GeneratedManifest, ManifestEnvironmentInfo } from "./types.js";
+export { createWarmDockerManifestExecutor, WARM_PURPOSE } from "./warm-docker-executor.js";
+export type { WarmDockerExecutorOptions, WarmDockerManifestExecutor } from "./warm-docker-executor.js";

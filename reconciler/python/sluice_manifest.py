@@ -16,6 +16,14 @@ hashes and the manifest content hash. Prints exactly one JSON document on stdout
      "timings"[, "hash_error"]}
 
 Always exits 0 when it could report; a non-zero exit means the wrapper itself broke.
+
+Warm mode (``--serve CONTROL_DIR``): dlt and its manifest machinery are imported once, then each
+request is generated in a fresh fork of that process. The daemon writes ``CONTROL_DIR/<id>.req``
+(JSON: ``{"cwd", "args", "timeout"}``); the fork chdirs to ``cwd`` and runs ``main`` with
+``args`` exactly as a cold process would, its result document going to ``<id>.out``; the server
+then writes ``<id>.done`` (JSON: ``{"status", "killed"}``). The server never imports workspace
+code, so every generation sees the workspace's current modules; a fork that hangs past
+``timeout`` is killed, one that eats memory is the OOM killer's first choice.
 """
 
 import argparse
@@ -380,5 +388,87 @@ def ms_since(started):
     return round((time.perf_counter() - started) * 1000)
 
 
+WARM_IMPORTS = (
+    "dlt",
+    "dlt.common.json",
+    "dlt._workspace.deployment.manifest",
+    "dlt._workspace.deployment._manifest_worker",
+)
+
+
+def serve(control_dir, poll_seconds=0.01):
+    """Warm mode: one fork per request file, one at a time (see the module docstring)."""
+    import importlib
+
+    for name in WARM_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass  # the fork imports it again and reports the error as a cold run would
+    ready = os.path.join(control_dir, "ready")
+    with open(ready + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.replace(ready + ".tmp", ready)
+    while True:
+        requests = sorted(n for n in os.listdir(control_dir) if n.endswith(".req"))
+        if not requests:
+            time.sleep(poll_seconds)
+            continue
+        for name in requests:
+            serve_one(control_dir, name[: -len(".req")])
+
+
+def serve_one(control_dir, request_id):
+    path = os.path.join(control_dir, request_id)
+    with open(path + ".req") as f:
+        request = json.load(f)
+    os.remove(path + ".req")
+    out_fd = os.open(path + ".out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    flush_std_streams()
+    pid = os.fork()
+    if pid == 0:
+        run_forked(request, out_fd)
+    os.close(out_fd)
+    status, killed = wait_child(pid, float(request.get("timeout") or 0) or None)
+    with open(path + ".done.tmp", "w") as f:
+        json.dump({"status": status, "killed": killed}, f)
+    os.replace(path + ".done.tmp", path + ".done")
+
+
+def run_forked(request, out_fd):
+    """In the fork: the request's cwd and argv, its result document on `out_fd`; never returns."""
+    try:
+        try:
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write("1000")  # under memory pressure the generation goes, not the server
+        except OSError:
+            pass
+        os.dup2(out_fd, 1)
+        os.close(out_fd)
+        os.chdir(request["cwd"])
+        sys.argv = ["sluice_manifest"] + list(request["args"])
+        main()
+    except BaseException:  # noqa: B036 - whatever happens, the fork must not return into the server loop
+        traceback.print_exc()
+    finally:
+        os._exit(70)
+
+
+def wait_child(pid, timeout):
+    """The fork's exit status (negative: killed by that signal) and whether it was killed for time."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)), False
+        if deadline is not None and time.monotonic() > deadline:
+            os.kill(pid, 9)
+            _, status = os.waitpid(pid, 0)
+            return -9, True
+        time.sleep(0.005)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
+        serve(sys.argv[2])
     sys.exit(main())

@@ -1,0 +1,90 @@
+/**
+ * Warm manifest generation (reconciler/manifest/warm-docker-executor.ts) against the cold one, with
+ * real dlt in the real workspace images: the same manifest (all but `created_at`), the same job and
+ * manifest hashes, also after the workspace's own module changes; a generation that hangs or eats
+ * memory takes only its fork down and the next one is served by the same warm container.
+ * Times are printed (bench/push-to-applied.ts measures them end to end), not asserted.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDockerodeEngine } from "../runner/docker/index.js";
+import { createDockerManifestExecutor, createWarmDockerManifestExecutor, generateManifestWith, WARM_PURPOSE, type GeneratedManifest, type WarmDockerManifestExecutor } from "../reconciler/manifest/index.js";
+
+const FIXTURES = resolve(import.meta.dirname, "../fixtures/workspaces");
+const engine = createDockerodeEngine();
+const instance = `warm-test-${process.pid}`;
+let root: string;
+let warm: WarmDockerManifestExecutor;
+const cold = createDockerManifestExecutor({ engine });
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "sluice-warm-"));
+  warm = createWarmDockerManifestExecutor({ engine, controlRoot: join(root, "control"), instance });
+});
+afterAll(async () => {
+  await warm?.close();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+/** A checkout of `fixture` under `root/checkouts/<name>` (the warm worker mounts their parent). */
+function checkout(fixture: string, name: string): string {
+  const dir = join(root, "checkouts", name);
+  cpSync(join(FIXTURES, fixture), dir, { recursive: true });
+  return dir;
+}
+
+const withoutCreatedAt = (m: GeneratedManifest) => ({ ...m.manifest, created_at: null });
+
+async function timed(executor: typeof cold, workspaceDir: string, timeoutMs = 120_000): Promise<{ generated: GeneratedManifest; ms: number }> {
+  const started = performance.now();
+  const generated = await generateManifestWith({ workspaceDir, executor, timeoutMs });
+  return { generated, ms: Math.round(performance.now() - started) };
+}
+
+const warmContainers = async () => (await engine.listContainers({ "sluice.purpose": WARM_PURPOSE, "sluice.instance": instance })).map((c) => c.id);
+
+describe("warm manifest generation", () => {
+  for (const fixture of ["usgs_earthquakes_workspace", "jaffle_shop_workspace"]) {
+    it(`${fixture}: the warm manifest equals the cold one but for created_at, with the same job and manifest hashes`, async () => {
+      const dir = checkout(fixture, `${fixture}-a`);
+      const c = await timed(cold, dir);
+      await timed(warm, dir); // the first one starts the container
+      const w = await timed(warm, dir);
+      console.log(`${fixture}: cold ${c.ms} ms, warm ${w.ms} ms`);
+      expect(withoutCreatedAt(w.generated)).toEqual(withoutCreatedAt(c.generated));
+      expect(w.generated.jobHashes).toEqual(c.generated.jobHashes);
+      expect(w.generated.manifestHash).toBe(c.generated.manifestHash);
+      expect(Object.keys(w.generated.jobHashes).length).toBeGreaterThan(0);
+    }, 600_000);
+  }
+
+  it("after the workspace's own module changes, the warm worker sees the change (equal to a cold generation of the new code)", async () => {
+    const dir = checkout("usgs_earthquakes_workspace", "usgs-change");
+    const before = await timed(warm, dir);
+    const pipeline = join(dir, "usgs_pipeline.py");
+    writeFileSync(pipeline, readFileSync(pipeline, "utf8").replace('trigger=trigger.every("5m")', 'trigger=trigger.every("10m")'));
+    const after = await timed(warm, dir);
+    const coldAfter = await timed(cold, dir);
+    expect(after.generated.manifestHash).not.toBe(before.generated.manifestHash);
+    expect(after.generated.jobHashes).toEqual(coldAfter.generated.jobHashes);
+    expect(after.generated.manifestHash).toBe(coldAfter.generated.manifestHash);
+  }, 600_000);
+
+  it("a deployment module that never returns or eats memory fails its generation only: the same warm container serves the next one", async () => {
+    const good = checkout("usgs_earthquakes_workspace", "good");
+    await timed(warm, good);
+    const [container] = await warmContainers();
+    expect(container).toBeDefined();
+    const hang = checkout("usgs_earthquakes_workspace", "hang");
+    writeFileSync(join(hang, "__deployment__.py"), "import time\n\nwhile True:\n    time.sleep(60)\n");
+    await expect(generateManifestWith({ workspaceDir: hang, executor: warm, timeoutMs: 15_000 })).rejects.toThrow(/timed out|did not finish|time/i);
+    const eater = checkout("usgs_earthquakes_workspace", "eater");
+    writeFileSync(join(eater, "__deployment__.py"), "blocks = [b'x' * (256 * 1024 * 1024) for _ in range(64)]\n");
+    await expect(generateManifestWith({ workspaceDir: eater, executor: warm, timeoutMs: 60_000 })).rejects.toThrow();
+    const again = await timed(warm, good);
+    expect(Object.keys(again.generated.jobHashes).length).toBeGreaterThan(0);
+    expect(await warmContainers()).toEqual([container]);
+  }, 600_000);
+});
