@@ -75,8 +75,8 @@ describe("warm manifest generation", () => {
   it("a deployment module that never returns or eats memory fails its generation only: the same warm container serves the next one", async () => {
     const good = checkout("usgs_earthquakes_workspace", "good");
     await timed(warm, good);
-    const [container] = await warmContainers();
-    expect(container).toBeDefined();
+    const before = await warmContainers();
+    expect(before.length).toBeGreaterThan(0);
     const hang = checkout("usgs_earthquakes_workspace", "hang");
     writeFileSync(join(hang, "__deployment__.py"), "import time\n\nwhile True:\n    time.sleep(60)\n");
     await expect(generateManifestWith({ workspaceDir: hang, executor: warm, timeoutMs: 15_000 })).rejects.toThrow(/timed out|did not finish|time/i);
@@ -85,6 +85,6 @@ describe("warm manifest generation", () => {
     await expect(generateManifestWith({ workspaceDir: eater, executor: warm, timeoutMs: 60_000 })).rejects.toThrow();
     const again = await timed(warm, good);
     expect(Object.keys(again.generated.jobHashes).length).toBeGreaterThan(0);
-    expect(await warmContainers()).toEqual([container]);
+    expect((await warmContainers()).sort()).toEqual(before.sort());
   }, 600_000);
 });

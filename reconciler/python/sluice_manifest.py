@@ -388,11 +388,16 @@ def ms_since(started):
     return round((time.perf_counter() - started) * 1000)
 
 
+# dlt's manifest machinery, and the frameworks its job detectors import on first use (marimo,
+# fastmcp: ~1 s of every cold generation); never workspace code
 WARM_IMPORTS = (
     "dlt",
     "dlt.common.json",
     "dlt._workspace.deployment.manifest",
     "dlt._workspace.deployment._manifest_worker",
+    "dlt._workspace.deployment.detectors",
+    "marimo",
+    "fastmcp",
 )
 
 
