@@ -15,7 +15,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { assembleChains, chainNumbers, combineIdle, percentile, sampleIdle, type ChainNumbers, type IdleUse } from "./peers/measure.js";
 import { airflow, dagster, prefect, type BenchSystem } from "./peers/peers.js";
@@ -91,14 +91,14 @@ const COLUMNS: Array<[string, (r: Result) => number]> = [
 
 function table(results: Result[]): string {
   const rows = [
-    "| system | ticks | tick → ingest started p50 / p99 | (process started p50) | upstream end → downstream started p50 / p99 | tick → report ended p50 / p99 | idle CPU (% of 1 core) | idle RSS / PSS MB (processes) |",
-    "|---|---|---|---|---|---|---|---|",
+    "| system | ticks | tick → ingest started p50 / p99 | (process started p50) | upstream end → downstream started p50 / p99 | (process started p50) | tick → report ended p50 / p99 | idle CPU (% of 1 core) | idle RSS / PSS MB (processes) |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of results) {
     const idle = r.idle ? `${r.idle.cpuPercent.toFixed(1)} % over ${r.idle.seconds.toFixed(0)} s` : "–";
     const memory = r.idle ? `${r.idle.rssMb.toFixed(0)} / ${r.idle.pssMb.toFixed(0)} (${r.idle.processes})` : "–";
     const n = r.numbers;
-    rows.push(`| ${r.label} | ${r.ticks}${r.error ? " ⚠" : ""} | ${pair(n.tickToStart)} | ${s(percentile(n.tickToProcess, 50))} | ${pair(n.upToDown)} | ${pair(n.endToEnd)} | ${idle} | ${memory} |`);
+    rows.push(`| ${r.label} | ${r.ticks}${r.error ? " ⚠" : ""} | ${pair(n.tickToStart)} | ${s(percentile(n.tickToProcess, 50))} | ${pair(n.upToDown)} | ${s(percentile(n.upToDownProcess, 50))} | ${pair(n.endToEnd)} | ${idle} | ${memory} |`);
   }
   return rows.join("\n");
 }
@@ -120,6 +120,7 @@ function ratios(results: Result[]): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const loadBefore = loadavg()[0]!.toFixed(2);
   execFileSync("bash", [resolve(import.meta.dirname, "peers/setup.sh")], { stdio: ["ignore", "inherit", "inherit"] });
   const root = mkdtempSync(join(tmpdir(), "sluice-bench-peers-"));
   log(`work folder ${root}; ${TICKS} ticks per system`);
@@ -133,7 +134,8 @@ async function main(): Promise<void> {
     }
   }
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-  process.stdout.write(`\n${QUICK ? "--quick: " : ""}${TICKS} ticks per system, ${minutes} min wall time\n\n${table(results)}\n\n${ratios(results)}\n`);
+  const load = `load average (1 min) ${loadBefore} at start, ${loadavg()[0]!.toFixed(2)} at end`;
+  process.stdout.write(`\n${QUICK ? "--quick: " : ""}${TICKS} ticks per system, ${minutes} min wall time, ${load}\n\n${table(results)}\n\n${ratios(results)}\n`);
   for (const r of results.filter((x) => x.error)) process.stdout.write(`\n⚠ ${r.label}: ${r.error}\n`);
   const json = flag("--json");
   if (json) writeFileSync(json, JSON.stringify({ quick: QUICK, ticks: TICKS, minutes: Number(minutes), results }, null, 2));

@@ -49,6 +49,8 @@ export interface ChainNumbers {
   tickToStart: number[];
   tickToProcess: number[];
   upToDown: number[];
+  /** Upstream function ended → downstream process started (the rest is the downstream's start-up). */
+  upToDownProcess: number[];
   endToEnd: number[];
 }
 
@@ -57,6 +59,7 @@ export function chainNumbers(chains: Chain[]): ChainNumbers {
     tickToStart: chains.map((c) => c.ingest.start - c.tick),
     tickToProcess: chains.map((c) => c.ingest.proc - c.tick),
     upToDown: chains.flatMap((c) => [c.transform.start - c.ingest.end, c.report.start - c.transform.end]),
+    upToDownProcess: chains.flatMap((c) => [c.transform.proc - c.ingest.end, c.report.proc - c.transform.end]),
     endToEnd: chains.map((c) => c.report.end - c.tick),
   };
 }

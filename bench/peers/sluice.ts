@@ -54,10 +54,13 @@ function cli(home: string, args: string[], log: string): Promise<void> {
   });
 }
 
+/** The commit measured, read once (others may commit while the bench runs). */
+const COMMIT = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
+
 function sluiceSystem(executor: "local" | "docker"): BenchSystem {
   return {
     id: `sluice-${executor}`,
-    label: () => `Sluice ${execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim()}, ${executor} executor`,
+    label: () => `Sluice ${COMMIT}, ${executor} executor`,
     config: `\`sluice up\` (\`executor: ${executor}\`${executor === "docker" ? ", `runs: { network: none }`" : ""}, every other key default), workspace deployed with \`sluice deploy\`; three dlt jobs: ingest \`trigger.schedule("* * * * *")\`, transform \`trigger=ingest.success\`, report \`trigger=transform.success\` (dlt 1.26.0)`,
     async start(root: string): Promise<Running> {
       const home = join(root, `sluice-${executor}-home`);
