@@ -1,7 +1,7 @@
 /**
  * The process side of runs: the Docker executor (default), the local one (`executor: local`) or
- * Kubernetes (`executor: kubernetes`: batch runs are Jobs on the cluster, interactive runs stay on
- * the daemon's Docker engine behind its loopback proxy), with the extra run environment from
+ * Kubernetes (`executor: kubernetes`: batch runs are Jobs, interactive runs a Pod with a Service
+ * reached through a port-forward from the daemon's loopback proxy), with the extra run environment from
  * sluice.yaml and the boot-time recovery of run containers and Jobs. The scheduler owns timeouts,
  * so the executors are built with `enforceTimeouts: false`. Runs carry an instance label derived
  * from the home, so recovery only sees this daemon's. Every executor sits behind the workspace
@@ -15,7 +15,7 @@ import { SluiceError } from "../../core/index.js";
 import { createDockerodeEngine, waitForEngine, type ContainerEngine } from "../../runner/docker/index.js";
 import type { PreparedRun, StartsRuns, SupervisedRun } from "../../runner/executors/index.js";
 import { createDockerExecutor, createLocalExecutor, createWorkspaceData, hostVenvPythons, imageEnvironments } from "../../runner/executors/index.js";
-import { createKubeApi, createKubernetesExecutor, nodeImages } from "../../runner/kubernetes/index.js";
+import { createKubeApi, createKubernetesExecutor, createKubernetesServiceExecutor, createServiceApi, nodeImages } from "../../runner/kubernetes/index.js";
 import type { LogStore } from "../../runner/logs/index.js";
 import type { SecretStore } from "../../runner/secrets/index.js";
 import type { KubernetesSettings } from "../daemon/config.js";
@@ -36,7 +36,7 @@ export interface RunStarter extends StartsRuns {
 
 /** Reasons of runs found gone at boot (docs/daemon.md, "Stopping and restarting"). */
 const LOST_CONTAINER = "its container is gone (removed while the daemon was down)";
-const LOST_JOB = "its container or Kubernetes Job is gone (removed while the daemon was down)";
+const LOST_JOB = "its Kubernetes Job or Pod is gone (removed while the daemon was down)";
 const LOST_LOCAL = "the daemon stopped while its local process was active (local runs cannot be re-attached)";
 
 export interface RunStarterOptions {
@@ -123,20 +123,24 @@ function dockerStarter(base: StarterBase, engine: ContainerEngine): RunStarter {
   return recoveringStarter(base, "docker", (run) => data.start(run), [docker], data, LOST_CONTAINER);
 }
 
-/** Batch runs as Jobs on the cluster (images imported into its node), interactive runs on the local Docker engine. */
+/**
+ * Batch runs as Jobs on the cluster, interactive runs as a Pod with a Service there, reached from
+ * the daemon's loopback port through the API server's port-forward; environment images are built
+ * by the local Docker engine and imported into the node.
+ */
 function kubernetesStarter(base: StarterBase, engine: ContainerEngine): RunStarter {
   const { clock, logStore, logger, secretStore, home } = base.options;
   const settings = base.options.kubernetes;
   if (!settings) throw new SluiceError("config_invalid", "executor: kubernetes needs a `kubernetes:` section in sluice.yaml.", { hint: "See docs/kubernetes.md." });
-  const docker = dockerExecutorOf(base, engine);
+  const connection = { ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}), ...(settings.context ? { context: settings.context } : {}) };
   const imageOf = imageEnvironments(engine, { onProgress: (line) => logger.debug("environment", { line }) });
   const ensureOnNode = nodeImages({ containerdSocket: settings.containerdSocket, onProgress: (line) => logger.info(line) });
-  const kube = createKubernetesExecutor({
-    api: createKubeApi({ ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}), ...(settings.context ? { context: settings.context } : {}) }),
+  const common = {
+    api: createKubeApi(connection),
     clock,
     logStore,
     secretStore,
-    environmentFor: async (run) => {
+    environmentFor: async (run: PreparedRun) => {
       const environment = await imageOf(run);
       await ensureOnNode(environment.image);
       return environment;
@@ -147,9 +151,11 @@ function kubernetesStarter(base: StarterBase, engine: ContainerEngine): RunStart
     ...(settings.serviceAccount ? { serviceAccount: settings.serviceAccount } : {}),
     instance: base.instance,
     enforceTimeouts: false,
-  });
-  const data = base.gated({ start: (run) => (run.interactive ? docker.start(base.withEnv(run)) : kube.start(base.withEnv(run))) });
-  return recoveringStarter(base, "kubernetes", (run) => data.start(run), [docker, kube], data, LOST_JOB);
+  };
+  const jobs = createKubernetesExecutor(common);
+  const services = createKubernetesServiceExecutor({ ...common, services: createServiceApi(connection) });
+  const data = base.gated({ start: (run) => (run.interactive ? services.start(base.withEnv(run)) : jobs.start(base.withEnv(run))) });
+  return recoveringStarter(base, "kubernetes", (run) => data.start(run), [services, jobs], data, LOST_JOB);
 }
 
 /** Boot recovery over one or more executors: adopted runs wait for the scheduler to claim them. */

@@ -117,7 +117,7 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
       await watch.release();
       return withReason(result);
     });
-    return { ...supervised, outcome, onExit: (callback) => supervised.onExit((result) => callback(withReason(result))) };
+    return { ...supervised, outcome, onExit: (callback) => supervised.onExit((result) => callback(withReason(result))), placement: watch.placement };
   };
 
   // Without an instance of its own, a Sluice still leaves alone the Jobs that another one claimed.
@@ -273,6 +273,8 @@ interface RunWatch {
   failure(): string | null;
   /** Lets the pod and the Job go once the outcome is recorded. */
   release(): Promise<void>;
+  /** `pod <name> on node <node>`, once the pod is bound to a node. */
+  readonly placement: Promise<string>;
 }
 
 /** Follows one run's pod: its state by polling, its output by a log stream; ends it on signals. */
@@ -283,6 +285,8 @@ function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string
   let ended = false;
   let logs: Promise<void> | undefined;
   let stopping = false;
+  let placed: (where: string) => void = () => undefined;
+  const placement = new Promise<string>((resolve) => (placed = resolve));
 
   const finish = async (state: Extract<PodState, { kind: "ended" }>): Promise<ProcessExit> => {
     ended = true;
@@ -319,6 +323,7 @@ function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string
       } else if (pod !== null) {
         seenPod = true;
         podName = pod.name;
+        if (pod.nodeName) placed(`pod ${pod.name} on node ${pod.nodeName}`);
         const state = podState(pod);
         if ((state.kind === "running" || state.kind === "ended") && !logs) logs = streamLogs(ctx, { pod: pod.name, selector }, input.log, () => ended);
         if (state.kind === "ended") return finish(state);
@@ -340,6 +345,7 @@ function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string
       else await api.deleteJob(namespace, input.jobName);
     },
     failure: () => failure,
+    placement,
     async release() {
       if (podName) await api.removePodFinalizer(namespace, podName, EXIT_FINALIZER).catch(() => undefined);
       await api.deleteJob(namespace, input.jobName).catch(() => undefined);

@@ -110,13 +110,14 @@ describe("images reach the node without a registry", () => {
 });
 
 describe("a daemon with executor: kubernetes", () => {
-  it("runs a triggered batch job as a Job on the cluster (image imported by the daemon), then its follow-up; sluice logs has every line", async () => {
+  it("runs a triggered batch job as a Job on the cluster (image imported by the daemon), then its follow-up; sluice logs has every line and runs say the pod and node it ran on", async () => {
     const before = new Set((await runsOf("after_cluster_count")).map((r) => r.runId));
     const triggered = await daemon.json<{ runs: RunView[] }>("trigger", "count_on_cluster");
     const runId = triggered.runs[0]?.runId ?? "";
     await waitUntil(() => jobsOf(runId) !== "", 600_000, () => `no Job for ${runId} on the cluster\n${daemon.output.slice(-3000)}`);
     const run = await settled("count_on_cluster", runId, 300_000);
     expect(run.status, JSON.stringify(run)).toBe("completed");
+    expect(run.where).toMatch(/^pod sluice-run-[a-z0-9-]+ on node \S+$/);
     const logs = await daemon.cli("logs", "count_on_cluster");
     expect(logs.stdout.match(/line \d+/g)).toEqual(Array.from({ length: LINES }, (_, i) => `line ${i + 1}`));
     const follower = await newRun("after_cluster_count", before);
@@ -140,5 +141,23 @@ describe("a daemon with executor: kubernetes", () => {
     expect(logs.stdout.match(/line \d+/g)).toEqual(Array.from({ length: LINES }, (_, i) => `line ${i + 1}`));
     expect(logs.stdout).toContain("re-attached to the run's Job after a restart");
     expect((await runsOf("count_on_cluster")).filter((r) => !before.has(r.runId))).toHaveLength(1);
+  }, 1_200_000);
+
+  it("serves a marimo notebook as a Pod with a Service on the cluster, answered through the daemon's proxy; cancel deletes both", async () => {
+    const served = await daemon.cli("serve", "fruitshop_notebook.py", "--dir", dir);
+    expect(served.code, served.stdout + served.stderr + daemon.output.slice(-3000)).toBe(0);
+    const url = /is up: (http:\/\/127\.0\.0\.1:\d+\/w\/[^ ]+\/)/.exec(served.stdout)?.[1] ?? "";
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/marimo/i);
+    const pods = () => cluster.kubectl("get", "pods", "-n", "default", "-l", "sluice.interactive=true", "-o", "name").trim();
+    const services = () => cluster.kubectl("get", "services", "-n", "default", "-l", "sluice.interactive=true", "-o", "name").trim();
+    expect(pods()).not.toBe("");
+    expect(services()).not.toBe("");
+    const [run] = await runsOf("fruitshop_notebook");
+    expect(run?.where).toMatch(/^pod \S+ on node \S+$/);
+    const cancelled = await daemon.cli("cancel", "fruitshop_notebook");
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    await waitUntil(() => pods() === "" && services() === "", 120_000, () => `pods or services left: ${pods()} ${services()}`);
   }, 1_200_000);
 });
