@@ -20,7 +20,6 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
   const batch = config.makeApiClient(BatchV1Api);
   const core = config.makeApiClient(CoreV1Api);
   const logs = new Log(config);
-  const selector = (labels: Record<string, string>) => Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(",");
   return {
     async createJob(job) {
       const created = await batch.createNamespacedJob({ namespace: job.metadata.namespace, body: job as unknown as V1Job });
@@ -34,7 +33,7 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
       await core.patchNamespacedSecret({ namespace, name, body: { metadata: { ownerReferences: [owner] } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
     },
     async listSecrets(namespace, labels) {
-      const list = await core.listNamespacedSecret({ namespace, labelSelector: selector(labels) });
+      const list = await core.listNamespacedSecret({ namespace, labelSelector: labelSelector(labels) });
       return list.items.map((secret) => ({ name: secret.metadata?.name ?? "", owned: (secret.metadata?.ownerReferences ?? []).length > 0, createdMs: secret.metadata?.creationTimestamp?.getTime() ?? 0 }));
     },
     async ensureClaim(claim) {
@@ -50,11 +49,11 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
       await ignoreNotFound(core.deleteNamespacedSecret({ namespace, name }));
     },
     async listJobs(namespace, labels) {
-      const list = await batch.listNamespacedJob({ namespace, labelSelector: selector(labels) });
+      const list = await batch.listNamespacedJob({ namespace, labelSelector: labelSelector(labels) });
       return list.items.map(jobView);
     },
     async listPods(namespace, labels) {
-      const list = await core.listNamespacedPod({ namespace, labelSelector: selector(labels) });
+      const list = await core.listNamespacedPod({ namespace, labelSelector: labelSelector(labels) });
       return list.items.map(podView);
     },
     async deletePod(namespace, name, graceSeconds) {
@@ -87,7 +86,13 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
   };
 }
 
-function loadConfig(connection: KubeConnection): KubeConfig {
+/** `a=b,c=d`: the label selector of the Kubernetes API. */
+export function labelSelector(labels: Record<string, string>): string {
+  return Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(",");
+}
+
+/** The kubeconfig of `connection`, with a clear error when it cannot be read or names no cluster. */
+export function loadConfig(connection: KubeConnection): KubeConfig {
   const config = new KubeConfig();
   try {
     if (connection.kubeconfig) config.loadFromFile(connection.kubeconfig);
@@ -106,7 +111,8 @@ function loadConfig(connection: KubeConnection): KubeConfig {
   return config;
 }
 
-async function ignoreNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+/** A 404 (the object is gone) as undefined; other errors as they are. */
+export async function ignoreNotFound<T>(request: Promise<T>): Promise<T | undefined> {
   try {
     return await request;
   } catch (error) {

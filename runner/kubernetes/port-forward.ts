@@ -6,9 +6,9 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { PassThrough } from "node:stream";
-import { CoreV1Api, KubeConfig, PatchStrategy, PortForward, setHeaderOptions, type V1Pod, type V1Service } from "@kubernetes/client-node";
+import { CoreV1Api, PatchStrategy, PortForward, setHeaderOptions, type V1Pod, type V1Service } from "@kubernetes/client-node";
 import { SluiceError } from "../../core/index.js";
-import type { KubeConnection } from "./client-node-api.js";
+import { ignoreNotFound, labelSelector, loadConfig, type KubeConnection } from "./client-node-api.js";
 import type { KubePod, KubeService } from "./service-spec.js";
 
 /** The parts of a Service Sluice reads. */
@@ -36,19 +36,9 @@ export interface ServiceApi {
 }
 
 export function createServiceApi(connection: KubeConnection = {}): ServiceApi {
-  const config = new KubeConfig();
-  try {
-    if (connection.kubeconfig) config.loadFromFile(connection.kubeconfig);
-    else config.loadFromDefault();
-    if (connection.context) config.setCurrentContext(connection.context);
-  } catch (error) {
-    throw new SluiceError("kubernetes_config", `Cannot read the Kubernetes configuration${connection.kubeconfig ? ` ${connection.kubeconfig}` : ""}: ${String(error)}`, {
-      hint: "Point kubernetes.kubeconfig at a readable kubeconfig (for the test cluster: the path `scripts/cluster.sh up` prints).",
-    });
-  }
+  const config = loadConfig(connection);
   const core = config.makeApiClient(CoreV1Api);
   const forwarder = new PortForward(config, true);
-  const selector = (labels: Record<string, string>) => Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(",");
   return {
     async createPod(pod) {
       const created = await core.createNamespacedPod({ namespace: pod.metadata.namespace, body: pod as unknown as V1Pod });
@@ -66,7 +56,7 @@ export function createServiceApi(connection: KubeConnection = {}): ServiceApi {
       return service ? serviceView(service) : undefined;
     },
     async listServices(namespace, labels) {
-      return (await core.listNamespacedService({ namespace, labelSelector: selector(labels) })).items.map(serviceView);
+      return (await core.listNamespacedService({ namespace, labelSelector: labelSelector(labels) })).items.map(serviceView);
     },
     async deleteService(namespace, name) {
       await ignoreNotFound(core.deleteNamespacedService({ namespace, name }));
@@ -90,15 +80,6 @@ function serviceView(service: V1Service): ServiceView {
     targetPort: typeof target === "number" ? target : target !== undefined && /^\d+$/.test(target) ? Number(target) : undefined,
     deleting: service.metadata?.deletionTimestamp !== undefined,
   };
-}
-
-async function ignoreNotFound<T>(request: Promise<T>): Promise<T | undefined> {
-  try {
-    return await request;
-  } catch (error) {
-    if ((error as { code?: number }).code === 404) return undefined;
-    throw error;
-  }
 }
 
 export interface LoopbackForward {

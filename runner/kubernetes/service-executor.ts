@@ -8,39 +8,26 @@
  * shorten it to the kubelet's minimum), and Pod, Service and settings Secret deleted once the outcome
  * is recorded (idle stop, cancel, daemon archive all end here).
  */
-import { errorText, SluiceError, type Clock } from "../../core/index.js";
-import type { PreparedRun, RunEnvironment, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
+import { errorText, SluiceError } from "../../core/index.js";
+import type { PreparedRun, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
 import { RunLabel, superviseRun } from "../executors/index.js";
 import type { ProcessExit } from "../executors/outcome.js";
-import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
-import { createRedactor, createSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
-import type { KubeApi, LogFollow } from "./api.js";
-import { EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
+import { createRunLogWriter, storedLineCounts, type RunLogWriter } from "../logs/index.js";
+import { createRedactor, createSettingsOverlay, secretValuesOf } from "../secrets/index.js";
+import type { LogFollow } from "./api.js";
+import { EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodView } from "./pod-state.js";
+import type { KubernetesExecutorOptions } from "./kubernetes-executor.js";
 import { listenLoopbackForward, type LoopbackForward, type ServiceApi } from "./port-forward.js";
 import { buildRunService, buildServicePod, buildServiceSecret, HOST_PORT_ANNOTATION, serviceSelector, servicePortOf } from "./service-spec.js";
 import { readSettingsFiles, settingsItems, type SettingsFile } from "./settings-secret.js";
 
-export interface KubernetesServiceExecutorOptions {
-  api: KubeApi;
+/** The batch executor's options (volumes and orphan sweeping aside), plus the service side. */
+export interface KubernetesServiceExecutorOptions extends Omit<KubernetesExecutorOptions, "volumes" | "orphanSecretsAfterMs"> {
   /** Pods, Services and the port-forward (`createServiceApi`). */
   services: ServiceApi;
-  clock: Clock;
-  logStore: LogStore;
-  secretStore: SecretStore;
-  environmentFor: (run: PreparedRun) => Promise<RunEnvironment>;
-  overlayRoot: string;
-  namespace: string;
-  pullPolicy?: PullPolicy;
-  serviceAccount?: string;
-  instance?: string;
   /** Loopback port the service is forwarded to; default the run's `run_args.port` (as the Docker executor). */
   hostPortFor?: (run: PreparedRun) => number | undefined;
-  enforceTimeouts?: boolean;
-  /** How often the run's pod is read (default 500 ms). */
-  pollMs?: number;
-  /** How long a pod may stay unschedulable before the run fails (default 5 min). */
-  unschedulableAfterMs?: number;
 }
 
 export interface AdoptedKubernetesService {
