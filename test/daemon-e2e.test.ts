@@ -147,7 +147,8 @@ describe("sluice daemon end to end (usgs workspace, push to deploy)", () => {
       const run = await waitForRun(name, (r) => r.status === "completed" && Date.parse(r.startedAt ?? "") >= dailyStarted, `${name} did not complete after the cascade`);
       expect(run.intervalStart, name).not.toBeNull();
       expect(run.intervalEnd, name).not.toBeNull();
-      expect(Date.parse(run.intervalEnd ?? "")).toBeGreaterThan(Date.parse(run.intervalStart ?? ""));
+      // a well-formed window; empty when the scheduled run of the same 5-minute slot finished just before the trigger
+      expect(Date.parse(run.intervalEnd ?? "")).toBeGreaterThanOrEqual(Date.parse(run.intervalStart ?? ""));
     }
 
     // 3. a push that removes `clock` and changes a trigger of transform_feeds_summary

@@ -22,11 +22,13 @@ const GITHUB_TOKEN = "ghp_tutorial_token";
 const ENDED = ["completed", "failed", "cancelled"];
 
 let sources: FakeSources;
+/** While set, the fake GitHub holds its answers: a run of load_commits stays active until cancelled. */
+let holdGithubMs = 0;
 let root: string;
 let daemon: DaemonProcess;
 
 beforeAll(async () => {
-  sources = await startFakeSources({ port: 0, githubToken: GITHUB_TOKEN });
+  sources = await startFakeSources({ port: 0, githubToken: GITHUB_TOKEN, delayMs: (path) => (path.startsWith("/repos/") ? holdGithubMs : 0) });
   root = mkdtempSync(join(tmpdir(), "sluice-tutorial-"));
   for (const workspace of [FRUITSHOP, GITHUB, JAFFLE, USGS]) cpSync(join(WORKSPACES, workspace), join(root, workspace), { recursive: true });
   daemon = new DaemonProcess(join(root, "home"));
@@ -223,7 +225,8 @@ describe("chapter 2: github_ingest_workspace (decorators, deploy, triggers, tags
     const followed = await sh.cli("logs", "load_commits", "-f");
     expect(followed.stdout, context(followed)).toMatch(/run \d+ \(run-\d+\) of load_commits (completed|cancelled)/);
 
-    // cancel needs an active run: start one, then cancel it as the tutorial does
+    // cancel needs an active run: start one (its API calls held), then cancel it as the tutorial does
+    holdGithubMs = 60_000;
     const started = await sh.json<TriggerView>("trigger", "load_commits");
     const target = started.runs[0]?.runId;
     const cancel = await sh.cli("cancel", "load_commits");
@@ -231,6 +234,7 @@ describe("chapter 2: github_ingest_workspace (decorators, deploy, triggers, tags
     expect(cancel.stdout).toMatch(/cancelling \d+ run\(s\)/);
     const stopped = await waitForRun(sh, "load_commits", (r) => r.runId === target && ended(r), "the cancelled load_commits run did not end", 60_000);
     expect(stopped.status).toBe("cancelled");
+    holdGithubMs = 0;
     const cancelTag = await sh.cli("cancel", "tag:ingest");
     expect(cancelTag.code, context(cancelTag)).toBe(0);
     expect(cancelTag.stdout).toMatch(/no active runs matched|cancelling \d+ run\(s\)/);
