@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { Clock, Logger } from "../../core/index.js";
 import { SluiceError } from "../../core/index.js";
 import { createDockerodeEngine, waitForEngine, type ContainerEngine } from "../../runner/docker/index.js";
-import type { PreparedRun, StartsRuns, SupervisedRun } from "../../runner/executors/index.js";
+import type { AdoptedRunBase, PreparedRun, RecoveringExecutor, StartsRuns, SupervisedRun } from "../../runner/executors/index.js";
 import { createDockerExecutor, createLocalExecutor, createWorkspaceData, hostVenvPythons, imageEnvironments } from "../../runner/executors/index.js";
 import { createKubeApi, createKubernetesExecutor, createKubernetesServiceExecutor, createServiceApi, nodeImages } from "../../runner/kubernetes/index.js";
 import type { LogStore } from "../../runner/logs/index.js";
@@ -64,10 +64,7 @@ interface StarterBase {
 }
 
 /** An executor that can hand back the runs it was following before a restart. */
-interface Recovering {
-  recoverAll(): Promise<Array<{ runId: string; run: SupervisedRun; labels: Record<string, string>; alive?: boolean }>>;
-  detach(): void;
-}
+type Recovering = Pick<RecoveringExecutor<AdoptedRunBase & { alive?: boolean }>, "recoverAll" | "detach">;
 
 export async function createRunStarter(options: RunStarterOptions): Promise<RunStarter> {
   const { clock, logStore, logger } = options;

@@ -14,7 +14,7 @@ import { followContainer, runContainers, type DockerContext } from "./docker-fol
 import { RunLabel, type PreparedRun } from "./prepare-run.js";
 import { ensureLoopbackBindDir } from "./loopback-bind.js";
 import { assertServiceReachable, buildRunContainerSpec, runContainerName } from "./run-container-spec.js";
-import type { SupervisedRun } from "./supervisor.js";
+import type { AdoptedRunBase, RecoveringExecutor, SupervisedRun } from "./supervisor.js";
 import { crashPoint } from "../../core/crash-point.js";
 
 export type RunContainerEngine = Pick<ContainerEngine, "ping" | "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers" | "readLogs">;
@@ -53,29 +53,13 @@ export interface DockerExecutorOptions {
   engineReconnectMs?: number;
 }
 
-export interface AdoptedRun {
-  runId: string;
-  jobRef: string;
+export interface AdoptedRun extends AdoptedRunBase {
   containerId: string;
   /** true when the container was still running and is followed again. */
   alive: boolean;
-  /** The container's labels (workspace, profile, data snapshot of a reader…). */
-  labels: Record<string, string>;
-  run: SupervisedRun;
 }
 
-export interface DockerExecutor {
-  start(run: PreparedRun): Promise<SupervisedRun>;
-  /** Follows again the container of `runId` if one exists (running or ended). */
-  adopt(runId: string): Promise<AdoptedRun | null>;
-  /** At boot: adopts every run container Sluice left behind. */
-  recoverAll(): Promise<AdoptedRun[]>;
-  /**
-   * Daemon stop: stops following every run container and leaves it running (nothing more is
-   * logged, removed or reported; outcomes never settle). The next start adopts them.
-   */
-  detach(): void;
-}
+export type DockerExecutor = RecoveringExecutor<AdoptedRun>;
 
 export function createDockerExecutor(options: DockerExecutorOptions): DockerExecutor {
   const detaching = new AbortController();

@@ -13,7 +13,7 @@ export type { RunContainerOptions, RunContainerSpec, WorkspaceContainerBase, Wor
 export { EXEC_PURPOSE, prepareExec, removeExecOverlay, sweepExecOverlays } from "./exec-spec.js";
 export type { ExecSpec, ExecSpecInput } from "./exec-spec.js";
 export { superviseRun } from "./supervisor.js";
-export type { RunOutcome, StopSignal, SupervisedProcess, SupervisedRun, SupervisorOptions } from "./supervisor.js";
+export type { AdoptedRunBase, RecoveringExecutor, RunOutcome, StopSignal, SupervisedProcess, SupervisedRun, SupervisorOptions } from "./supervisor.js";
 export { createLocalExecutor } from "./local-executor.js";
 export type { LocalExecutor, LocalExecutorOptions } from "./local-executor.js";
 export { createDockerExecutor } from "./docker-executor.js";

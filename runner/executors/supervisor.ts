@@ -6,6 +6,7 @@
  */
 import type { Clock, TimerHandle } from "../../core/index.js";
 import { mapRunOutcome, type MappedOutcome, type ProcessExit, type StopCause } from "./outcome.js";
+import type { PreparedRun } from "./prepare-run.js";
 
 export type StopSignal = "SIGTERM" | "SIGKILL";
 
@@ -139,4 +140,26 @@ function notify(callback: (outcome: RunOutcome) => void, outcome: RunOutcome): v
   } catch {
     // a listener never breaks the run's bookkeeping
   }
+}
+
+/** A run an executor follows again after a restart: its id, job, labels (workspace, profile, data snapshot of a reader…) and the supervised run. */
+export interface AdoptedRunBase {
+  runId: string;
+  jobRef: string;
+  labels: Record<string, string>;
+  run: SupervisedRun;
+}
+
+/**
+ * The shape every executor that outlives a daemon restart has (Docker, Kubernetes Jobs, Kubernetes
+ * services): start a run, follow one again by id, adopt all at boot, let go of all at a stop.
+ */
+export interface RecoveringExecutor<Adopted extends AdoptedRunBase> {
+  start(run: PreparedRun): Promise<SupervisedRun>;
+  /** Follows again the run `runId` if its container, Job or pod exists (running or ended). */
+  adopt(runId: string): Promise<Adopted | null>;
+  /** At boot: adopts every run this Sluice left behind. */
+  recoverAll(): Promise<Adopted[]>;
+  /** Daemon stop: stops following every run and leaves it running; the next start adopts them (nothing more is logged, removed or reported). */
+  detach(): void;
 }

@@ -11,7 +11,7 @@
  * removed and the Job deleted (with it, the run's settings Secret, which it owns).
  */
 import { errorText, SluiceError, type Clock } from "../../core/index.js";
-import type { PreparedRun, RunEnvironment, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
+import type { AdoptedRunBase, PreparedRun, RecoveringExecutor, RunEnvironment, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
 import { RUN_PURPOSE, RunLabel, superviseRun } from "../executors/index.js";
 import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
@@ -50,24 +50,13 @@ export interface KubernetesExecutorOptions {
   orphanSecretsAfterMs?: number;
 }
 
-export interface AdoptedKubernetesRun {
-  runId: string;
-  jobRef: string;
+/** A run Job followed again; its labels are the run's annotations, as the Docker executor has them. */
+export interface AdoptedKubernetesRun extends AdoptedRunBase {
   jobName: string;
-  /** The run's labels as the Docker executor has them (workspace, profile, data snapshot of a reader…). */
-  labels: Record<string, string>;
-  run: SupervisedRun;
 }
 
-export interface KubernetesExecutor {
-  start(run: PreparedRun): Promise<SupervisedRun>;
-  /** Follows again the Job of `runId` if one exists (running or ended). */
-  adopt(runId: string): Promise<AdoptedKubernetesRun | null>;
-  /** At boot: adopts every run Job of this Sluice that is not being deleted. */
-  recoverAll(): Promise<AdoptedKubernetesRun[]>;
-  /** Daemon stop: stops following every Job and leaves it running; the next start adopts them. */
-  detach(): void;
-}
+/** Runs as Jobs; `recoverAll` adopts every run Job of this Sluice that is not being deleted. */
+export type KubernetesExecutor = RecoveringExecutor<AdoptedKubernetesRun>;
 
 /** Output may arrive a little after the exit is seen; wait at most this long for it. */
 const DRAIN_MS = 3000;

@@ -9,7 +9,7 @@
  * is recorded (idle stop, cancel, daemon archive all end here).
  */
 import { errorText, SluiceError } from "../../core/index.js";
-import type { PreparedRun, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
+import type { AdoptedRunBase, PreparedRun, RecoveringExecutor, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
 import { RunLabel, superviseRun } from "../executors/index.js";
 import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type RunLogWriter } from "../logs/index.js";
@@ -30,21 +30,12 @@ export interface KubernetesServiceExecutorOptions extends Omit<KubernetesExecuto
   hostPortFor?: (run: PreparedRun) => number | undefined;
 }
 
-export interface AdoptedKubernetesService {
-  runId: string;
-  jobRef: string;
+export interface AdoptedKubernetesService extends AdoptedRunBase {
   podName: string;
-  labels: Record<string, string>;
-  run: SupervisedRun;
 }
 
-export interface KubernetesServiceExecutor {
-  start(run: PreparedRun): Promise<SupervisedRun>;
-  adopt(runId: string): Promise<AdoptedKubernetesService | null>;
-  recoverAll(): Promise<AdoptedKubernetesService[]>;
-  /** Daemon stop: stops following (and forwarding to) every pod, leaving it running for the next start. */
-  detach(): void;
-}
+/** Interactive runs as a Pod with a Service; `detach` also stops forwarding to them. */
+export type KubernetesServiceExecutor = RecoveringExecutor<AdoptedKubernetesService>;
 
 const DRAIN_MS = 3000;
 const KILL_GRACE_SECONDS = 1;
