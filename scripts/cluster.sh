@@ -92,14 +92,25 @@ build() {
   say "build $KVER ready in $((SECONDS - t0))s ($(du -sh "$BIN" | cut -f1) of binaries in $BIN)"
 }
 
+download_debs() {
+  # apt warns when its _apt user cannot write the target dir (root-owned cache): harmless, so not shown
+  (cd "$BUILD/debs" && apt-get download etcd-server etcd-client containernetworking-plugins 2>&1 >/dev/null | grep -v unsandboxed >&2 || true)
+}
+
+debs_present() { ls "$BUILD"/debs/etcd-server_*.deb "$BUILD"/debs/containernetworking-plugins_*.deb >/dev/null 2>&1; }
+
 fetch_debian_parts() { # etcd and the CNI plugins, extracted into $DEBROOT (not installed)
   if [ -x "$DEBROOT/usr/bin/etcd" ] && [ -x "$DEBROOT/usr/lib/cni/bridge" ]; then return; fi
   say "downloading etcd and CNI plugins (Debian packages)"
   rm -rf "$BUILD/debs" "$DEBROOT"; mkdir -p "$BUILD/debs" "$DEBROOT"
-  # apt warns when its _apt user cannot write the target dir (root-owned cache): harmless, so not shown
-  (cd "$BUILD/debs" && apt-get download etcd-server etcd-client containernetworking-plugins 2>&1 >/dev/null | grep -v unsandboxed >&2 || true)
-  ls "$BUILD"/debs/etcd-server_*.deb "$BUILD"/debs/containernetworking-plugins_*.deb >/dev/null 2>&1 ||
-    die "apt-get download failed; run apt-get update and try again"
+  download_debs
+  if ! debs_present; then
+    # a fresh machine may have no package lists yet
+    say "refreshing apt's package lists"
+    apt-get update -qq || true
+    download_debs
+  fi
+  debs_present || die "apt-get download failed; check the apt sources (apt-get update) and try again"
   local deb
   for deb in "$BUILD"/debs/*.deb; do dpkg-deb -x "$deb" "$DEBROOT"; done
 }
