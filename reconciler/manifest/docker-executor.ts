@@ -6,8 +6,8 @@
  */
 import type { ContainerEngine } from "../../runner/docker/index.js";
 import { runOneShot } from "../../runner/docker/index.js";
-import { WORKSPACE_MOUNT, environmentContainerSpec, ensureWorkspaceEnvironment } from "../../runner/images/index.js";
-import type { ManifestExecutor, PreparedInterpreter } from "./executor.js";
+import { WORKSPACE_MOUNT, environmentContainerSpec, ensureWorkspaceEnvironment, type WorkspaceEnvironment } from "../../runner/images/index.js";
+import type { ManifestExecutor, PreparedInterpreter, ProgressSink } from "./executor.js";
 import { WRAPPER_ENV, readWrapperScript } from "./wrapper-script.js";
 
 export interface DockerExecutorOptions {
@@ -26,23 +26,10 @@ export function createDockerManifestExecutor(options: DockerExecutorOptions): Ma
   return {
     kind: "docker",
     async prepare(workspaceDir, onProgress): Promise<PreparedInterpreter> {
-      const started = performance.now();
-      const environment = await ensureWorkspaceEnvironment(options.engine, {
-        workspaceDir,
-        dependencyGroups: [],
-        onProgress,
-        ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
-      });
+      const { environment, info } = await manifestEnvironment(options, workspaceDir, onProgress);
       const script = await readWrapperScript();
       return {
-        info: {
-          executor: "docker",
-          image: environment.image,
-          key: environment.key,
-          reused: environment.reused,
-          prepareMs: Math.round(performance.now() - started),
-          pythonVersion: environment.pythonVersion,
-        },
+        info,
         workspaceRoot: WORKSPACE_MOUNT,
         async runWrapper(run) {
           const base = environmentContainerSpec({
@@ -65,4 +52,27 @@ export function createDockerManifestExecutor(options: DockerExecutorOptions): Ma
       };
     },
   };
+}
+
+/**
+ * The workspace environment manifests are generated in (default dependency groups only: the
+ * worker imports the deployment module) and its description, for the cold and the warm executor.
+ */
+export async function manifestEnvironment(options: DockerExecutorOptions, workspaceDir: string, onProgress?: ProgressSink): Promise<{ environment: WorkspaceEnvironment; info: PreparedInterpreter["info"] }> {
+  const started = performance.now();
+  const environment = await ensureWorkspaceEnvironment(options.engine, {
+    workspaceDir,
+    dependencyGroups: [],
+    ...(onProgress ? { onProgress } : {}),
+    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+  });
+  const info = {
+    executor: "docker" as const,
+    image: environment.image,
+    key: environment.key,
+    reused: environment.reused,
+    prepareMs: Math.round(performance.now() - started),
+    pythonVersion: environment.pythonVersion,
+  };
+  return { environment, info };
 }

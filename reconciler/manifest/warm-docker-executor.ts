@@ -15,8 +15,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { ContainerEngine } from "../../runner/docker/index.js";
-import { ensureWorkspaceEnvironment } from "../../runner/images/index.js";
-import { MANIFEST_MEMORY_BYTES } from "./docker-executor.js";
+import { MANIFEST_MEMORY_BYTES, manifestEnvironment } from "./docker-executor.js";
 import type { ManifestExecutor, PreparedInterpreter } from "./executor.js";
 import type { ProcessOutput } from "./wrapper-output.js";
 import { WRAPPER_ENV, readWrapperScript } from "./wrapper-script.js";
@@ -62,17 +61,11 @@ export function createWarmDockerManifestExecutor(options: WarmDockerExecutorOpti
   return {
     kind: "docker",
     async prepare(workspaceDir, onProgress): Promise<PreparedInterpreter> {
-      const started = performance.now();
-      const environment = await ensureWorkspaceEnvironment(options.engine, {
-        workspaceDir,
-        dependencyGroups: [],
-        ...(onProgress ? { onProgress } : {}),
-        ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
-      });
+      const { environment, info } = await manifestEnvironment(options, workspaceDir, onProgress);
       const folder = resolve(workspaceDir);
       const inContainer = `${CHECKOUTS_MOUNT}/${basename(folder)}`;
       return {
-        info: { executor: "docker", image: environment.image, key: environment.key, reused: environment.reused, prepareMs: Math.round(performance.now() - started), pythonVersion: environment.pythonVersion },
+        info,
         workspaceRoot: inContainer,
         runWrapper: async (run) => (await workerFor(environment.image, dirname(folder))).generate(inContainer, run.args, run.timeoutMs),
       };
