@@ -10,7 +10,7 @@ import type { RunLogWriter } from "../logs/index.js";
 import { removeSettingsOverlay } from "../secrets/index.js";
 import type { ProcessExit } from "./outcome.js";
 import { RUN_PURPOSE, RunLabel } from "./prepare-run.js";
-import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
+import { delay, leftToNextDaemon, superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
 import type { DockerExecutorOptions } from "./docker-executor.js";
 
 /** Output may arrive a little after the exit is reported; wait at most this long for it. */
@@ -173,13 +173,4 @@ async function followAgain(ctx: DockerContext, followed: Followed, broken: strin
   const reattached = container.state === "running" ? await ctx.engine.attach(container.id, onData, ctx.untilDetached).catch(() => null) : null;
   followed.attached = reattached ? reattached.done : ctx.engine.readLogs(container.id, onData).catch(() => undefined);
   return null;
-}
-
-/** The exit of a run after `detach()`: never settles, so this daemon records, logs and removes nothing. */
-function leftToNextDaemon(): Promise<never> {
-  return new Promise<never>(() => undefined);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

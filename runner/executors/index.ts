@@ -12,7 +12,7 @@ export { assertServiceReachable, buildRunContainerSpec, RunPaths, runContainerNa
 export type { RunContainerOptions, RunContainerSpec, WorkspaceContainerBase, WorkspaceContainerInput } from "./run-container-spec.js";
 export { EXEC_PURPOSE, prepareExec, removeExecOverlay, sweepExecOverlays } from "./exec-spec.js";
 export type { ExecSpec, ExecSpecInput } from "./exec-spec.js";
-export { superviseRun } from "./supervisor.js";
+export { delay, leftToNextDaemon, superviseRun } from "./supervisor.js";
 export type { AdoptedRunBase, RecoveringExecutor, RunOutcome, StopSignal, SupervisedProcess, SupervisedRun, SupervisorOptions } from "./supervisor.js";
 export { createLocalExecutor } from "./local-executor.js";
 export type { LocalExecutor, LocalExecutorOptions } from "./local-executor.js";

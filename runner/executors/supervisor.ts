@@ -163,3 +163,13 @@ export interface RecoveringExecutor<Adopted extends AdoptedRunBase> {
   /** Daemon stop: stops following every run and leaves it running; the next start adopts them (nothing more is logged, removed or reported). */
   detach(): void;
 }
+
+/** The exit of a run after `detach()`: never settles, so this daemon records, logs and removes nothing. */
+export function leftToNextDaemon(): Promise<never> {
+  return new Promise<never>(() => undefined);
+}
+
+/** A timer that does not keep the process alive. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

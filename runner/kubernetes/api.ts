@@ -2,6 +2,7 @@
  * The Kubernetes API as the executor sees it: a handful of calls on Jobs and pods. Only
  * client-node-api.ts knows about `@kubernetes/client-node`; everything else uses this interface.
  */
+import { errorText } from "../../core/index.js";
 import type { KubeClaim, KubeJob } from "./job-spec.js";
 import type { PodView } from "./pod-state.js";
 import type { KubeSecret } from "./settings-secret.js";
@@ -51,4 +52,18 @@ export interface KubeApi {
   removePodFinalizer(namespace: string, name: string, finalizer: string): Promise<void>;
   /** Streams a container's output from its first byte; `follow` keeps the stream open while it runs. */
   followLog(namespace: string, pod: string, container: string, onChunk: (chunk: Buffer) => void): Promise<LogFollow>;
+}
+
+/** The API server's message of a failed call (its Status JSON), else the error's text. */
+export function apiErrorText(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === "string") {
+    try {
+      const status = JSON.parse(body) as { message?: string };
+      if (status.message) return status.message;
+    } catch {
+      return body;
+    }
+  }
+  return errorText(error);
 }

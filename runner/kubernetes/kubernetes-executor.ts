@@ -10,13 +10,13 @@
  * a finalizer, so its exit code stays readable until Sluice has recorded it; then the finalizer is
  * removed and the Job deleted (with it, the run's settings Secret, which it owns).
  */
-import { errorText, SluiceError, type Clock } from "../../core/index.js";
+import { SluiceError, type Clock } from "../../core/index.js";
 import type { AdoptedRunBase, PreparedRun, RecoveringExecutor, RunEnvironment, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
-import { RUN_PURPOSE, RunLabel, superviseRun } from "../executors/index.js";
+import { delay, leftToNextDaemon, RUN_PURPOSE, RunLabel, superviseRun } from "../executors/index.js";
 import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
-import type { JobView, KubeApi, LogFollow } from "./api.js";
+import { apiErrorText, type JobView, type KubeApi, type LogFollow } from "./api.js";
 import { assertRunnableOnKubernetes, buildDataClaim, buildRunJob, type RunVolumes, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodState, type PodView } from "./pod-state.js";
 import { buildSettingsSecret, readSettingsFiles, settingsItems, type SettingsFile } from "./settings-secret.js";
@@ -397,26 +397,4 @@ async function containerEnded(ctx: WatchContext, target: { pod: string; selector
   } catch {
     return false;
   }
-}
-
-function apiErrorText(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === "string") {
-    try {
-      const status = JSON.parse(body) as { message?: string };
-      if (status.message) return status.message;
-    } catch {
-      return body;
-    }
-  }
-  return errorText(error);
-}
-
-/** The exit of a run after `detach()`: never settles, so this daemon records, logs and removes nothing. */
-function leftToNextDaemon(): Promise<never> {
-  return new Promise<never>(() => undefined);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -10,11 +10,11 @@
  */
 import { errorText, SluiceError } from "../../core/index.js";
 import type { AdoptedRunBase, PreparedRun, RecoveringExecutor, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
-import { RunLabel, superviseRun } from "../executors/index.js";
+import { delay, leftToNextDaemon, RunLabel, superviseRun } from "../executors/index.js";
 import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, secretValuesOf } from "../secrets/index.js";
-import type { LogFollow } from "./api.js";
+import { apiErrorText, type LogFollow } from "./api.js";
 import { EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodView } from "./pod-state.js";
 import type { KubernetesExecutorOptions } from "./kubernetes-executor.js";
@@ -233,7 +233,7 @@ function watchPod(ctx: Context, input: ServiceInput): PodWatch {
   const exited = (async (): Promise<ProcessExit> => {
     let unschedulableSince: number | undefined;
     for (;;) {
-      if (ctx.detaching.signal.aborted) return never();
+      if (ctx.detaching.signal.aborted) return leftToNextDaemon();
       const pod = await api.listPods(namespace, selector).then((list) => list.find((one) => one.name === input.name), () => null);
       if (pod === undefined) {
         failure = "the run's pod disappeared before Sluice read its exit";
@@ -247,7 +247,7 @@ function watchPod(ctx: Context, input: ServiceInput): PodWatch {
           ended = true;
           failure = kubernetesFailureReason(state, input.image);
           if (logs) await Promise.race([logs, delay(DRAIN_MS)]);
-          if (ctx.detaching.signal.aborted) return never();
+          if (ctx.detaching.signal.aborted) return leftToNextDaemon();
           input.log.flush();
           if (failure) input.log.system(`sluice: ${failure}`);
           return { exitCode: state.exitCode, signal: null };
@@ -303,24 +303,4 @@ async function streamLogs(ctx: Context, input: ServiceInput, ended: () => boolea
     input.log.replayFromStart();
     await delay(ctx.pollMs);
   }
-}
-
-function apiErrorText(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === "string") {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      return body;
-    }
-  }
-  return errorText(error);
-}
-
-function never(): Promise<never> {
-  return new Promise<never>(() => undefined);
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
