@@ -18,20 +18,14 @@ export function createRunPlacements(db: Database): RunPlacements {
   applyMigrations(db, "run-placements", MIGRATIONS);
   const insert = db.prepare("INSERT OR REPLACE INTO run_placements (run_id, placement) VALUES (?, ?)");
   const select = db.prepare("SELECT placement FROM run_placements WHERE run_id = ?");
-  const known = new Map<string, string>();
   return {
     follow(runId, run) {
       void run.placement?.then(
-        (placement) => {
-          known.set(runId, placement);
-          insert.run(runId, placement);
-        },
+        (placement) => void insert.run(runId, placement),
         () => undefined,
       );
     },
     get(runId) {
-      const cached = known.get(runId);
-      if (cached !== undefined) return cached;
       const row = select.get(runId) as { placement: string } | undefined;
       return row?.placement ?? null;
     },
