@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VirtualClock, openDatabase } from "../../core/index.js";
 import { Scheduler, SchedulerStore, type Executor, type JobDefinition, type RunExit } from "../../runner/scheduler/index.js";
+import { selectActive } from "./job-lookup.js";
 import { dashboardJobView } from "./views.js";
 
 class InstantExecutor implements Executor {
@@ -43,5 +44,19 @@ describe("dashboardJobView (GET /v1/dashboard/jobs rows)", () => {
     expect(scheduler.jobs.has("jobs.old")).toBe(false);
     expect(view("jobs.old", true)).toMatchObject({ archived: true, nextFire: null, name: "old" });
     scheduler.stop();
+  });
+});
+
+describe("selectActive without selectors (job list)", () => {
+  it("lists every active job, and with -w only the jobs of that workspace (not of the cwd's default workspace)", async () => {
+    const clock = new VirtualClock(Date.parse("2026-04-14T10:00:00Z"));
+    const scheduler = new Scheduler({ clock, store: new SchedulerStore(openDatabase(join(mkdtempSync(join(tmpdir(), "select-")), "s.sqlite"))), executor: new InstantExecutor() });
+    await scheduler.start();
+    const job = (ws: string, fn: string) => ({ job_ref: `jobs.${fn}`, entry_point: entry(fn), triggers: [`manual:jobs.${fn}`], sluice_workspace: ws });
+    scheduler.deploy({ manifest: { jobs: [job("a", "ingest"), job("a", "dashboard"), job("b", "dashboard")] as unknown as JobDefinition[] } });
+    const keys = (scope: Parameters<typeof selectActive>[2]) => selectActive(scheduler, [], scope).selected.map((s) => s.job.jobRef).sort();
+    expect(keys({})).toEqual(["a/jobs.dashboard", "a/jobs.ingest", "b/jobs.dashboard"]);
+    expect(keys({ workspace: "b" })).toEqual(["b/jobs.dashboard"]);
+    expect(keys({ defaultWorkspace: "b" })).toEqual(["a/jobs.dashboard", "a/jobs.ingest", "b/jobs.dashboard"]);
   });
 });

@@ -25,7 +25,11 @@ export function findJob(scheduler: Scheduler, name: string, options: { archived?
 /** Jobs matched by selectors (triggers.md §9) or job names; no selectors = every active job. */
 export function selectActive(scheduler: Scheduler, selectors: readonly string[], scope: NameScope = {}): CompiledSelection {
   const jobs = [...scheduler.jobs.values()];
-  if (selectors.length === 0) return { selected: jobs.map((job) => ({ job, trigger: null })), followUps: [] };
+  if (selectors.length === 0) {
+    // no selector: every job, or with `-w` every job of that workspace
+    const inScope = scope.workspace ? jobs.filter((job) => job.workspace === scope.workspace) : jobs;
+    return { selected: inScope.map((job) => ({ job, trigger: null })), followUps: [] };
+  }
   try {
     return selectCompiledJobs(jobs, selectors, scope);
   } catch (error) {
