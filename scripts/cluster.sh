@@ -5,18 +5,22 @@
 #   scripts/cluster.sh up                  build if needed, start everything, wait for the node, print the kubeconfig
 #   scripts/cluster.sh status              what runs (pid, memory) and whether the node is Ready
 #   scripts/cluster.sh import-image IMAGE  load a local Docker image into the node (pods use imagePullPolicy: Never)
+#   scripts/cluster.sh registry            print the loopback image registry's address (host:port) that the node pulls from
 #   scripts/cluster.sh down                stop everything `up` started; the build cache and cluster state stay
 #   scripts/cluster.sh purge               down, then delete the cluster state (etcd, images, certificates); the build stays
 #
 # Kubernetes (apiserver, controller-manager, scheduler, kubelet, kubectl) is built from the Go module
 # proxy; etcd and the CNI plugins come from Debian packages, extracted into the cache (not installed);
 # containerd and runc are Debian packages on the machine. The cluster has its own containerd (own
-# socket and root), so Docker's is untouched. Every listener binds 127.0.0.1. Needs root.
+# socket and root), so Docker's is untouched. An image registry (Debian's docker-registry) on
+# 127.0.0.1:$SLUICE_REGISTRY_PORT holds pushed images; the node pulls from it over plain HTTP
+# (loopback only). Every listener binds 127.0.0.1. Needs root.
 #
 # Environment:
 #   SLUICE_CLUSTER_CACHE  build cache root   (default /var/cache/sluice/kubernetes; builds go in <root>/<version>)
 #   SLUICE_CLUSTER_STATE  cluster state      (default /var/lib/sluice/cluster)
 #   SLUICE_KUBERNETES_VERSION                (default v1.34.4: the last minor whose kubelet runs on cgroup v1)
+#   SLUICE_REGISTRY_PORT  the registry's loopback port (default 5050)
 #   GO                    go binary          (default: go on PATH, else /usr/local/go/bin/go)
 set -euo pipefail
 
@@ -35,6 +39,7 @@ KUBECONFIG_PATH=$STATE/kubeconfig
 NODE=127.0.0.1
 API=https://127.0.0.1:6443
 PAUSE_IMAGE=sluice.local/pause:3.10
+REGISTRY=127.0.0.1:${SLUICE_REGISTRY_PORT:-5050}
 COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
 
 say() { printf '[cluster] %s\n' "$*"; }
@@ -260,6 +265,8 @@ state = "$VAR/containerd/state"
     # negative oom_score_adj writes fail with EIO on these machines (every pod would fail with
     # "can't get final child's PID from pipe: EOF"): never go below containerd's own score
     restrict_oom_score_adj = true
+    [plugins."io.containerd.grpc.v1.cri".registry]
+      config_path = "$ETC/certs.d"
     [plugins."io.containerd.grpc.v1.cri".cni]
       bin_dir = "$DEBROOT/usr/lib/cni"
       conf_dir = "$ETC/cni"
@@ -272,11 +279,27 @@ state = "$VAR/containerd/state"
           SystemdCgroup = false
           Root = "$RUN/runc"
 EOF
+  # the loopback registry speaks plain HTTP: tell containerd so (hosts.toml of that host:port)
+  mkdir -p "$ETC/certs.d/$REGISTRY"
+  cat >"$ETC/certs.d/$REGISTRY/hosts.toml" <<EOF
+server = "http://$REGISTRY"
+[host."http://$REGISTRY"]
+  capabilities = ["pull", "resolve"]
+EOF
   # pods get an address on a bridge of their own, with no gateway and no masquerade: no route off the node
   cat >"$ETC/cni/10-sluice-bridge.conflist" <<EOF
 {"cniVersion": "0.4.0", "name": "sluice-pods", "plugins": [
   {"type": "bridge", "bridge": "sluicek8s0", "isGateway": false, "ipMasq": false,
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24"}]], "dataDir": "$VAR/cni-ipam"}}]}
+EOF
+}
+
+write_registry_config() { # Debian's docker-registry: loopback only, no auth, deletes allowed, storage in the state dir
+  cat >"$ETC/registry.yml" <<EOF
+version: 0.1
+log: {level: warn, fields: {service: registry}}
+storage: {filesystem: {rootdirectory: $VAR/registry}, delete: {enabled: true}}
+http: {addr: $REGISTRY}
 EOF
 }
 
@@ -315,6 +338,7 @@ write_config() {
   mkdir -p "$RUN" "$LOG" "$VAR/etcd" "$VAR/containerd" "$VAR/kubelet" "$VAR/log/pods" "$ETC/cni" "$ETC/kubeconfig"
   write_certificates
   write_containerd_config
+  write_registry_config
   write_kubelet_config
   local user
   for user in controller-manager scheduler kubelet; do write_kubeconfig "$user" "$ETC/kubeconfig/$user.conf"; done
@@ -323,7 +347,7 @@ write_config() {
 
 # ---------------------------------------------------------------- processes
 
-PROCESSES=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet)
+PROCESSES=(registry containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet)
 
 running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
@@ -377,7 +401,7 @@ node_ready() { # the kubelet answers (through the apiserver) and reports Ready: 
 
 check_ports_free() { # refuse to start over another program's listeners
   local port owner
-  for port in 6443 2379 2380 10250; do
+  for port in 6443 2379 2380 10250 "${REGISTRY##*:}"; do
     owner=$(ss -ltnpH "sport = :$port" 2>/dev/null | head -1)
     [ -z "$owner" ] || die "port $port is taken ($owner); stop that program, or run scripts/cluster.sh down if it is an old cluster"
   done
@@ -386,6 +410,8 @@ check_ports_free() { # refuse to start over another program's listeners
 # ---------------------------------------------------------------- up / down / status
 
 start_runtime() {
+  start_process registry docker-registry serve "$ETC/registry.yml"
+  wait_until "registry $REGISTRY" 30 registry curl -sf --max-time 2 "http://$REGISTRY/v2/"
   start_process containerd containerd --config "$ETC/containerd.toml"
   wait_until containerd 30 containerd ctr -a "$RUN/containerd.sock" version
   ctr_ images ls -q | grep -qx "$PAUSE_IMAGE" || ctr_ images import "$BUILD/pause/pause.tar" >/dev/null
@@ -426,7 +452,7 @@ start_node() { # the node's InternalIP is 127.0.0.1 through its name (kubelet re
 
 up() {
   require_root
-  require_tools containerd runc ctr openssl ss setsid curl
+  require_tools containerd runc ctr openssl ss setsid curl docker-registry
   local t0=$SECONDS
   if all_running && node_ready; then
     say "already up"
@@ -471,7 +497,7 @@ down() {
   stop_processes kube-scheduler kube-controller-manager kubelet
   remove_pod_containers
   stop_processes kube-apiserver
-  stop_processes etcd containerd
+  stop_processes etcd containerd registry
   clean_host
   say "down in $((SECONDS - t0))s (build cache kept in $BUILD, state in $STATE)"
 }
@@ -493,6 +519,7 @@ status() {
   done
   if build_ready; then echo "build      $KVER in $BUILD"; else echo "build      $KVER not built (scripts/cluster.sh build)"; fi
   if $any && node_ready; then echo "node       $NODE Ready"; echo "kubeconfig $KUBECONFIG_PATH"; else echo "node       not ready"; fi
+  echo "registry   $REGISTRY"
 }
 
 import_image() { # image: docker save | ctr import into the cluster's containerd
@@ -509,7 +536,7 @@ import_image() { # image: docker save | ctr import into the cluster's containerd
 # ---------------------------------------------------------------- main
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -518,6 +545,7 @@ main() {
     build) build ;;
     up) build; up ;;
     status) status ;;
+    registry) echo "$REGISTRY" ;;
     down) down ;;
     purge) down; purge ;;
     import-image) [ -n "${2:-}" ] || die "usage: scripts/cluster.sh import-image IMAGE"; import_image "$2" ;;

@@ -82,6 +82,8 @@ ensure_apt_packages() {
   command -v openssl >/dev/null 2>&1 || missing+=("openssl")
   command -v curl >/dev/null 2>&1 || missing+=("curl")
   command -v ss >/dev/null 2>&1 || missing+=("iproute2")
+  # the cluster's image registry on loopback (executor images pushed and pulled by digest)
+  command -v docker-registry >/dev/null 2>&1 || missing+=("docker-registry")
   if [[ "${#missing[@]}" -eq 0 ]]; then
     step "docker.io, debootstrap, tmux and the test cluster's tools present"
     return

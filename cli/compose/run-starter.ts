@@ -15,7 +15,7 @@ import { SluiceError } from "../../core/index.js";
 import { createDockerodeEngine, waitForEngine, type ContainerEngine } from "../../runner/docker/index.js";
 import type { AdoptedRunBase, PreparedRun, RecoveringExecutor, StartsRuns, SupervisedRun } from "../../runner/executors/index.js";
 import { createDockerExecutor, createLocalExecutor, createWorkspaceData, hostVenvPythons, imageEnvironments } from "../../runner/executors/index.js";
-import { createKubeApi, createKubernetesExecutor, createKubernetesServiceExecutor, createServiceApi, nodeImages } from "../../runner/kubernetes/index.js";
+import { createKubeApi, createKubernetesExecutor, createKubernetesServiceExecutor, createServiceApi, nodeImages, registryImages, type KubeRunEnvironment } from "../../runner/kubernetes/index.js";
 import type { LogStore } from "../../runner/logs/index.js";
 import type { SecretStore } from "../../runner/secrets/index.js";
 import type { KubernetesSettings } from "../daemon/config.js";
@@ -130,21 +130,16 @@ function kubernetesStarter(base: StarterBase, engine: ContainerEngine): RunStart
   const settings = base.options.kubernetes;
   if (!settings) throw new SluiceError("config_invalid", "executor: kubernetes needs a `kubernetes:` section in sluice.yaml.", { hint: "See docs/kubernetes.md." });
   const connection = { ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}), ...(settings.context ? { context: settings.context } : {}) };
-  const imageOf = imageEnvironments(engine, { onProgress: (line) => logger.debug("environment", { line }) });
-  const ensureOnNode = nodeImages({ containerdSocket: settings.containerdSocket, onProgress: (line) => logger.info(line) });
   const common = {
     api: createKubeApi(connection),
     clock,
     logStore,
     secretStore,
-    environmentFor: async (run: PreparedRun) => {
-      const environment = await imageOf(run);
-      await ensureOnNode(environment.image);
-      return environment;
-    },
+    environmentFor: clusterImages(engine, settings, logger),
     overlayRoot: join(home, "overlays"),
     namespace: settings.namespace,
     pullPolicy: settings.pullPolicy,
+    volumes: settings.volumes,
     ...(settings.serviceAccount ? { serviceAccount: settings.serviceAccount } : {}),
     instance: base.instance,
     enforceTimeouts: false,
@@ -153,6 +148,30 @@ function kubernetesStarter(base: StarterBase, engine: ContainerEngine): RunStart
   const services = createKubernetesServiceExecutor({ ...common, services: createServiceApi(connection) });
   const data = base.gated({ start: (run) => (run.interactive ? services.start(base.withEnv(run)) : jobs.start(base.withEnv(run))) });
   return recoveringStarter(base, "kubernetes", (run) => data.start(run), [services, jobs], data, LOST_JOB);
+}
+
+/**
+ * The run's image on the cluster: the environment image built by the local Docker engine, then
+ * either imported into the node's containerd (the pod mounts the checkout from the node's disk), or
+ * with the checkout as one more layer pushed to the registry and referenced by digest.
+ */
+function clusterImages(engine: ContainerEngine, settings: KubernetesSettings, logger: Logger): (run: PreparedRun) => Promise<KubeRunEnvironment> {
+  const imageOf = imageEnvironments(engine, { onProgress: (line) => logger.debug("environment", { line }) });
+  const { images } = settings;
+  if (images.kind === "containerd") {
+    const ensureOnNode = nodeImages({ containerdSocket: images.socket, onProgress: (line) => logger.info(line) });
+    return async (run) => {
+      const environment = await imageOf(run);
+      await ensureOnNode(environment.image);
+      return environment;
+    };
+  }
+  const ship = registryImages({ registry: images.registry, onProgress: (line) => logger.info(line) });
+  return async (run) => {
+    const environment = await imageOf(run);
+    const image = await ship({ environmentImage: environment.image, workspace: run.workspace.name, checkoutDir: run.workspace.dir });
+    return { ...environment, image, checkoutInImage: true };
+  };
 }
 
 /** Boot recovery over one or more executors: adopted runs wait for the scheduler to claim them. */

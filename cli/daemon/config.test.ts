@@ -26,13 +26,27 @@ describe("daemon config (sluice.yaml)", () => {
     expect(parseDaemonConfig(yaml)).toMatchObject({
       runExecutor: "kubernetes",
       manifestExecutor: "docker",
-      kubernetes: { kubeconfig: "/var/lib/sluice/cluster/kubeconfig", namespace: "runs", containerdSocket: "/run/k8s/containerd.sock", pullPolicy: "Never" },
+      kubernetes: { kubeconfig: "/var/lib/sluice/cluster/kubeconfig", namespace: "runs", images: { kind: "containerd", socket: "/run/k8s/containerd.sock" }, pullPolicy: "Never", volumes: "hostPath" },
     });
     expect(() => parseDaemonConfig("executor: kubernetes\n")).toThrow(/executor: kubernetes needs a `kubernetes:` section/);
-    expect(() => parseDaemonConfig("executor: kubernetes\nkubernetes: { namespace: runs }\n")).toThrow(/kubernetes\.image\.containerd: image\.containerd is required/);
+    expect(() => parseDaemonConfig("executor: kubernetes\nkubernetes: { namespace: runs }\n")).toThrow(/kubernetes\.image: set exactly one of image\.registry .* and image\.containerd/);
+    expect(() => parseDaemonConfig("executor: kubernetes\nkubernetes: { image: { registry: r.example.com, containerd: /s } }\n")).toThrow(/kubernetes\.image: set exactly one of/);
+    expect(() => parseDaemonConfig("executor: kubernetes\nkubernetes: { image: { registry: 'https://r.example.com' } }\n")).toThrow(/kubernetes\.image\.registry: expected a registry address/);
+    expect(() => parseDaemonConfig("executor: kubernetes\nkubernetes: { image: { registry: r.example.com }, storageClass: fast, storageSize: 1GB }\n")).toThrow(/kubernetes\.storageSize: expected a size such as 1Gi/);
     expect(() => parseDaemonConfig("executor: kubernetes\nkubernetes: { namespace: Bad_Name, image: { containerd: /s } }\n")).toThrow(/kubernetes\.namespace: expected a namespace name/);
     expect(() => parseDaemonConfig("executor: nomad\n")).toThrow(/executor: expected one of: docker, local, kubernetes/);
     expect(parseDaemonConfig("kubernetes: { image: { containerd: /s } }\n")).toMatchObject({ runExecutor: "docker", kubernetes: null });
+  });
+
+  it("with image.registry, run images are pushed there (pulled IfNotPresent by digest); storageClass puts data on a claim of storageSize (default 1Gi)", () => {
+    const yaml = "executor: kubernetes\nkubernetes:\n  image: { registry: registry.example.com:5000/team }\n  storageClass: fast-ssd\n";
+    expect(parseDaemonConfig(yaml).kubernetes).toEqual({
+      namespace: "default",
+      images: { kind: "registry", registry: "registry.example.com:5000/team" },
+      pullPolicy: "IfNotPresent",
+      volumes: { storageClass: "fast-ssd", size: "1Gi" },
+    });
+    expect(parseDaemonConfig(yaml.replace("fast-ssd\n", "fast-ssd\n  storageSize: 20Gi\n")).kubernetes?.volumes).toEqual({ storageClass: "fast-ssd", size: "20Gi" });
   });
 
   it("reads the github section: an App or a token file (exactly one), the webhook listener, retry backoff", () => {

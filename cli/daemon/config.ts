@@ -29,6 +29,11 @@ const ManifestSection = z.strictObject({
 const KubernetesImageSection = z.strictObject({
   /** Registry-less single node: images are imported into the node's containerd through this socket. */
   containerd: z.string({ error: "expected the path of the node's containerd socket" }).min(1).optional(),
+  /** `host[:port][/path]`: run images (environment + checkout) are pushed there and pulled by digest. */
+  registry: z
+    .string({ error: "expected a registry address, e.g. 127.0.0.1:5050 or registry.example.com/team" })
+    .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/, { error: "expected a registry address, e.g. 127.0.0.1:5050 or registry.example.com/team (lowercase, no scheme)" })
+    .optional(),
   pullPolicy: z.enum(["IfNotPresent", "Never", "Always"], { error: "expected one of: IfNotPresent, Never, Always" }).optional(),
 });
 const KubernetesSection = z
@@ -39,8 +44,14 @@ const KubernetesSection = z
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: "expected a namespace name (lowercase letters, digits, '-')" }).default("default"),
     serviceAccount: z.string({ error: "expected a service account name" }).min(1).optional(),
     image: KubernetesImageSection.prefault({}),
+    /** Data and dlt's global dir on one PersistentVolumeClaim per workspace+profile of this class; absent: the node's disk (hostPath). */
+    storageClass: z.string({ error: "expected a storage class name" }).min(1).optional(),
+    storageSize: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, { error: "expected a size such as 1Gi or 500Mi" }).default("1Gi"),
   })
-  .refine((k) => k.image.containerd !== undefined, { error: "image.containerd is required: images reach the node by import into its containerd (a registry is not supported yet)", path: ["image", "containerd"] });
+  .refine((k) => (k.image.containerd === undefined) !== (k.image.registry === undefined), {
+    error: "set exactly one of image.registry (push run images there, pulled by digest) and image.containerd (import them into a single node's containerd)",
+    path: ["image"],
+  });
 const RunsSection = z.strictObject({
   network: z.enum(["bridge", "host", "none"], { error: "expected one of: bridge, host, none" }).default("bridge"),
   /** Extra environment for every run (tests point sources at fake APIs with it). */
@@ -106,14 +117,17 @@ export const DaemonConfig = z.strictObject({
 });
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
 
-/** Where batch runs go with `executor: kubernetes`; images are imported into the node's containerd. */
+/** Where runs go with `executor: kubernetes`, how their images reach the nodes, where their data lives. */
 export interface KubernetesSettings {
   kubeconfig?: string;
   context?: string;
   namespace: string;
   serviceAccount?: string;
-  containerdSocket: string;
+  /** Import into one node's containerd, or push to a registry (the checkout then travels in the image). */
+  images: { kind: "containerd"; socket: string } | { kind: "registry"; registry: string };
   pullPolicy: "IfNotPresent" | "Never" | "Always";
+  /** `hostPath`: the node's disk (the daemon's machine); otherwise a claim per workspace+profile. */
+  volumes: "hostPath" | { storageClass: string; size: string };
 }
 
 /** The config compiled once into the fully required form the daemon uses. */
@@ -158,7 +172,7 @@ export function compileDaemonConfig(config: DaemonConfig): DaemonOptions {
 
 function kubernetesSettings(k: DaemonConfig["kubernetes"]): KubernetesSettings {
   if (!k) {
-    throw new SluiceError("config_invalid", "executor: kubernetes needs a `kubernetes:` section (at least image.containerd).", {
+    throw new SluiceError("config_invalid", "executor: kubernetes needs a `kubernetes:` section (at least image.registry or image.containerd).", {
       hint: "See docs/kubernetes.md, \"Running a daemon's batch runs on a cluster\".",
     });
   }
@@ -167,8 +181,9 @@ function kubernetesSettings(k: DaemonConfig["kubernetes"]): KubernetesSettings {
     ...(k.context ? { context: k.context } : {}),
     namespace: k.namespace,
     ...(k.serviceAccount ? { serviceAccount: k.serviceAccount } : {}),
-    containerdSocket: k.image.containerd ?? "",
-    pullPolicy: k.image.pullPolicy ?? "Never",
+    images: k.image.registry !== undefined ? { kind: "registry", registry: k.image.registry } : { kind: "containerd", socket: k.image.containerd ?? "" },
+    pullPolicy: k.image.pullPolicy ?? (k.image.registry !== undefined ? "IfNotPresent" : "Never"),
+    volumes: k.storageClass !== undefined ? { storageClass: k.storageClass, size: k.storageSize } : "hostPath",
   };
 }
 

@@ -78,6 +78,17 @@ describe("buildRunJob", () => {
     expect(hostPaths).toEqual([ws, run.dataDir, join(run.dataDir, "global")]);
   });
 
+  it("with the checkout in the image and a data claim, the pod has no hostPath volume and nothing mounted at /workspace", () => {
+    const { ws, context } = setup();
+    const run = prepareRun(ingest, { name: "gh", dir: ws }, { runId: "run-7", trigger: "manual", refresh: false }, context, 1_000);
+    const pod = buildRunJob(run, { ...options, image: "127.0.0.1:5050/sluice-run-gh@sha256:" + "a".repeat(64), dataClaim: "sluice-data-gh-prod", checkoutInImage: true }).spec.template.spec;
+    expect(pod.volumes.filter((volume) => volume.hostPath !== undefined)).toEqual([]);
+    expect(pod.containers[0]!.volumeMounts.map((mount) => mount.mountPath)).not.toContain("/workspace");
+    expect(pod.containers[0]!.workingDir).toBe("/workspace");
+    const withoutClaim = buildRunJob(run, { ...options, checkoutInImage: true }).spec.template.spec;
+    expect(withoutClaim.volumes.flatMap((volume) => (volume.hostPath ? [volume.hostPath.path] : []))).toEqual([run.dataDir, join(run.dataDir, "global")]);
+  });
+
   it("the data claim of a workspace+profile: deterministic DNS name, labels, ReadWriteOnce, storage class and size", () => {
     const claim = buildDataClaim({ workspace: "gh", profile: "prod", namespace: "runs", instance: "home1", storageClass: "fast" });
     expect(claim).toEqual({

@@ -14,7 +14,8 @@
  * - the settings overlay (with secrets) is not a host directory but the run's Secret
  *   (settings-secret.ts), mounted read-only over `/workspace/.dlt`;
  * - the data dir and dlt's global dir are host directories, or one PersistentVolumeClaim per
- *   workspace+profile (`dataClaim`, `buildDataClaim`).
+ *   workspace+profile (`dataClaim`, `buildDataClaim`); the checkout is a host directory, or a layer
+ *   of the run's image when it comes from a registry (`checkoutInImage`).
  */
 import { createHash } from "node:crypto";
 import { SluiceError } from "../../core/index.js";
@@ -93,6 +94,8 @@ export interface RunJobOptions {
    * where the Docker executor mounts the host's data dir and dlt's global dir. Absent: hostPath.
    */
   dataClaim?: string;
+  /** The image holds the checkout at `/workspace` (registry-images.ts): no mount of the daemon's checkout. */
+  checkoutInImage?: boolean;
 }
 
 /** Where the data and global dirs live: the node's disk (single node) or a claim per workspace+profile. */
@@ -160,8 +163,8 @@ export function buildRunJob(run: PreparedRun, options: RunJobOptions): KubeJob {
 }
 
 function podSpec(container: ContainerSpec, options: RunJobOptions & { name: string }, graceSeconds: number): KubePodSpec {
-  const onClaim = new Set<string>(options.dataClaim ? [RunPaths.data, RunPaths.dltGlobal] : []);
-  const binds = (container.binds ?? []).filter((bind) => !onClaim.has(bind.target));
+  const notFromHost = new Set<string>([...(options.dataClaim ? [RunPaths.data, RunPaths.dltGlobal] : []), ...(options.checkoutInImage ? [RunPaths.workspace] : [])]);
+  const binds = (container.binds ?? []).filter((bind) => !notFromHost.has(bind.target));
   const tmpfs = container.tmpfs ?? [];
   const volumes = [...binds.map((bind, index) => hostPathVolume(bind, index)), ...tmpfs.map((mount, index) => memoryVolume(mount, index))];
   const mounts: KubeContainer["volumeMounts"] = [

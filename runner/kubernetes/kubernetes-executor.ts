@@ -21,12 +21,15 @@ import { assertRunnableOnKubernetes, buildDataClaim, buildRunJob, type RunVolume
 import { kubernetesFailureReason, podState, type PodState, type PodView } from "./pod-state.js";
 import { buildSettingsSecret, readSettingsFiles, settingsItems, type SettingsFile } from "./settings-secret.js";
 
+/** The run's image; `checkoutInImage` when it holds the checkout (a registry image, registry-images.ts). */
+export type KubeRunEnvironment = RunEnvironment & { checkoutInImage?: boolean };
+
 export interface KubernetesExecutorOptions {
   api: KubeApi;
   clock: Clock;
   logStore: LogStore;
   secretStore: SecretStore;
-  environmentFor: (run: PreparedRun) => Promise<RunEnvironment>;
+  environmentFor: (run: PreparedRun) => Promise<KubeRunEnvironment>;
   /** Where a run's settings overlay (with secrets) is staged for the moment it takes to read it into the run's Secret. */
   overlayRoot: string;
   namespace: string;
@@ -154,6 +157,7 @@ async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun
     ...(options.instance ? { instance: options.instance } : {}),
     ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
     ...(files ? { settings: settingsItems(files) } : {}),
+    ...(environment.checkoutInImage ? { checkoutInImage: true } : {}),
     ...(await dataClaimOf(options, run, log)),
   });
   const name = job.metadata.name;
@@ -180,7 +184,7 @@ async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun
 }
 
 /** With a storage class: the workspace+profile's claim, created when missing. */
-async function dataClaimOf(options: KubernetesExecutorOptions, run: PreparedRun, log: RunLogWriter): Promise<{ dataClaim?: string }> {
+export async function dataClaimOf(options: Pick<KubernetesExecutorOptions, "api" | "volumes" | "namespace" | "instance" | "logStore">, run: PreparedRun, log: RunLogWriter): Promise<{ dataClaim?: string }> {
   const volumes = options.volumes ?? "hostPath";
   if (volumes === "hostPath") return {};
   const claim = buildDataClaim({ workspace: run.workspace.name, profile: run.profile, namespace: options.namespace, storageClass: volumes.storageClass, ...(options.instance ? { instance: options.instance } : {}), ...(volumes.size ? { size: volumes.size } : {}) });

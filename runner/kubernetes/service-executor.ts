@@ -17,13 +17,13 @@ import { createRedactor, createSettingsOverlay, secretValuesOf } from "../secret
 import { apiErrorText, type LogFollow } from "./api.js";
 import { EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodView } from "./pod-state.js";
-import type { KubernetesExecutorOptions } from "./kubernetes-executor.js";
+import { dataClaimOf, type KubernetesExecutorOptions } from "./kubernetes-executor.js";
 import { listenLoopbackForward, type LoopbackForward, type ServiceApi } from "./port-forward.js";
 import { buildRunService, buildServicePod, buildServiceSecret, HOST_PORT_ANNOTATION, serviceSelector, servicePortOf } from "./service-spec.js";
 import { readSettingsFiles, settingsItems, type SettingsFile } from "./settings-secret.js";
 
-/** The batch executor's options (volumes and orphan sweeping aside), plus the service side. */
-export interface KubernetesServiceExecutorOptions extends Omit<KubernetesExecutorOptions, "volumes" | "orphanSecretsAfterMs"> {
+/** The batch executor's options (orphan sweeping aside), plus the service side. */
+export interface KubernetesServiceExecutorOptions extends Omit<KubernetesExecutorOptions, "orphanSecretsAfterMs"> {
   /** Pods, Services and the port-forward (`createServiceApi`). */
   services: ServiceApi;
   /** Loopback port the service is forwarded to; default the run's `run_args.port` (as the Docker executor). */
@@ -109,6 +109,8 @@ async function createServiceRun(ctx: Context, run: PreparedRun): Promise<Service
     ...(options.instance ? { instance: options.instance } : {}),
     ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
     ...(files ? { settings: settingsItems(files) } : {}),
+    ...(environment.checkoutInImage ? { checkoutInImage: true } : {}),
+    ...(await dataClaimOf(options, run, log)),
   });
   const name = pod.metadata.name;
   try {

@@ -4,8 +4,7 @@
  * these are about the run contract on Kubernetes (Job, logs, exit codes, reasons, stop sequence).
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { createDockerodeEngine } from "../../runner/docker/index.js";
@@ -17,7 +16,7 @@ import { fakeLauncher } from "../support/fake-launcher.js";
 import { createRunHome } from "../support/run-home.js";
 import { waitUntil, within } from "../support/wait.js";
 import { writeFiles } from "../support/workspaces.js";
-import { ensureCluster, type TestCluster } from "./cluster.js";
+import { ensureCluster, staticStorage, type StaticStorage, type TestCluster } from "./cluster.js";
 
 const SCRIPT = fakeLauncher(`
 import os, signal, sys, time
@@ -317,29 +316,21 @@ describe("kubernetes executor on a real cluster", () => {
   });
 });
 
-/**
- * The test cluster has no volume provisioner, so the claim is bound to a PersistentVolume made here
- * by hand (a hostPath PV of a storage class without provisioner): the executor's part — claim
- * created when missing, mounted at the data and global dirs — is real; dynamic provisioning is not tested.
- */
+/** A statically provisioned volume (`staticStorage`): the claim and its mounts are real, dynamic provisioning is not tested. */
 describe("kubernetes executor with volumes: { storageClass } (statically provisioned volume)", () => {
-  const storageClass = `sluice-test-${INSTANCE}`;
+  let storage: StaticStorage;
+  let storageClass: string;
   let volumeDir: string;
-  let manifest: string;
 
   beforeAll(() => {
-    volumeDir = mkdtempSync(join(tmpdir(), "sluice-k8s-pv-"));
-    manifest = join(volumeDir, "..", `${storageClass}.yaml`);
-    writeFileSync(manifest, [
-      `apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: { name: ${storageClass} }\nprovisioner: kubernetes.io/no-provisioner\nvolumeBindingMode: Immediate`,
-      `apiVersion: v1\nkind: PersistentVolume\nmetadata: { name: ${storageClass} }\nspec:\n  capacity: { storage: 1Gi }\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: ${storageClass}\n  hostPath: { path: ${volumeDir}, type: Directory }`,
-    ].join("\n---\n"));
-    cluster.kubectl("apply", "-f", manifest);
+    storage = staticStorage(cluster, `sluice-test-${INSTANCE}`);
+    storageClass = storage.storageClass;
+    volumeDir = storage.dirs[0] ?? "";
   });
 
   afterAll(() => {
     cluster.kubectl("delete", "pvc", "-n", NAMESPACE, "-l", `${KubeLabel.instance}=${INSTANCE}`, "--ignore-not-found", "--wait=false");
-    cluster.kubectl("delete", "-f", manifest, "--ignore-not-found", "--wait=false");
+    storage.remove();
   });
 
   it("two runs of a workspace+profile share one claim, created once (labelled, ReadWriteOnce): the second reads what the first wrote to the data, local and global dirs; the host's data dir stays empty", async () => {
@@ -361,7 +352,7 @@ describe("kubernetes executor with volumes: { storageClass } (statically provisi
     expect(readdirSync(join(dataRoot, "ws", "prod", "var"))).toEqual([]);
     const claim = JSON.parse(cluster.kubectl("get", "pvc", dataClaimName("ws", "prod", INSTANCE), "-n", NAMESPACE, "-o", "json"));
     expect(claim.metadata.labels).toMatchObject({ [KubeLabel.instance]: INSTANCE, [KubeLabel.workspace]: "ws", [KubeLabel.profile]: "prod", "sluice.purpose": "data" });
-    expect(claim.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: storageClass, volumeName: storageClass });
+    expect(claim.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: storageClass, volumeName: `${storageClass}-0` });
     expect(claim.status.phase).toBe("Bound");
   });
 });
