@@ -89,6 +89,20 @@ describe("buildRunJob", () => {
     expect(withoutClaim.volumes.flatMap((volume) => (volume.hostPath ? [volume.hostPath.path] : []))).toEqual([run.dataDir, join(run.dataDir, "global")]);
   });
 
+  it("a reader on claims: global from its own claim, local read-only from the claim it reads, var an emptyDir filled by an init container", () => {
+    const { ws, context } = setup();
+    const run = { ...prepareRun(ingest, { name: "gh", dir: ws }, { runId: "run-7", trigger: "manual", refresh: false }, context, 1_000), dataView: { var: "/host/readers/run-7/var", local: "/host/snap/1/local" } };
+    const pod = buildRunJob(run, { ...options, dataClaim: "own", readClaim: "prod" }).spec.template.spec;
+    expect(pod.volumes.filter((volume) => volume.hostPath?.path.startsWith("/host"))).toEqual([]);
+    expect(pod.containers[0]!.volumeMounts.filter((mount) => mount.mountPath.startsWith("/sluice/data") || mount.mountPath === "/var/dlt")).toEqual([
+      { name: "reader-var", mountPath: "/sluice/data/var", readOnly: false },
+      { name: "read-data", mountPath: "/sluice/data/local", readOnly: true, subPath: "local" },
+      { name: "data", mountPath: "/var/dlt", readOnly: false, subPath: "global" },
+    ]);
+    expect(pod.initContainers?.[0]).toMatchObject({ image: options.image, command: ["sh", "-c", expect.stringContaining("cp -a /sluice/read/var/. /sluice/data/var/")] });
+    expect(pod.volumes.filter((volume) => volume.persistentVolumeClaim).map((volume) => volume.persistentVolumeClaim?.claimName)).toEqual(["own", "prod"]);
+  });
+
   it("the data claim of a workspace+profile: deterministic DNS name, labels, ReadWriteOnce, storage class and size", () => {
     const claim = buildDataClaim({ workspace: "gh", profile: "prod", namespace: "runs", instance: "home1", storageClass: "fast" });
     expect(claim).toEqual({

@@ -58,6 +58,7 @@ export interface KubePodSpec {
   automountServiceAccountToken: boolean;
   serviceAccountName?: string;
   hostname?: string;
+  initContainers?: KubeContainer[];
   containers: KubeContainer[];
   volumes: KubeVolume[];
 }
@@ -94,6 +95,13 @@ export interface RunJobOptions {
    * where the Docker executor mounts the host's data dir and dlt's global dir. Absent: hostPath.
    */
   dataClaim?: string;
+  /**
+   * A reader (an interactive run, `run.dataView` set) with `dataClaim`: the claim of the profile it
+   * reads (`readsFrom`: `access` reads `prod`). Its `local` (DuckDB files) is mounted read-only, its
+   * `var` copied into a private writable dir by an init container, as the Docker executor's reader
+   * gets a snapshot's `local` read-only and a private copy of its `var`.
+   */
+  readClaim?: string;
   /** The image holds the checkout at `/workspace` (registry-images.ts): no mount of the daemon's checkout. */
   checkoutInImage?: boolean;
 }
@@ -113,6 +121,11 @@ export const DATA_PURPOSE = "data";
 export const DEFAULT_CLAIM_SIZE = "1Gi";
 /** The pod's volume of the data claim. */
 const DATA_VOLUME = "data";
+/** A reader's volumes: the claim it reads, and its private copy of that claim's `var`. */
+const READ_VOLUME = "read-data";
+const READER_VAR_VOLUME = "reader-var";
+/** Where the init container of a reader sees the claim it reads. */
+const READ_SOURCE = "/sluice/read";
 /** The pod's volume of the settings Secret, mounted over `/workspace/.dlt`. */
 const SETTINGS_VOLUME = "settings";
 /** Name of the run's only container. */
@@ -163,23 +176,20 @@ export function buildRunJob(run: PreparedRun, options: RunJobOptions): KubeJob {
 }
 
 function podSpec(container: ContainerSpec, options: RunJobOptions & { name: string }, graceSeconds: number): KubePodSpec {
-  const notFromHost = new Set<string>([...(options.dataClaim ? [RunPaths.data, RunPaths.dltGlobal] : []), ...(options.checkoutInImage ? [RunPaths.workspace] : [])]);
-  const binds = (container.binds ?? []).filter((bind) => !notFromHost.has(bind.target));
+  // on a claim, a reader's data snapshot (host dirs over /sluice/data/var and /local) gives way to the claim itself
+  const onClaim = (target: string) => target === RunPaths.data || target.startsWith(`${RunPaths.data}/`) || target === RunPaths.dltGlobal;
+  const fromHost = (target: string) => !(options.dataClaim && onClaim(target)) && !(options.checkoutInImage && target === RunPaths.workspace);
+  const binds = (container.binds ?? []).filter((bind) => fromHost(bind.target));
   const tmpfs = container.tmpfs ?? [];
   const volumes = [...binds.map((bind, index) => hostPathVolume(bind, index)), ...tmpfs.map((mount, index) => memoryVolume(mount, index))];
   const mounts: KubeContainer["volumeMounts"] = [
     ...binds.map((bind, index) => ({ name: `bind-${index}`, mountPath: bind.target, readOnly: bind.readOnly })),
     ...tmpfs.map((mount, index) => ({ name: `tmpfs-${index}`, mountPath: mount.target, readOnly: false })),
   ];
-  if (options.dataClaim) {
-    // the claim is the data dir; its var/local/global are mounted by sub-path so the kubelet creates them in a new volume
-    volumes.push({ name: DATA_VOLUME, persistentVolumeClaim: { claimName: options.dataClaim } });
-    mounts.push(
-      { name: DATA_VOLUME, mountPath: RunPaths.data, readOnly: false },
-      { name: DATA_VOLUME, mountPath: `${RunPaths.data}/var`, readOnly: false, subPath: "var" },
-      { name: DATA_VOLUME, mountPath: `${RunPaths.data}/local`, readOnly: false, subPath: "local" },
-      { name: DATA_VOLUME, mountPath: RunPaths.dltGlobal, readOnly: false, subPath: "global" },
-    );
+  const claims = options.dataClaim ? claimMounts(options.dataClaim, options.readClaim) : undefined;
+  if (claims) {
+    volumes.push(...claims.volumes);
+    mounts.push(...claims.mounts);
   }
   if (options.settings) {
     volumes.push({ name: SETTINGS_VOLUME, secret: { secretName: options.name, items: options.settings, defaultMode: 0o444 } });
@@ -205,9 +215,45 @@ function podSpec(container: ContainerSpec, options: RunJobOptions & { name: stri
     ],
     volumes,
   };
+  if (claims?.init) spec.initContainers = [{ ...claims.init, image: options.image, imagePullPolicy: options.pullPolicy }];
   if (container.hostname) spec.hostname = container.hostname;
   if (options.serviceAccount) spec.serviceAccountName = options.serviceAccount;
   return spec;
+}
+
+/**
+ * The claim is the data dir; its var/local/global are mounted by sub-path so the kubelet creates
+ * them in a new volume. A reader keeps its own claim for dlt's global dir only and reads the
+ * `readClaim`: `local` read-only, `var` as a private copy made before it starts.
+ */
+function claimMounts(claim: string, readClaim: string | undefined): { volumes: KubeVolume[]; mounts: KubeContainer["volumeMounts"]; init?: Omit<KubeContainer, "image" | "imagePullPolicy"> } {
+  const volumes: KubeVolume[] = [{ name: DATA_VOLUME, persistentVolumeClaim: { claimName: claim } }];
+  const global = { name: DATA_VOLUME, mountPath: RunPaths.dltGlobal, readOnly: false, subPath: "global" };
+  if (readClaim === undefined) {
+    const mounts = [
+      { name: DATA_VOLUME, mountPath: RunPaths.data, readOnly: false },
+      { name: DATA_VOLUME, mountPath: `${RunPaths.data}/var`, readOnly: false, subPath: "var" },
+      { name: DATA_VOLUME, mountPath: `${RunPaths.data}/local`, readOnly: false, subPath: "local" },
+      global,
+    ];
+    return { volumes, mounts };
+  }
+  volumes.push({ name: READ_VOLUME, persistentVolumeClaim: { claimName: readClaim } }, { name: READER_VAR_VOLUME, emptyDir: {} });
+  const mounts = [
+    { name: READER_VAR_VOLUME, mountPath: `${RunPaths.data}/var`, readOnly: false },
+    { name: READ_VOLUME, mountPath: `${RunPaths.data}/local`, readOnly: true, subPath: "local" },
+    global,
+  ];
+  const init = {
+    name: "copy-data",
+    command: ["sh", "-c", `if [ -d ${READ_SOURCE}/var ]; then cp -a ${READ_SOURCE}/var/. ${RunPaths.data}/var/; fi`],
+    env: [],
+    volumeMounts: [
+      { name: READ_VOLUME, mountPath: READ_SOURCE, readOnly: true },
+      { name: READER_VAR_VOLUME, mountPath: `${RunPaths.data}/var`, readOnly: false },
+    ],
+  };
+  return { volumes, mounts, init };
 }
 
 function hostPathVolume(bind: BindMount, index: number): KubeVolume {

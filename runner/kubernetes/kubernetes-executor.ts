@@ -12,7 +12,7 @@
  */
 import { SluiceError, type Clock } from "../../core/index.js";
 import type { AdoptedRunBase, PreparedRun, RecoveringExecutor, RunEnvironment, RunOutcome, StopSignal, SupervisedRun } from "../executors/index.js";
-import { delay, leftToNextDaemon, RUN_PURPOSE, RunLabel, superviseRun } from "../executors/index.js";
+import { delay, leftToNextDaemon, readsFrom, RUN_PURPOSE, RunLabel, superviseRun } from "../executors/index.js";
 import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
@@ -183,23 +183,34 @@ async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun
   return input;
 }
 
-/** With a storage class: the workspace+profile's claim, created when missing. */
-export async function dataClaimOf(options: Pick<KubernetesExecutorOptions, "api" | "volumes" | "namespace" | "instance" | "logStore">, run: PreparedRun, log: RunLogWriter): Promise<{ dataClaim?: string }> {
+/**
+ * With a storage class: the workspace+profile's claim, created when missing; a reader (an
+ * interactive run) also gets the claim of the profile it reads (`readsFrom`).
+ */
+export async function dataClaimOf(options: Pick<KubernetesExecutorOptions, "api" | "volumes" | "namespace" | "instance" | "logStore">, run: PreparedRun, log: RunLogWriter): Promise<{ dataClaim?: string; readClaim?: string }> {
   const volumes = options.volumes ?? "hostPath";
   if (volumes === "hostPath") return {};
-  const claim = buildDataClaim({ workspace: run.workspace.name, profile: run.profile, namespace: options.namespace, storageClass: volumes.storageClass, ...(options.instance ? { instance: options.instance } : {}), ...(volumes.size ? { size: volumes.size } : {}) });
-  try {
-    if (await options.api.ensureClaim(claim)) log.system(`sluice: created the data volume claim ${claim.metadata.name} (${claim.spec.resources.requests.storage}, storage class ${volumes.storageClass})`);
-  } catch (error) {
-    const message = apiErrorText(error);
-    log.system(`sluice: the data volume claim ${claim.metadata.name} could not be created: ${message}`);
-    options.logStore.end(run.runId);
-    throw new SluiceError("run_start_failed", `Run ${run.runId} of ${run.job.job_ref} could not be started on Kubernetes: the data volume claim ${claim.metadata.name} could not be created: ${message}`, {
-      hint: "Check the storage class name and Sluice's rights to create PersistentVolumeClaims in the namespace.",
-      details: { job: run.job.job_ref },
-    });
-  }
-  return { dataClaim: claim.metadata.name };
+  const ensure = async (profile: string): Promise<string> => {
+    const claim = buildDataClaim({ workspace: run.workspace.name, profile, namespace: options.namespace, storageClass: volumes.storageClass, ...(options.instance ? { instance: options.instance } : {}), ...(volumes.size ? { size: volumes.size } : {}) });
+    try {
+      if (await options.api.ensureClaim(claim)) log.system(`sluice: created the data volume claim ${claim.metadata.name} (${claim.spec.resources.requests.storage}, storage class ${volumes.storageClass})`);
+    } catch (error) {
+      const message = apiErrorText(error);
+      log.system(`sluice: the data volume claim ${claim.metadata.name} could not be created: ${message}`);
+      options.logStore.end(run.runId);
+      throw new SluiceError("run_start_failed", `Run ${run.runId} of ${run.job.job_ref} could not be started on Kubernetes: the data volume claim ${claim.metadata.name} could not be created: ${message}`, {
+        hint: "Check the storage class name and Sluice's rights to create PersistentVolumeClaims in the namespace.",
+        details: { job: run.job.job_ref },
+      });
+    }
+    return claim.metadata.name;
+  };
+  const dataClaim = await ensure(run.profile);
+  if (!run.dataView) return { dataClaim };
+  const source = readsFrom(run.profile);
+  const readClaim = source === run.profile ? dataClaim : await ensure(source);
+  log.system(`sluice: reading ${run.workspace.name}/${source} data from its volume claim ${readClaim} (DuckDB files read-only, a private copy of the pipelines' state)`);
+  return { dataClaim, readClaim };
 }
 
 /** The run's settings overlay (runner/secrets), read and removed from disk at once; undefined without a `.dlt/`. */

@@ -133,4 +133,26 @@ describe("executor: kubernetes with image.registry and storageClass", () => {
     const hostFiles = existsSync(hostData) ? readdirSync(hostData, { recursive: true }).map(String).filter((file) => file.endsWith(".duckdb")) : [];
     expect(hostFiles).toEqual([]);
   }, 1_200_000);
+
+  it("serves the fruitshop notebook (profile access) as a pod with no hostPath: it mounts prod's claim read-only and dlt there reads the 40 purchases the launched run loaded", async () => {
+    const served = await daemon.cli("serve", "fruitshop_notebook.py", "--dir", dir);
+    expect(served.code, served.stdout + served.stderr + daemon.output.slice(-3000)).toBe(0);
+    const url = /is up: (http:\/\/127\.0\.0\.1:\d+\/w\/[^ ]+\/)/.exec(served.stdout)?.[1] ?? "";
+    expect((await fetch(url)).status).toBe(200);
+    const pods = JSON.parse(cluster.kubectl("get", "pods", "-n", "default", "-l", "sluice.interactive=true,sluice.workspace=registry_ws", "-o", "json")).items as Array<{ metadata: { name: string }; spec: PodSpecView }>;
+    expect(pods).toHaveLength(1);
+    const pod = pods[0]!;
+    expect(pod.spec.volumes.filter((volume) => volume.hostPath !== undefined)).toEqual([]);
+    expect(pod.spec.containers[0]?.image).toMatch(/\/sluice-run-registry-ws@sha256:[0-9a-f]{64}$/);
+    const read = "import dlt; print(dlt.dataset('fruitshop_destination', 'fruitshop_data')('SELECT count(*) FROM purchases').fetchall())";
+    const inPod = (...argv: string[]) => cluster.kubectl("exec", "-n", "default", pod.metadata.name, "--", ...argv).trim();
+    expect(inPod("/opt/sluice/venv/bin/python", "-c", read)).toBe("[(40,)]");
+    // prod's DuckDB files are read-only to the reader; its pipelines' state is a private, writable copy
+    expect(inPod("sh", "-c", "touch /sluice/data/local/x 2>/dev/null && echo writable || echo read-only")).toBe("read-only");
+    expect(inPod("sh", "-c", "touch /sluice/data/var/x && ls /sluice/data/var | grep -c .")).not.toBe("0");
+    const claims = pod.spec.volumes.map((volume) => volume.persistentVolumeClaim?.claimName).filter(Boolean);
+    expect(claims).toEqual([expect.stringMatching(/-registry-ws-access-[0-9a-f]{8}$/), expect.stringMatching(/-registry-ws-prod-[0-9a-f]{8}$/)]);
+    const cancelled = await daemon.cli("cancel", "fruitshop_notebook");
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+  }, 1_200_000);
 });
