@@ -19,6 +19,11 @@ import type { ExecRequest, ExecServices, ExecSpecView } from "../daemon/exec-typ
 
 export interface ExecOptions {
   executor: "docker" | "local";
+  /**
+   * Runs go to Kubernetes with their data on volume claims (`kubernetes.storageClass`): an exec
+   * container on this machine would see none of that data, nor dlt's global dir of the runs.
+   */
+  runsOnClaims?: boolean;
   target: SchedulerDeploymentTarget;
   history: DeploymentHistory;
   context: PrepareContext;
@@ -39,6 +44,11 @@ export function createExecServices(options: ExecOptions): ExecServices {
       if (!engine) {
         throw new SluiceError("exec_needs_docker", "`sluice exec` runs commands in the workspace's Docker environment, and this daemon runs jobs with `executor: local`.", {
           hint: "Run the command on this machine in the workspace's checkout instead; local runs use the host's dlt global dir (docs/workspaces.md).",
+        });
+      }
+      if (options.runsOnClaims) {
+        throw new SluiceError("exec_not_on_cluster", "`sluice exec` runs on this machine's Docker engine, but this daemon's runs keep their data and dlt's global dir on Kubernetes volume claims (kubernetes.storageClass), which an exec container here cannot see: a licence issued there would not reach the runs.", {
+          hint: "Store a licence as a secret (`sluice secrets set <workspace> <profile> --file licence.toml`, docs/workspaces.md), or run the command in a pod of the cluster that mounts the claim (docs/kubernetes.md, \"sluice exec\").",
         });
       }
       const deployed = deployedWorkspace(options, request.workspace);

@@ -92,8 +92,9 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
     }),
   });
 
-  // `sluice exec` runs in the workspace's environment on the daemon's Docker engine, also with executor: kubernetes
-  services.exec = createExecServices({ executor: options.runExecutor === "local" ? "local" : "docker", target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
+  // `sluice exec` runs in the workspace's environment on the daemon's Docker engine, also with executor: kubernetes (not when runs keep their data on claims)
+  const runsOnClaims = options.kubernetes !== null && options.kubernetes.volumes !== "hostPath";
+  services.exec = createExecServices({ executor: options.runExecutor === "local" ? "local" : "docker", runsOnClaims, target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
 
   return {
     target,

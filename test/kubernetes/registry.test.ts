@@ -155,4 +155,11 @@ describe("executor: kubernetes with image.registry and storageClass", () => {
     const cancelled = await daemon.cli("cancel", "fruitshop_notebook");
     expect(cancelled.code, cancelled.stderr).toBe(0);
   }, 1_200_000);
+
+  it("sluice exec refuses with what to do instead: its container on this machine would not see the runs' claims", async () => {
+    const exec = await daemon.cli("exec", "registry_ws", "--", "dlt", "--version");
+    expect(exec.code).not.toBe(0);
+    expect(exec.stderr).toMatch(/keep their data and dlt's global dir on Kubernetes volume claims/);
+    expect(exec.stderr).toMatch(/sluice secrets set <workspace> <profile> --file licence\.toml/);
+  }, 120_000);
 });
