@@ -2,6 +2,8 @@
  * Runs a job as a subprocess of the daemon with a host virtualenv (no Docker). Same contract as
  * the Docker executor: launcher argv, cwd = workspace root, profile + unbuffered output in the
  * environment, persistent data dirs through DLT_DATA_DIR / DLT_LOCAL_DIR, same stop sequence.
+ * By default a run is handed to a warm interpreter with dlt already imported (warm-python.ts)
+ * when one matches; otherwise it is started cold.
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -12,6 +14,7 @@ import { launcherArgv } from "./entry-point.js";
 import type { ProcessExit } from "./outcome.js";
 import type { PreparedRun } from "./prepare-run.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
+import { bufferOutput, createWarmPool, type RunProcess, type RunSpawn, type WarmPool } from "./warm-python.js";
 
 export interface LocalExecutorOptions {
   clock: Clock;
@@ -22,17 +25,26 @@ export interface LocalExecutorOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Let the executor enforce `execute.timeout` (off when the scheduler owns the timers). */
   enforceTimeouts?: boolean;
+  /** Hand runs to warm interpreters with dlt imported (default true); off: every run starts cold. */
+  warm?: boolean;
 }
 
 export interface LocalExecutor {
   start(run: PreparedRun): Promise<SupervisedRun>;
+  /** Ends the idle warm interpreters (runs under way are not touched). */
+  close(): void;
+  /** The warm interpreters, for tests and benches (undefined when warm is off). */
+  readonly warmPool?: WarmPool;
 }
 
 /** How long to wait for stdout/stderr to drain after the process has exited (a grandchild may hold them). */
 const DRAIN_MS = 2000;
 
 export function createLocalExecutor(options: LocalExecutorOptions): LocalExecutor {
+  const warmPool = options.warm === false ? undefined : createWarmPool();
   return {
+    ...(warmPool ? { warmPool } : {}),
+    close: () => warmPool?.close(),
     async start(run) {
       const python = await options.pythonFor(run);
       const log = createRunLogWriter(options.logStore, run.runId, { redact: run.redact });
@@ -45,10 +57,12 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
         DLT_DATA_DIR: run.dataView?.var ?? join(run.dataDir, "var"),
         DLT_LOCAL_DIR: run.dataView?.local ?? join(run.dataDir, "local"),
       };
-      const child = spawn(argv[0] ?? python, argv.slice(1), { cwd: run.workspace.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+      const target: RunSpawn = { python, argv, cwd: run.workspace.dir, env };
+      const { child, attach } = (await warmPool?.take(target)) ?? spawnCold(target);
       const startedMs = options.clock.now();
-      child.stdout.on("data", (chunk: Buffer) => log.push("stdout", chunk));
-      child.stderr.on("data", (chunk: Buffer) => log.push("stderr", chunk));
+      // the next run like this one finds a warm interpreter (a cold start's included)
+      setImmediate(() => warmPool?.prepare(target));
+      attach((stream, chunk) => log.push(stream, chunk));
       const exited = new Promise<ProcessExit>((resolve) => {
         let exit: ProcessExit | undefined;
         const finish = () => {
@@ -86,6 +100,11 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       return child.pid === undefined ? supervised : { ...supervised, placement: Promise.resolve(`process ${child.pid} on this machine`) };
     },
   };
+}
+
+function spawnCold(target: RunSpawn): RunProcess {
+  const child = spawn(target.argv[0] ?? target.python, target.argv.slice(1), { cwd: target.cwd, env: target.env, stdio: ["ignore", "pipe", "pipe"] });
+  return { child, attach: bufferOutput(child).attach, warm: false };
 }
 
 /**

@@ -1,0 +1,172 @@
+"""Sluice: a warm interpreter for the local executor (runner/executors/warm-python.ts).
+
+Started as `python sluice_warm.py <module>...` in the workspace directory with the environment of
+a run. It imports the given modules (dlt and dlt's launchers) the way `python -m` in that
+directory would find them, reports which environment variables the imports read, then waits for
+ONE hand-off on the control channel (fd 3): `{"module", "args", "env", "cwd", "argv0", "spawned"}`
+(`spawned`: the environment this process was started with). It then
+becomes that run: environment replaced, cwd, sys.argv / sys.orig_argv / sys.path[0] and a fresh
+`__main__` as `python -m <module> <args>` has them, the launcher module executed fresh, and the
+exit code of `python -m` (SystemExit as is, an uncaught exception: traceback on stderr, exit 1).
+
+Control lines written on fd 3: `{"ready": true, "read": [...]}` after the imports (or
+`{"ready": false, "error": "..."}`), `{"started": true}` just before the run's code runs; fd 3 is
+closed before that code runs, so the run has the same open descriptors as a cold one.
+"""
+import builtins
+import importlib
+import json
+import os
+import runpy
+import sys
+import types
+
+CONTROL_FD = 3
+# the environment after the interpreter's start-up: it may have changed it (PEP 538 sets LC_CTYPE)
+_STARTUP_ENV = dict(os.environ)
+# the wrapper's own frames are left out of a run's traceback
+_THIS_FILE = __file__
+
+
+def _send(message):
+    os.write(CONTROL_FD, (json.dumps(message) + "\n").encode())
+
+
+def _read_line():
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(CONTROL_FD, 65536)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+# modules that read the environment at import by scanning it for a prefix: they record the prefix
+ENV_SCANNERS = {"fsspec.config": "FSSPEC*"}
+_PLUMBING = {"os", "_collections_abc", "collections.abc"}
+
+
+def _caller_module():
+    frame = sys._getframe(3)  # past record() and the Recording method
+    while frame is not None and frame.f_globals.get("__name__") in _PLUMBING:
+        frame = frame.f_back
+    return frame.f_globals.get("__name__") if frame is not None else None
+
+
+def _preload(modules, launchers):
+    """Imports `modules`; records every environment variable read meanwhile.
+
+    A name, `PREFIX*` for a known scanner (every variable with that prefix), or `*` when other
+    code iterated over the whole environment.
+    """
+    read = set()
+    plain = type(os.environ)
+
+    def record(name, whole):
+        scanner = ENV_SCANNERS.get(_caller_module())
+        read.add(scanner or ("*" if whole else name))
+
+    class Recording(plain):
+        def __getitem__(self, key):
+            record(key, False)
+            return super().__getitem__(key)
+
+        def __iter__(self):
+            record(None, True)
+            return super().__iter__()
+
+    os.environ.__class__ = Recording
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    finally:
+        os.environ.__class__ = plain
+    # launcher modules run fresh as __main__, as with `python -m`: only their imports stay loaded
+    for name in launchers:
+        sys.modules.pop(name, None)
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules and hasattr(sys.modules[parent], child):
+            delattr(sys.modules[parent], child)
+    return sorted(read)
+
+
+def _run_environ(env, spawned):
+    """`env` changed as the interpreter changed `spawned` (this process's) at start-up.
+
+    Those changes depend only on start-up variables, which a run handed here has equal.
+    """
+    result = dict(env)
+    for name in set(spawned) | set(_STARTUP_ENV):
+        if spawned.get(name) == _STARTUP_ENV.get(name):
+            continue
+        if name in _STARTUP_ENV:
+            result[name] = _STARTUP_ENV[name]
+        else:
+            result.pop(name, None)
+    return result
+
+
+def _become(handoff):
+    """Process state of `python -m <module> <args>` started in `cwd` with `env`."""
+    env = _run_environ(handoff["env"], handoff["spawned"])
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(handoff["cwd"])
+    if not sys.flags.safe_path:
+        sys.path[0] = os.getcwd()
+    importlib.invalidate_caches()
+    sys.argv = ["-m", *handoff["args"]]
+    sys.orig_argv = [handoff["argv0"], "-m", handoff["module"], *handoff["args"]]
+    main = types.ModuleType("__main__")
+    main.__dict__.update({"__builtins__": builtins, "__annotations__": {}})
+    sys.modules["__main__"] = main
+
+
+def _report_uncaught(exc):
+    """What the interpreter does with an exception that ends `python -m`: traceback, exit 1."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == _THIS_FILE:
+        tb = tb.tb_next
+    # the displayed traceback is the exception's own
+    sys.excepthook(type(exc), exc.with_traceback(tb), tb)
+    if isinstance(exc, KeyboardInterrupt):
+        import atexit
+        import signal
+
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    sys.exit(1)
+
+
+def _serve(modules):
+    if not sys.flags.safe_path:
+        sys.path[0] = os.getcwd()
+    launchers = [name for name in modules if ".launchers." in name]
+    try:
+        read = _preload(modules, launchers)
+    except BaseException as exc:  # noqa: BLE001 - any failure means: run this python cold
+        _send({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
+        os._exit(0)
+    _send({"ready": True, "read": read})
+    line = _read_line()
+    if line is None:
+        os._exit(0)
+    handoff = json.loads(line)
+    _become(handoff)
+    _send({"started": True})
+    os.close(CONTROL_FD)
+    return handoff["module"]
+
+
+_module = _serve(sys.argv[1:])
+del _serve, _preload, _become, _send, _read_line
+try:
+    runpy._run_module_as_main(_module, alter_argv=True)
+except SystemExit:
+    raise
+except BaseException as _exc:  # noqa: BLE001 - the interpreter's own handling of an uncaught exception
+    _report_uncaught(_exc)

@@ -1,0 +1,145 @@
+/**
+ * Warm interpreters of the local executor with a real host venv, real dlt and dlt's job launcher:
+ * a run handed to a warm interpreter sees exactly what a cold `python -m <launcher>` sees (argv,
+ * sys.path, cwd, environment, profile, data dir, output, exit code, signals), each run is its own
+ * process, and whenever no warm interpreter fits, the run starts cold.
+ */
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createLocalExecutor, Launcher, prepareRun, type LocalExecutor, type PreparedRun, type RunOutcome } from "../runner/executors/index.js";
+import { ensureHostVenv } from "../runner/images/index.js";
+import { createRunHome, type RunHome } from "./support/run-home.js";
+import { waitUntil, within } from "./support/wait.js";
+import { copyFixtureWorkspace, writeFiles } from "./support/workspaces.js";
+
+/** A job printing the process state it sees as one JSON line (`probe {...}`), then doing what PROBE_MODE says. */
+const PROBE = `
+import json, os, sys, time
+import dlt
+from dlt.hub.run import job
+
+
+@job
+def probe():
+    import __main__
+    carried = getattr(dlt, "_sluice_probe_tag", None)
+    dlt._sluice_probe_tag = os.environ.get("PROBE_TAG")
+    context = dlt.current.run_context()
+    state = {
+        "pid": os.getpid(),
+        "argv": sys.argv,
+        "orig_argv": sys.orig_argv[1:],
+        "path": sys.path,
+        "cwd": os.getcwd(),
+        "env": dict(os.environ),
+        "main": [sorted(vars(__main__)), __main__.__spec__.name],
+        "launcher_imported_as": sorted(name for name in sys.modules if name.endswith("launchers.job")),
+        "profile": context.profile,
+        "data_dir": context.data_dir,
+        "carried": carried,
+        "fds": sorted(os.listdir("/proc/self/fd")),
+        "stdin_is_devnull": os.path.samestat(os.fstat(0), os.stat(os.devnull)),
+    }
+    print("probe", json.dumps(state), flush=True)
+    print("probe stderr line", file=sys.stderr, flush=True)
+    mode = os.environ.get("PROBE_MODE", "")
+    if mode == "exit":
+        sys.exit(4)
+    if mode == "raise":
+        raise RuntimeError("probe failure")
+    if mode == "sleep":
+        print("sleeping", flush=True)
+        time.sleep(60)
+    if mode == "load":
+        from fruitshop_pipeline import fruitshop
+        pipeline = dlt.pipeline(pipeline_name="fruitshop", destination="fruitshop_destination", dataset_name="fruitshop_data")
+        pipeline.run(fruitshop())
+        with pipeline.sql_client() as client:
+            rows = client.execute_sql("select count(*) from purchases")
+        print("purchases", rows[0][0], "in", pipeline.working_dir, flush=True)
+`;
+
+let runHome: RunHome;
+let ws: string;
+let python: string;
+
+beforeAll(async () => {
+  runHome = createRunHome("sluice-local-warm-");
+  ws = join(runHome.home, "fruitshop");
+  copyFixtureWorkspace("fruitshop", ws);
+  writeFiles(ws, { "warm_probe.py": PROBE });
+  python = (await ensureHostVenv({ workspaceDir: ws, onProgress: () => {} })).pythonPath;
+});
+
+const BASE_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", SLUICE_TEST_BASE: "base" };
+
+function executor(warm: boolean): LocalExecutor {
+  return createLocalExecutor({ clock: runHome.clock, logStore: runHome.logStore, pythonFor: () => python, baseEnv: BASE_ENV, warm });
+}
+
+function prepared(runId: string, env: Record<string, string>, profile = "prod"): PreparedRun {
+  const job = { job_ref: "jobs.warm_probe.probe", entry_point: { module: "warm_probe", function: "probe", job_type: "batch", launcher: Launcher.job } };
+  const run = prepareRun(job, { name: "fruitshop", dir: ws }, { runId, trigger: "manual:jobs.warm_probe.probe", refresh: false, profileOverride: profile }, runHome.context, runHome.clock.now());
+  return { ...run, env: { ...run.env, ...env } };
+}
+
+/** Waits until `local` has a ready warm interpreter; its pid. */
+async function readyWarm(local: LocalExecutor): Promise<number> {
+  await waitUntil(() => local.warmPool?.idle().some((warm) => warm.ready) ?? false, "a ready warm interpreter", 60_000);
+  const pid = local.warmPool?.idle().find((warm) => warm.ready)?.pid;
+  if (pid === undefined) throw new Error("no warm pid");
+  return pid;
+}
+
+interface Observed {
+  outcome: RunOutcome;
+  lines: string[];
+  probe: Record<string, unknown>;
+  placement: string | undefined;
+}
+
+async function observe(local: LocalExecutor, run: PreparedRun): Promise<Observed> {
+  const started = await local.start(run);
+  const outcome = await within(started.outcome, `the end of ${run.runId}`, 120_000);
+  const lines = runHome.logStore.read(run.runId).lines.map((line) => `${line.stream}:${line.text}`);
+  const probeLine = lines.find((line) => line.startsWith("stdout:probe "));
+  const probe = probeLine ? (JSON.parse(probeLine.slice("stdout:probe ".length)) as Record<string, unknown>) : {};
+  return { outcome, lines, probe, placement: await started.placement };
+}
+
+/** A run's observations with its run id and pid replaced, so a cold and a warm run compare equal. */
+function comparable(observed: Observed, runId: string): unknown {
+  const lines = observed.lines.map((line) => (line.startsWith("stdout:probe ") ? "stdout:probe (compared parsed)" : line));
+  const text = JSON.stringify({ ...observed.probe, pid: 0, carried: null, lines, exit: [observed.outcome.exitCode, observed.outcome.signal, observed.outcome.status] });
+  return JSON.parse(text.replaceAll(runId, "RUN"));
+}
+
+describe("local executor with warm interpreters", () => {
+  it("a warm run sees the same argv, sys.path, cwd, environment, profile, data dir, __main__, descriptors, output and exit code as a cold run", async () => {
+    const cold = executor(false);
+    const warm = executor(true);
+    const warmRuns: Observed[] = [];
+    try {
+      // the warm interpreter is started with this prod run's environment; the compared runs are dev
+      await observe(warm, prepared("prime-1", { PROBE_TAG: "prime", PRIME_ONLY: "x" }));
+      for (const mode of ["", "exit", "raise"]) {
+        const warmPid = await readyWarm(warm);
+        const coldRun = await observe(cold, prepared(`cold_run_${mode}`, { PROBE_MODE: mode }, "dev"));
+        const warmRun = await observe(warm, prepared(`warm_run_${mode}`, { PROBE_MODE: mode }, "dev"));
+        expect(warmRun.placement, "the run went to the warm interpreter").toBe(`process ${warmPid} on this machine`);
+        expect(comparable(warmRun, `warm_run_${mode}`), mode).toEqual(comparable(coldRun, `cold_run_${mode}`));
+        warmRuns.push(warmRun);
+      }
+    } finally {
+      warm.close();
+    }
+    const [first, exited, raised] = warmRuns;
+    expect(first?.probe).toMatchObject({ profile: "dev", cwd: ws, path: expect.arrayContaining([ws]), data_dir: join(runHome.home, "data", "fruitshop", "dev", "var"), stdin_is_devnull: true, carried: null });
+    expect((first?.probe.env as Record<string, string>).SLUICE_TEST_BASE).toBe("base");
+    expect(first?.probe.env).not.toHaveProperty("PRIME_ONLY");
+    expect(first?.probe.env).not.toHaveProperty("PROBE_TAG");
+    expect(first?.lines).toContain("stderr:probe stderr line");
+    expect(exited?.outcome.status).toBe("failed");
+    expect(raised?.lines.join("\n")).toContain("RuntimeError: probe failure");
+  });
+});
