@@ -47,9 +47,14 @@ def probe():
         sys.exit(4)
     if mode == "raise":
         raise RuntimeError("probe failure")
+    if mode == "interrupt":
+        raise KeyboardInterrupt()
     if mode == "sleep":
+        from dlt.common.runtime import signals
         print("sleeping", flush=True)
-        time.sleep(60)
+        for _ in range(600):
+            signals.sleep(0.1)
+            signals.raise_if_signalled()
     if mode == "load":
         from fruitshop_pipeline import fruitshop
         pipeline = dlt.pipeline(pipeline_name="fruitshop", destination="fruitshop_destination", dataset_name="fruitshop_data")
@@ -115,14 +120,14 @@ function comparable(observed: Observed, runId: string): unknown {
 }
 
 describe("local executor with warm interpreters", () => {
-  it("a warm run sees the same argv, sys.path, cwd, environment, profile, data dir, __main__, descriptors, output and exit code as a cold run", async () => {
+  it("a warm run sees the same argv, sys.path, cwd, environment, profile, data dir, __main__, descriptors, output and exit code or signal as a cold run (exit 0, sys.exit(4), an exception, KeyboardInterrupt)", async () => {
     const cold = executor(false);
     const warm = executor(true);
     const warmRuns: Observed[] = [];
     try {
       // the warm interpreter is started with this prod run's environment; the compared runs are dev
       await observe(warm, prepared("prime-1", { PROBE_TAG: "prime", PRIME_ONLY: "x" }));
-      for (const mode of ["", "exit", "raise"]) {
+      for (const mode of ["", "exit", "raise", "interrupt"]) {
         const warmPid = await readyWarm(warm);
         const coldRun = await observe(cold, prepared(`cold_run_${mode}`, { PROBE_MODE: mode }, "dev"));
         const warmRun = await observe(warm, prepared(`warm_run_${mode}`, { PROBE_MODE: mode }, "dev"));
@@ -133,7 +138,7 @@ describe("local executor with warm interpreters", () => {
     } finally {
       warm.close();
     }
-    const [first, exited, raised] = warmRuns;
+    const [first, exited, raised, interrupted] = warmRuns;
     expect(first?.probe).toMatchObject({ profile: "dev", cwd: ws, path: expect.arrayContaining([ws]), data_dir: join(runHome.home, "data", "fruitshop", "dev", "var"), stdin_is_devnull: true, carried: null });
     expect((first?.probe.env as Record<string, string>).SLUICE_TEST_BASE).toBe("base");
     expect(first?.probe.env).not.toHaveProperty("PRIME_ONLY");
@@ -141,5 +146,115 @@ describe("local executor with warm interpreters", () => {
     expect(first?.lines).toContain("stderr:probe stderr line");
     expect(exited?.outcome.status).toBe("failed");
     expect(raised?.lines.join("\n")).toContain("RuntimeError: probe failure");
+    expect(interrupted?.outcome.signal, "an uncaught KeyboardInterrupt ends python -m through SIGINT").toBe("SIGINT");
+  });
+
+  it("SIGTERM during a warm run ends it with the same exit, status and output as SIGTERM during a cold run", async () => {
+    const cold = executor(false);
+    const warm = executor(true);
+    try {
+      await observe(warm, prepared("term_prime", {}));
+      const warmPid = await readyWarm(warm);
+      const stopped = async (local: LocalExecutor, runId: string) => {
+        const started = await local.start(prepared(runId, { PROBE_MODE: "sleep" }, "dev"));
+        await waitUntil(() => runHome.logText(runId).includes("sleeping"), `${runId} sleeping`, 60_000);
+        expect(started.stop("user", 10_000)).toBe(true);
+        const outcome = await within(started.outcome, `the end of ${runId}`, 30_000);
+        const lines = runHome.logStore.read(runId).lines.map((line) => `${line.stream}:${line.text}`);
+        return { observed: { outcome, lines, probe: {}, placement: await started.placement }, outcome };
+      };
+      const coldStop = await stopped(cold, "term_cold");
+      const warmStop = await stopped(warm, "term_warm");
+      expect(warmStop.observed.placement).toBe(`process ${warmPid} on this machine`);
+      expect(comparable(warmStop.observed, "term_warm")).toEqual(comparable(coldStop.observed, "term_cold"));
+      expect(warmStop.outcome.killSentMs, "ended by the SIGTERM, no SIGKILL needed").toBeNull();
+    } finally {
+      warm.close();
+    }
+  });
+
+  it("back-to-back warm runs are different processes: run 2 has another pid and does not see a global run 1 set in dlt", async () => {
+    const warm = executor(true);
+    try {
+      await observe(warm, prepared("b2b_prime", {}));
+      const firstPid = await readyWarm(warm);
+      const first = await observe(warm, prepared("b2b_one", { PROBE_TAG: "one" }));
+      const secondPid = await readyWarm(warm);
+      const second = await observe(warm, prepared("b2b_two", { PROBE_TAG: "two" }));
+      expect(first.placement).toBe(`process ${firstPid} on this machine`);
+      expect(second.placement).toBe(`process ${secondPid} on this machine`);
+      expect(secondPid).not.toBe(firstPid);
+      expect([first.probe.carried, second.probe.carried]).toEqual([null, null]);
+      expect(first.outcome.status).toBe("completed");
+      expect(second.outcome.status).toBe("completed");
+    } finally {
+      warm.close();
+    }
+  });
+
+  it("a warm interpreter killed just before the hand-off: the run starts cold and completes, and a new warm interpreter replaces the dead one", async () => {
+    const warm = executor(true);
+    try {
+      await observe(warm, prepared("dead_prime", {}));
+      const deadPid = await readyWarm(warm);
+      process.kill(deadPid, "SIGKILL");
+      // started before the daemon has seen the exit: the hand-off fails and the run goes cold
+      const run = await observe(warm, prepared("dead_run", {}));
+      expect(run.outcome.status).toBe("completed");
+      expect(run.placement).not.toBe(`process ${deadPid} on this machine`);
+      const replacement = await readyWarm(warm);
+      expect(replacement).not.toBe(deadPid);
+      expect(warm.warmPool?.idle().map((idle) => idle.pid)).not.toContain(deadPid);
+    } finally {
+      warm.close();
+    }
+  });
+
+  it("a run whose environment differs in a variable dlt's imports read (DLT_DLT_ID_LENGTH_BYTES) or one the interpreter reads at start-up (PYTHONHASHSEED) starts cold and leaves the warm interpreter idle", async () => {
+    const warm = executor(true);
+    try {
+      await observe(warm, prepared("env_prime", {}));
+      const warmPid = await readyWarm(warm);
+      for (const [runId, env] of [["env_ids", { DLT_DLT_ID_LENGTH_BYTES: "12" }], ["env_hash", { PYTHONHASHSEED: "7" }]] as const) {
+        const run = await observe(warm, prepared(runId, env));
+        expect(run.outcome.status, runId).toBe("completed");
+        expect(run.placement, runId).not.toBe(`process ${warmPid} on this machine`);
+        expect(warm.warmPool?.idle().map((idle) => idle.pid)).toContain(warmPid);
+      }
+    } finally {
+      warm.close();
+    }
+  });
+
+  it("a warm run loads the fruitshop pipeline into DuckDB (40 purchases) with its working dir under the run's DLT_DATA_DIR", async () => {
+    const warm = executor(true);
+    try {
+      await observe(warm, prepared("load_prime", {}));
+      const warmPid = await readyWarm(warm);
+      const run = await observe(warm, prepared("load_warm", { PROBE_MODE: "load" }, "dev"));
+      expect(run.placement).toBe(`process ${warmPid} on this machine`);
+      expect(run.outcome.status, run.lines.join("\n")).toBe("completed");
+      expect(run.lines).toContain(`stdout:purchases 40 in ${join(runHome.home, "data", "fruitshop", "dev", "var", "pipelines", "fruitshop")}`);
+    } finally {
+      warm.close();
+    }
+  });
+
+  it("close() ends the idle warm interpreters", async () => {
+    const warm = executor(true);
+    await observe(warm, prepared("close_prime", {}));
+    const pid = await readyWarm(warm);
+    warm.close();
+    expect(warm.warmPool?.idle()).toEqual([]);
+    await waitUntil(() => !alive(pid), `warm interpreter ${pid} to end`, 10_000);
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -130,7 +130,8 @@ def _report_uncaught(exc):
         tb = tb.tb_next
     # the displayed traceback is the exception's own
     sys.excepthook(type(exc), exc.with_traceback(tb), tb)
-    if isinstance(exc, KeyboardInterrupt):
+    # like CPython's `python -m`: only KeyboardInterrupt itself (not a subclass) exits through SIGINT
+    if type(exc) is KeyboardInterrupt:
         import atexit
         import signal
 
