@@ -33,6 +33,11 @@ stdin, stdout and stderr are attached; with a terminal on stdin and stdout the c
 TTY (interactive shells). Put the command after \`--\` when it has options of its own.
 Needs the daemon (it knows the deployed checkout and environment) and the docker client.
 
+With \`executor: kubernetes\` and \`kubernetes.storageClass\` the runs' data and dlt's global dir
+live on volume claims of the cluster, so the command runs there instead: in a Job with the run's
+image, claims, settings Secret and host name, its output streamed back, without a terminal or
+stdin (--dry-run has no docker command to show there).
+
 Examples:
   sluice exec usgs -- bash
   sluice exec usgs -- dlt license issue dlthub.transformation   # self-issued trial licence, kept for later runs
@@ -54,11 +59,16 @@ export function registerExecCommand(program: Command, write: Write = stdout): vo
     .addHelpText("after", HELP);
   withHome(command).action(async (workspace: string, argv: string[], flags: ExecFlags) => {
     const client = await clientFor({ ...(flags.home ? { home: flags.home } : {}) });
-    const { exec } = await client.request<{ exec: ExecSpecView }>("POST", "/v1/exec", {
-      workspace,
-      ...(flags.profile ? { profile: flags.profile } : {}),
-      ...(flags.job ? { job: flags.job } : {}),
-    });
+    const request = { workspace, ...(flags.profile ? { profile: flags.profile } : {}), ...(flags.job ? { job: flags.job } : {}) };
+    // with the command, a daemon whose runs live on Kubernetes claims runs it there and streams its output back
+    const cluster = createClusterExecPrinter(write);
+    const answer = await client.postMaybeStream<{ exec: ExecSpecView }>("/v1/exec", flags.dryRun ? request : { ...request, argv }, cluster.onObject);
+    if (!answer) {
+      const code = cluster.exitCode();
+      if (code !== 0) throw new ExitWith(code);
+      return;
+    }
+    const { exec } = answer;
     const end = () => client.request("DELETE", `/v1/exec/${encodeURIComponent(exec.execId)}`).catch(() => undefined);
     const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
     const args = dockerRunArgs(exec, argv, { tty });
@@ -75,6 +85,23 @@ export function registerExecCommand(program: Command, write: Write = stdout): vo
     }
     if (code !== 0) throw new ExitWith(code);
   });
+}
+
+/** Prints the NDJSON of an exec run on the cluster (output lines; the end says how it ended) and keeps its exit code. */
+export function createClusterExecPrinter(write: Write, writeError: (text: string) => void = (text) => process.stderr.write(text)): { onObject(value: unknown): void; exitCode(): number } {
+  let code = 1;
+  return {
+    onObject(value) {
+      const object = value as { exec?: { execId: string; profile: string }; line?: { stream: string; text: string }; end?: { exitCode: number | null; status: string; reason: string | null } };
+      if (object.exec) writeError(`sluice: running in a Job on the Kubernetes cluster (${object.exec.execId}, profile ${object.exec.profile}; no terminal, no stdin)\n`);
+      if (object.line) (object.line.stream === "stdout" ? write : writeError)(`${object.line.text}\n`);
+      if (object.end) {
+        code = object.end.exitCode ?? (object.end.status === "completed" ? 0 : 1);
+        if (object.end.status !== "completed" && object.end.exitCode === null) writeError(`sluice: the command did not run to its end: ${object.end.reason ?? object.end.status}\n`);
+      }
+    },
+    exitCode: () => code,
+  };
 }
 
 /** `docker run` arguments for the staged spec; variables are passed by name (`-e KEY`) so no value shows in `ps`. */

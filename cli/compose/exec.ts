@@ -12,18 +12,20 @@ import type { SchedulerDeploymentTarget } from "../../reconciler/apply/index.js"
 import type { DeploymentHistory } from "../../reconciler/history/index.js";
 import { createDockerodeEngine } from "../../runner/docker/index.js";
 import type { PrepareContext } from "../../runner/executors/index.js";
-import { asRunnableJob, prepareExec, removeExecOverlay, sweepExecOverlays } from "../../runner/executors/index.js";
+import { asRunnableJob, Launcher, prepareExec, prepareRun, removeExecOverlay, sweepExecOverlays, type PreparedRun, type SupervisedRun } from "../../runner/executors/index.js";
+import type { LogStore } from "../../runner/logs/index.js";
 import { ensureWorkspaceEnvironment } from "../../runner/images/index.js";
 import { shortJobName } from "../../runner/scheduler/index.js";
-import type { ExecRequest, ExecServices, ExecSpecView } from "../daemon/exec-types.js";
+import type { ClusterExec, ExecRequest, ExecServices, ExecSpecView } from "../daemon/exec-types.js";
 
 export interface ExecOptions {
   executor: "docker" | "local";
   /**
    * Runs go to Kubernetes with their data on volume claims (`kubernetes.storageClass`): an exec
-   * container on this machine would see none of that data, nor dlt's global dir of the runs.
+   * container on this machine would see none of that data, nor dlt's global dir of the runs, so
+   * the command runs in a Job on the cluster (`RunStarter.execInCluster`).
    */
-  runsOnClaims?: boolean;
+  cluster?: { start(run: PreparedRun, command: string[]): Promise<SupervisedRun>; logStore: LogStore };
   target: SchedulerDeploymentTarget;
   history: DeploymentHistory;
   context: PrepareContext;
@@ -46,9 +48,9 @@ export function createExecServices(options: ExecOptions): ExecServices {
           hint: "Run the command on this machine in the workspace's checkout instead; local runs use the host's dlt global dir (docs/workspaces.md).",
         });
       }
-      if (options.runsOnClaims) {
-        throw new SluiceError("exec_not_on_cluster", "`sluice exec` runs on this machine's Docker engine, but this daemon's runs keep their data and dlt's global dir on Kubernetes volume claims (kubernetes.storageClass), which an exec container here cannot see: a licence issued there would not reach the runs.", {
-          hint: "Store a licence as a secret (`sluice secrets set <workspace> <profile> --file licence.toml`, docs/workspaces.md), or run the command in a pod of the cluster that mounts the claim (docs/kubernetes.md, \"sluice exec\").",
+      if (options.cluster) {
+        throw new SluiceError("exec_in_cluster", "This daemon runs `sluice exec` commands in a Job on its Kubernetes cluster (its runs keep their data on volume claims), not in a local Docker container: there is no docker command line to show or run.", {
+          hint: "Run the command without --dry-run; it runs in the cluster without a terminal or stdin (docs/kubernetes.md, \"sluice exec\").",
         });
       }
       const deployed = deployedWorkspace(options, request.workspace);
@@ -74,6 +76,7 @@ export function createExecServices(options: ExecOptions): ExecServices {
       options.logger.info("exec session staged", { execId: spec.execId, workspace: spec.workspace, profile: spec.profile });
       return spec;
     },
+    ...(options.cluster ? { runInCluster: (request: ExecRequest, command: string[]) => runInCluster(options, options.cluster!, request, command) } : {}),
     end(execId) {
       try {
         removeExecOverlay(overlayRoot, execId);
@@ -83,6 +86,38 @@ export function createExecServices(options: ExecOptions): ExecServices {
     },
   };
 }
+
+/** The command as a run of the workspace+profile (same image, claims, settings Secret, host name), followed from its first line. */
+async function runInCluster(options: ExecOptions, cluster: NonNullable<ExecOptions["cluster"]>, request: ExecRequest, command: string[]): Promise<ClusterExec> {
+  if (command.length === 0) throw new SluiceError("bad_request", "'argv' must name a command.");
+  const deployed = deployedWorkspace(options, request.workspace);
+  const job = request.job ? findDeployedJob(deployed.jobs, request.job, request.workspace) : EXEC_JOB;
+  const execId = `exec-${randomUUID().slice(0, 12)}`;
+  const workspace = { name: deployed.workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) };
+  const run = prepareRun(job, workspace, { runId: execId, trigger: "exec", refresh: false, ...(request.profile ? { profileOverride: request.profile } : {}) }, options.context, options.clock.now());
+  const lines: Array<{ stream: string; text: string }> = [];
+  let deliver: ((line: { stream: string; text: string }) => void) | undefined;
+  const unsubscribe = cluster.logStore.subscribe(execId, { onLine: (line) => (deliver ? deliver(line) : lines.push(line)) });
+  const supervised = await cluster.start({ ...run, env: { ...options.env, ...run.env } }, command).catch((error: unknown) => {
+    unsubscribe();
+    throw error;
+  });
+  options.logger.info("exec started on the cluster", { execId, workspace: run.workspace.name, profile: run.profile });
+  return {
+    view: { execId, workspace: run.workspace.name, profile: run.profile, profileSource: run.profileSource, where: "kubernetes" },
+    async follow(onLine) {
+      for (const line of lines.splice(0)) onLine(line);
+      deliver = onLine;
+      const outcome = await supervised.outcome;
+      unsubscribe();
+      cluster.logStore.remove(execId);
+      return { exitCode: outcome.exitCode, status: outcome.status, reason: outcome.reason };
+    },
+  };
+}
+
+/** The job an exec without `--job` runs as: the workspace's default environment, profile `prod` unless `--profile`. */
+const EXEC_JOB = asRunnableJob({ job_ref: "jobs.exec", entry_point: { module: "exec", function: null, job_type: "batch", launcher: Launcher.job } });
 
 function deployedWorkspace(options: ExecOptions, name: string) {
   const deployed = options.target.get(name);

@@ -32,6 +32,11 @@ export interface RunStarter extends StartsRuns {
   /** Daemon stop: leaves run containers and Jobs running for the next start to adopt (local runs: nothing to do). */
   detach(): void;
   readonly lostReason: string;
+  /**
+   * `executor: kubernetes` with a storage class: `sluice exec` runs the command in a Job on the
+   * cluster (on the runs' claims), since a container on this machine would not see them.
+   */
+  execInCluster?: (run: PreparedRun, command: string[]) => Promise<SupervisedRun>;
 }
 
 /** Reasons of runs found gone at boot (docs/daemon.md, "Stopping and restarting"). */
@@ -147,7 +152,8 @@ function kubernetesStarter(base: StarterBase, engine: ContainerEngine): RunStart
   const jobs = createKubernetesExecutor(common);
   const services = createKubernetesServiceExecutor({ ...common, services: createServiceApi(connection) });
   const data = base.gated({ start: (run) => (run.interactive ? services.start(base.withEnv(run)) : jobs.start(base.withEnv(run))) });
-  return recoveringStarter(base, "kubernetes", (run) => data.start(run), [services, jobs], data, LOST_JOB);
+  const starter = recoveringStarter(base, "kubernetes", (run) => data.start(run), [services, jobs], data, LOST_JOB);
+  return settings.volumes === "hostPath" ? starter : { ...starter, execInCluster: (run, command) => jobs.exec(base.withEnv(run), command) };
 }
 
 /**

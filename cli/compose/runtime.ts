@@ -92,9 +92,10 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
     }),
   });
 
-  // `sluice exec` runs in the workspace's environment on the daemon's Docker engine, also with executor: kubernetes (not when runs keep their data on claims)
-  const runsOnClaims = options.kubernetes !== null && options.kubernetes.volumes !== "hostPath";
-  services.exec = createExecServices({ executor: options.runExecutor === "local" ? "local" : "docker", runsOnClaims, target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
+  // `sluice exec` runs in the workspace's environment on the daemon's Docker engine, also with executor: kubernetes,
+  // except when runs keep their data on claims: then in a Job on the cluster
+  const cluster = starter.execInCluster ? { start: starter.execInCluster, logStore } : undefined;
+  services.exec = createExecServices({ executor: options.runExecutor === "local" ? "local" : "docker", ...(cluster ? { cluster } : {}), target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
 
   return {
     target,

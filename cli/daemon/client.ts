@@ -47,6 +47,18 @@ export class DaemonClient {
       await this.parse(res);
       return;
     }
+    await this.readLines(res, onObject);
+  }
+
+  /** A POST answered either with JSON (returned) or with an NDJSON stream (each object to `onObject`; returns undefined). */
+  async postMaybeStream<T>(path: string, body: unknown, onObject: (value: unknown) => void): Promise<T | undefined> {
+    const res = await this.send("POST", path, body);
+    if (!res.ok || !res.body || !(res.headers.get("content-type") ?? "").startsWith("application/x-ndjson")) return (await this.parse(res)) as T;
+    await this.readLines(res, onObject);
+    return undefined;
+  }
+
+  private async readLines(res: Response, onObject: (value: unknown) => void): Promise<void> {
     const decoder = new TextDecoder();
     let buffer = "";
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

@@ -29,7 +29,30 @@ export interface ExecSpecView {
   dataDir: string;
 }
 
+/** `sluice exec` in a Job on the cluster (runs on Kubernetes volume claims): no TTY, no stdin. */
+export interface ClusterExecView {
+  execId: string;
+  workspace: string;
+  profile: string;
+  profileSource: string;
+  where: "kubernetes";
+}
+
+export interface ClusterExecEnd {
+  exitCode: number | null;
+  status: string;
+  reason: string | null;
+}
+
+export interface ClusterExec {
+  view: ClusterExecView;
+  /** Every output line as it comes (from the first), then the end. */
+  follow(onLine: (line: { stream: string; text: string }) => void): Promise<ClusterExecEnd>;
+}
+
 export interface ExecServices {
+  /** Set when commands run in a Job on the cluster instead of a container here (`spec` then refuses). */
+  runInCluster?(request: ExecRequest, command: string[]): Promise<ClusterExec>;
   /** Builds the environment if needed, stages the settings overlay; unknown/undeployed workspaces throw. */
   spec(request: ExecRequest): Promise<ExecSpecView>;
   /** Removes the overlay of `execId` (idempotent). */

@@ -4,6 +4,7 @@ import { SluiceError } from "../../core/index.js";
 import type { Route } from "./api-server.js";
 import { makeRoute } from "./api-server.js";
 import { decodeUriPart, optionalString, readJsonBody, sendJson } from "./http-util.js";
+import type { ClusterExec } from "./exec-types.js";
 import type { JobScope, LogLineView, RuntimeServices } from "./runtime-types.js";
 
 /** Headers the CLI sends with every request: `-w` and the workspace folder it runs in. */
@@ -82,7 +83,11 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
       const workspace = optionalString(body, "workspace");
       if (!workspace) throw new SluiceError("bad_request", "'workspace' is required.");
       const [profile, job] = [optionalString(body, "profile"), optionalString(body, "job")];
-      sendJson(res, 200, { exec: await needExec().spec({ workspace, ...(profile ? { profile } : {}), ...(job ? { job } : {}) }) });
+      const request = { workspace, ...(profile ? { profile } : {}), ...(job ? { job } : {}) };
+      const exec = needExec();
+      // the CLI sends the command; a daemon whose runs live on Kubernetes claims runs it there and streams its output
+      if (exec.runInCluster && body.argv !== undefined) return streamClusterExec(await exec.runInCluster(request, stringList(body.argv, "argv")), res);
+      sendJson(res, 200, { exec: await exec.spec(request) });
     }),
     makeRoute("DELETE", "/v1/exec/:id", ({ res, params }) => {
       needExec().end(params[0] ?? "");
@@ -121,6 +126,14 @@ async function streamLogs(services: RuntimeServices, runId: string, res: ServerR
       resolve();
     }
   });
+}
+
+/** NDJSON: `{"exec": …}`, one `{"line": {stream, text}}` per output line, then `{"end": {exitCode, status, reason}}`. */
+async function streamClusterExec(exec: ClusterExec, res: ServerResponse): Promise<void> {
+  res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" });
+  res.write(`${JSON.stringify({ exec: exec.view })}\n`);
+  const end = await exec.follow((line) => res.write(`${JSON.stringify({ line: { stream: line.stream, text: line.text } })}\n`));
+  res.end(`${JSON.stringify({ end })}\n`);
 }
 
 function stringList(value: unknown, key: string): string[] {

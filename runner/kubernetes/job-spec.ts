@@ -70,6 +70,7 @@ export interface KubeJob {
   spec: {
     backoffLimit: 0;
     activeDeadlineSeconds?: number;
+    ttlSecondsAfterFinished?: number;
     template: { metadata: { labels: Record<string, string>; annotations: Record<string, string>; finalizers: string[] }; spec: KubePodSpec };
   };
 }
@@ -104,6 +105,12 @@ export interface RunJobOptions {
   readClaim?: string;
   /** The image holds the checkout at `/workspace` (registry-images.ts): no mount of the daemon's checkout. */
   checkoutInImage?: boolean;
+  /**
+   * `sluice exec` on the cluster: this command instead of dlt's launcher, purpose `exec` (never
+   * adopted as a run), no exit-status finalizer, and Kubernetes deletes the Job an hour after it
+   * ended if no Sluice did.
+   */
+  exec?: { command: string[] };
 }
 
 /** Where the data and global dirs live: the node's disk (single node) or a claim per workspace+profile. */
@@ -116,6 +123,9 @@ export interface KubeClaim {
   spec: { accessModes: ["ReadWriteOnce"]; storageClassName: string; resources: { requests: { storage: string } } };
 }
 
+/** Purpose label of `sluice exec` Jobs, and how long Kubernetes keeps one that no Sluice deleted. */
+export const EXEC_PURPOSE = "exec";
+const EXEC_TTL_SECONDS = 3600;
 /** Purpose label of data claims (runs are `RUN_PURPOSE`). */
 export const DATA_PURPOSE = "data";
 export const DEFAULT_CLAIM_SIZE = "1Gi";
@@ -158,7 +168,7 @@ export function assertRunnableOnKubernetes(run: PreparedRun): void {
 export function buildRunJob(run: PreparedRun, options: RunJobOptions): KubeJob {
   assertRunnableOnKubernetes(run);
   const container = buildRunContainerSpec(run, { image: options.image, python: options.python, network: "bridge" });
-  const labels = selectionLabels(run, options.instance);
+  const labels = { ...selectionLabels(run, options.instance), ...(options.exec ? { [KubeLabel.purpose]: EXEC_PURPOSE } : {}) };
   const name = runJobName(run.runId, options.instance);
   const annotations = { ...run.labels, [IMAGE_ANNOTATION]: options.image, ...(options.instance ? { [RunLabel.instance]: options.instance } : {}) };
   const graceSeconds = Math.max(1, Math.ceil(run.limits.graceMs / 1000));
@@ -168,9 +178,10 @@ export function buildRunJob(run: PreparedRun, options: RunJobOptions): KubeJob {
     metadata: { name, namespace: options.namespace, labels, annotations },
     spec: {
       backoffLimit: 0,
-      template: { metadata: { labels, annotations, finalizers: [EXIT_FINALIZER] }, spec: podSpec(container, { ...options, name }, graceSeconds) },
+      template: { metadata: { labels, annotations, finalizers: options.exec ? [] : [EXIT_FINALIZER] }, spec: podSpec(options.exec ? { ...container, cmd: options.exec.command } : container, { ...options, name }, graceSeconds) },
     },
   };
+  if (options.exec) job.spec.ttlSecondsAfterFinished = EXEC_TTL_SECONDS;
   if (run.limits.timeoutMs !== undefined) job.spec.activeDeadlineSeconds = Math.ceil(run.limits.timeoutMs / 1000) + graceSeconds + DEADLINE_BACKSTOP_SECONDS;
   return job;
 }

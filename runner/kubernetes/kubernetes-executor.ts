@@ -58,8 +58,12 @@ export interface AdoptedKubernetesRun extends AdoptedRunBase {
   jobName: string;
 }
 
-/** Runs as Jobs; `recoverAll` adopts every run Job of this Sluice that is not being deleted. */
-export type KubernetesExecutor = RecoveringExecutor<AdoptedKubernetesRun>;
+/**
+ * Runs as Jobs; `recoverAll` adopts every run Job of this Sluice that is not being deleted.
+ * `exec` runs a command (`sluice exec`) in a Job that sees what a run of the same
+ * workspace+profile sees (image, claims, settings Secret, host name), followed like a run.
+ */
+export type KubernetesExecutor = RecoveringExecutor<AdoptedKubernetesRun> & { exec(run: PreparedRun, command: string[]): Promise<SupervisedRun> };
 
 /** Output may arrive a little after the exit is seen; wait at most this long for it. */
 const DRAIN_MS = 3000;
@@ -125,6 +129,9 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
     async start(run) {
       return follow(await createRunJob(options, run));
     },
+    async exec(run, command) {
+      return follow(await createRunJob(options, run, { command }));
+    },
     async adopt(runId) {
       const [job] = await runJobs({ [KubeLabel.runId]: labelValue(runId) });
       return job ? adoptJob(job) : null;
@@ -142,7 +149,7 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
 }
 
 /** Creates the run's settings Secret and its Job (then makes the Job the Secret's owner); what following it needs. */
-async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun): Promise<FollowInput> {
+async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun, exec?: { command: string[] }): Promise<FollowInput> {
   const { api, logStore, namespace } = options;
   assertRunnableOnKubernetes(run);
   const environment = await options.environmentFor(run);
@@ -159,6 +166,7 @@ async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun
     ...(files ? { settings: settingsItems(files) } : {}),
     ...(environment.checkoutInImage ? { checkoutInImage: true } : {}),
     ...(await dataClaimOf(options, run, log)),
+    ...(exec ? { exec } : {}),
   });
   const name = job.metadata.name;
   try {

@@ -156,10 +156,26 @@ describe("executor: kubernetes with image.registry and storageClass", () => {
     expect(cancelled.code, cancelled.stderr).toBe(0);
   }, 1_200_000);
 
-  it("sluice exec refuses with what to do instead: its container on this machine would not see the runs' claims", async () => {
-    const exec = await daemon.cli("exec", "registry_ws", "--", "dlt", "--version");
-    expect(exec.code).not.toBe(0);
-    expect(exec.stderr).toMatch(/keep their data and dlt's global dir on Kubernetes volume claims/);
-    expect(exec.stderr).toMatch(/sluice secrets set <workspace> <profile> --file licence\.toml/);
-  }, 120_000);
+  it("sluice exec runs the command in a Job on the claims (no hostPath): it sees the loaded DuckDB file, its writes to dlt's global dir reach the next exec, and its exit code is the CLI's", async () => {
+    const script = [
+      "import os, socket, sys",
+      "print('host', socket.gethostname())",
+      "print('local', sorted(f for f in os.listdir('/sluice/data/local') if f.endswith('.duckdb')))",
+      "print('marker', open('/var/dlt/marker').read() if os.path.exists('/var/dlt/marker') else None)",
+      "open('/var/dlt/marker', 'w').write('from exec')",
+      "sys.exit(3)",
+    ].join("\n");
+    const first = await daemon.cli("exec", "registry_ws", "--", "/opt/sluice/venv/bin/python", "-c", script);
+    expect(first.code, first.stderr + daemon.output.slice(-2000)).toBe(3);
+    expect(first.stdout).toContain("host sluice-registry-ws-prod");
+    expect(first.stdout).toContain("local ['fruitshop_destination.duckdb']");
+    expect(first.stdout).toContain("marker None");
+    expect(first.stderr).toMatch(/running in a Job on the Kubernetes cluster \(exec-[0-9a-f-]+, profile prod/);
+    const second = await daemon.cli("exec", "registry_ws", "--", "/opt/sluice/venv/bin/python", "-c", script);
+    expect(second.stdout).toContain("marker from exec");
+    expect(cluster.kubectl("get", "jobs", "-n", "default", "-l", "sluice.purpose=exec", "-o", "name").trim()).toBe("");
+    const dry = await daemon.cli("exec", "registry_ws", "--dry-run", "--", "true");
+    expect(dry.code).not.toBe(0);
+    expect(dry.stderr).toMatch(/runs `sluice exec` commands in a Job on its Kubernetes cluster/);
+  }, 300_000);
 });
