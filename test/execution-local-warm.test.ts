@@ -192,6 +192,22 @@ describe("local executor with warm interpreters", () => {
     }
   });
 
+  it("a run triggered while the replacement interpreter is still importing dlt waits for it and runs there", async () => {
+    const warm = executor(true);
+    try {
+      await observe(warm, prepared("wait_prime", {}));
+      await readyWarm(warm);
+      await observe(warm, prepared("wait_first", {}));
+      const [replacement] = warm.warmPool?.idle() ?? [];
+      expect(replacement?.ready, "still importing when the next run is triggered").toBe(false);
+      const next = await observe(warm, prepared("wait_next", {}));
+      expect(next.placement).toBe(`process ${replacement?.pid} on this machine`);
+      expect(next.outcome.status).toBe("completed");
+    } finally {
+      warm.close();
+    }
+  });
+
   it("a warm interpreter killed just before the hand-off: the run starts cold and completes, and a new warm interpreter replaces the dead one", async () => {
     const warm = executor(true);
     try {

@@ -27,6 +27,8 @@ export function isStartupVariable(name: string): boolean {
 
 /** How long a hand-off may take before the run is started cold instead. */
 const HANDOFF_MS = 5_000;
+/** How long a run waits for a matching interpreter that is still importing before it starts cold. */
+const READY_WAIT_MS = 5_000;
 
 export type OutputStream = "stdout" | "stderr";
 export type OutputSink = (stream: OutputStream, chunk: Buffer) => void;
@@ -74,6 +76,9 @@ interface WarmProcess {
   /** Variables that must match; known once ready ("*" = the whole environment). */
   read?: string[];
   state: "starting" | "ready" | "gone";
+  /** Settles when the process is no longer starting (ready or gone). */
+  settled: Promise<void>;
+  onMessage?: (message: ControlMessage) => void;
 }
 
 export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
@@ -89,7 +94,14 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
   return {
     async take(run) {
       const env = plainEnv(run.env);
-      const warm = pool.find((candidate) => candidate.state === "ready" && sameTarget(candidate, run.python, run.cwd) && envMatches(candidate, env));
+      const fits = (candidate: WarmProcess) => sameTarget(candidate, run.python, run.cwd) && envMatches(candidate, env);
+      let warm = pool.find((candidate) => candidate.state === "ready" && fits(candidate));
+      const starting = warm ? undefined : pool.find((candidate) => candidate.state === "starting" && fits(candidate));
+      if (starting) {
+        // one still importing has a head start on a cold spawn (and does not compete with it for CPU)
+        await settledWithin(starting, READY_WAIT_MS);
+        if (starting.state === "ready" && pool.includes(starting) && fits(starting)) warm = starting;
+      }
       if (!warm) return undefined;
       drop(warm);
       return handOff(warm, run, env);
@@ -110,6 +122,13 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
     },
     idle: () => pool.map((warm) => ({ pid: warm.child.pid, python: warm.python, cwd: warm.cwd, ready: warm.state === "ready" })),
   };
+}
+
+/** Waits (a referenced timer: a waiting run keeps the daemon alive) until `warm` is ready or gone, at most `ms`. */
+function settledWithin(warm: WarmProcess, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([warm.settled, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The environment as `spawn` passes it: unset values left out, the rest as strings. */
@@ -175,11 +194,14 @@ type ControlMessage = { ready?: boolean; read?: string[]; error?: string; starte
 function startWarm(python: string, cwd: string, env: Record<string, string>, preload: readonly string[], hooks: WarmHooks): WarmProcess {
   const child = spawn(python, [WARM_SCRIPT_PATH, ...preload], { cwd, env, stdio: ["ignore", "pipe", "pipe", "pipe"] });
   const control = child.stdio[3] as Socket;
-  const warm: WarmProcess & { onMessage?: (message: ControlMessage) => void } = { python, cwd, env, child, control, output: bufferOutput(child), state: "starting" };
+  let markSettled = () => {};
+  const settled = new Promise<void>((resolve) => (markSettled = resolve));
+  const warm: WarmProcess = { python, cwd, env, child, control, output: bufferOutput(child), state: "starting", settled };
   // an idle interpreter never keeps the daemon alive; it exits by itself when the control channel closes
   for (const handle of [child, control, child.stdout, child.stderr] as Array<{ unref?: () => void } | null>) handle?.unref?.();
   const gone = () => {
     warm.state = "gone";
+    markSettled();
     hooks.onGone();
   };
   child.on("error", gone);
@@ -189,6 +211,7 @@ function startWarm(python: string, cwd: string, env: Record<string, string>, pre
     if (warm.state === "starting" && message.ready === true) {
       warm.read = message.read ?? ["*"];
       warm.state = "ready";
+      markSettled();
     } else if (warm.state === "starting" && message.ready === false) {
       hooks.onUnusable(message.error ?? "preload failed");
       stopWarm(warm);
@@ -216,7 +239,7 @@ function readLines(socket: Socket, onMessage: (message: ControlMessage) => void)
 }
 
 /** Sends the run to `warm`; resolves with its process once it has become the run, undefined if it could not. */
-function handOff(warm: WarmProcess & { onMessage?: (message: ControlMessage) => void }, run: RunSpawn, env: Record<string, string>): Promise<RunProcess | undefined> {
+function handOff(warm: WarmProcess, run: RunSpawn, env: Record<string, string>): Promise<RunProcess | undefined> {
   const [argv0, flag, module, ...args] = run.argv;
   if (flag !== "-m" || !module) {
     stopWarm(warm);
