@@ -4,6 +4,7 @@
  * sys.path, cwd, environment, profile, data dir, output, exit code, signals), each run is its own
  * process, and whenever no warm interpreter fits, the run starts cold.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLocalExecutor, Launcher, prepareRun, type LocalExecutor, type PreparedRun, type RunOutcome } from "../runner/executors/index.js";
@@ -251,6 +252,20 @@ describe("local executor with warm interpreters", () => {
       expect(run.placement).toBe(`process ${warmPid} on this machine`);
       expect(run.outcome.status, run.lines.join("\n")).toBe("completed");
       expect(run.lines).toContain(`stdout:purchases 40 in ${join(runHome.home, "data", "fruitshop", "dev", "var", "pipelines", "fruitshop")}`);
+    } finally {
+      warm.close();
+    }
+  });
+
+  it("a waiting interpreter's start environment holds none of the previous run's variables (profile, data dirs, run variables)", async () => {
+    const warm = executor(true);
+    try {
+      await observe(warm, prepared("startenv_prime", { PRIME_ONLY: "x" }));
+      const pid = await readyWarm(warm);
+      const names = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").map((entry) => entry.split("=")[0]);
+      expect(names).toContain("SLUICE_TEST_BASE");
+      expect(names).toContain("PYTHONUNBUFFERED");
+      for (const name of ["PRIME_ONLY", "WORKSPACE__PROFILE", "DLT_DATA_DIR", "DLT_LOCAL_DIR"]) expect(names).not.toContain(name);
     } finally {
       warm.close();
     }

@@ -14,7 +14,7 @@ import { launcherArgv } from "./entry-point.js";
 import type { ProcessExit } from "./outcome.js";
 import type { PreparedRun } from "./prepare-run.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
-import { bufferOutput, createWarmPool, type RunProcess, type RunSpawn, type WarmPool } from "./warm-python.js";
+import { bufferOutput, createWarmPool, isStartupVariable, type RunProcess, type RunSpawn, type WarmPool } from "./warm-python.js";
 
 export interface LocalExecutorOptions {
   clock: Clock;
@@ -61,7 +61,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       const { child, attach } = (await warmPool?.take(target)) ?? spawnCold(target);
       const startedMs = options.clock.now();
       // the next run like this one finds a warm interpreter (a cold start's included)
-      setImmediate(() => warmPool?.prepare(target));
+      setImmediate(() => warmPool?.prepare({ ...target, env: warmEnv(options.baseEnv ?? process.env, env) }));
       attach((stream, chunk) => log.push(stream, chunk));
       const exited = new Promise<ProcessExit>((resolve) => {
         let exit: ProcessExit | undefined;
@@ -100,6 +100,15 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       return child.pid === undefined ? supervised : { ...supervised, placement: Promise.resolve(`process ${child.pid} on this machine`) };
     },
   };
+}
+
+/**
+ * A waiting interpreter starts with the base environment and the run's start-up variables only
+ * (PYTHONUNBUFFERED…): nothing of one run (profile, data dirs, run variables) is in the start
+ * environment of the process that becomes the next run.
+ */
+function warmEnv(base: NodeJS.ProcessEnv, run: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...base, ...Object.fromEntries(Object.entries(run).filter(([name]) => isStartupVariable(name))) };
 }
 
 function spawnCold(target: RunSpawn): RunProcess {

@@ -15,7 +15,8 @@ describe("warm interpreter environment matching", () => {
   });
 
   it("refuses a run that differs in a start-up variable (PYTHON*, locale, TZ, HOME, PATH)", () => {
-    for (const change of [{ PYTHONHASHSEED: "1" }, { LC_ALL: "C" }, { TZ: "UTC" }, { PATH: "/usr/bin" }]) {
+    const changes: Array<Record<string, string>> = [{ PYTHONHASHSEED: "1" }, { LC_ALL: "C" }, { TZ: "UTC" }, { PATH: "/usr/bin" }];
+    for (const change of changes) {
       expect(envMatches(warm, { ...warm.env, ...change }), JSON.stringify(change)).toBe(false);
     }
     expect(["PYTHONPATH", "LANG", "LC_CTYPE", "HOME", "PYENV_VERSION"].every(isStartupVariable)).toBe(true);
