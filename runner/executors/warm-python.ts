@@ -61,7 +61,7 @@ export interface WarmPool {
 }
 
 export interface WarmPoolOptions {
-  /** Most idle interpreters kept (the oldest is ended first); default 8. */
+  /** Most idle interpreters kept (the oldest is ended first); default 4 (~110 MB each with dlt imported). */
   maxIdle?: number;
   preload?: readonly string[];
 }
@@ -82,7 +82,7 @@ interface WarmProcess {
 }
 
 export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
-  const maxIdle = options.maxIdle ?? 8;
+  const maxIdle = options.maxIdle ?? 4;
   const preload = options.preload ?? WARM_PRELOAD;
   const pool: WarmProcess[] = [];
   /** Pythons whose preload failed: always cold. */
