@@ -64,7 +64,7 @@ const DOCKER_BOOT_WAIT_MS = 60_000;
 interface StarterBase {
   options: RunStarterOptions;
   withEnv(run: PreparedRun): PreparedRun;
-  gated(inner: { start(run: PreparedRun): Promise<SupervisedRun> }): ReturnType<typeof createWorkspaceData>;
+  gated(inner: { start(run: PreparedRun): Promise<SupervisedRun> }, options?: { dataElsewhere?: boolean }): ReturnType<typeof createWorkspaceData>;
   instance: string;
 }
 
@@ -77,7 +77,7 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
     options,
     withEnv: (run) => ({ ...run, env: { ...options.env, ...run.env } }),
     // one writer per workspace+profile at a time, readers (interactive runs) on snapshots: docs/workspaces.md
-    gated: (inner) => createWorkspaceData({ inner, dataRoot: join(options.home, "data"), logStore, clock, onError: (message, fields) => logger.warn(message, fields) }),
+    gated: (inner, extra) => createWorkspaceData({ inner, dataRoot: join(options.home, "data"), logStore, clock, onError: (message, fields) => logger.warn(message, fields), ...extra }),
     // runs are labelled with this home: recovery never adopts (or stops) another Sluice's or a test's runs
     instance: createHash("sha256").update(options.home).digest("hex").slice(0, 16),
   };
@@ -151,7 +151,7 @@ function kubernetesStarter(base: StarterBase, engine: ContainerEngine): RunStart
   };
   const jobs = createKubernetesExecutor(common);
   const services = createKubernetesServiceExecutor({ ...common, services: createServiceApi(connection) });
-  const data = base.gated({ start: (run) => (run.interactive ? services.start(base.withEnv(run)) : jobs.start(base.withEnv(run))) });
+  const data = base.gated({ start: (run) => (run.interactive ? services.start(base.withEnv(run)) : jobs.start(base.withEnv(run))) }, { dataElsewhere: settings.volumes !== "hostPath" });
   const starter = recoveringStarter(base, "kubernetes", (run) => data.start(run), [services, jobs], data, LOST_JOB);
   return settings.volumes === "hostPath" ? starter : { ...starter, execInCluster: (run, command) => jobs.exec(base.withEnv(run), command) };
 }

@@ -41,6 +41,12 @@ export interface WorkspaceDataOptions {
   onError?: (message: string, fields: Record<string, unknown>) => void;
   gate?: DataGate;
   snapshots?: DataSnapshots;
+  /**
+   * The data is not on this machine (Kubernetes volume claims, mounted by the executor): writers are
+   * still one at a time per workspace+profile, but nothing is snapshotted here and a reader only
+   * gets the read-only DuckDB setting (the executor mounts the claim it reads).
+   */
+  dataElsewhere?: boolean;
 }
 
 export interface WorkspaceData {
@@ -70,7 +76,7 @@ export function createWorkspaceData(options: WorkspaceDataOptions): WorkspaceDat
   return {
     gate: ctx.gate,
     snapshots: ctx.snapshots,
-    start: (run) => (run.interactive ? startReader(ctx, run) : startWriter(ctx, run)),
+    start: (run) => (run.interactive ? (options.dataElsewhere ? options.inner.start({ ...run, env: { ...run.env, ...READ_ONLY_ENV } }) : startReader(ctx, run)) : startWriter(ctx, run)),
     recovered: (runs) => recoverHolders(ctx, runs),
   };
 }
@@ -78,7 +84,7 @@ export function createWorkspaceData(options: WorkspaceDataOptions): WorkspaceDat
 /** Snapshot after a completed writer (for `prod`, or a profile some reader already reads), then free the gate. */
 async function finishWriter(ctx: DataContext, workspace: string, profile: string, completed: boolean, release: () => void): Promise<void> {
   try {
-    if (completed && (profile === "prod" || ctx.snapshots.current(workspace, profile))) await ctx.snapshots.take(workspace, profile);
+    if (completed && !ctx.options.dataElsewhere && (profile === "prod" || ctx.snapshots.current(workspace, profile))) await ctx.snapshots.take(workspace, profile);
   } catch (error) {
     ctx.options.onError?.("data snapshot failed", { workspace, profile, error: errorText(error) });
   } finally {

@@ -101,6 +101,11 @@ describe("buildRunJob", () => {
     ]);
     expect(pod.initContainers?.[0]).toMatchObject({ image: options.image, command: ["sh", "-c", expect.stringContaining("cp -a /sluice/read/var/. /sluice/data/var/")] });
     expect(pod.volumes.filter((volume) => volume.persistentVolumeClaim).map((volume) => volume.persistentVolumeClaim?.claimName)).toEqual(["own", "prod"]);
+    // a reader of its own profile (no `access` settings): the one claim is one volume, its local read-only
+    const own = buildRunJob(run, { ...options, dataClaim: "prod", readClaim: "prod" }).spec.template.spec;
+    expect(own.volumes.filter((volume) => volume.persistentVolumeClaim).map((volume) => volume.persistentVolumeClaim?.claimName)).toEqual(["prod"]);
+    expect(own.containers[0]!.volumeMounts.find((mount) => mount.mountPath === "/sluice/data/local")).toEqual({ name: "data", mountPath: "/sluice/data/local", readOnly: true, subPath: "local" });
+    expect(own.initContainers?.[0]?.volumeMounts[0]).toEqual({ name: "data", mountPath: "/sluice/read", readOnly: true });
   });
 
   it("the data claim of a workspace+profile: deterministic DNS name, labels, ReadWriteOnce, storage class and size", () => {

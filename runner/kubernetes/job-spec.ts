@@ -249,10 +249,13 @@ function claimMounts(claim: string, readClaim: string | undefined): { volumes: K
     ];
     return { volumes, mounts };
   }
-  volumes.push({ name: READ_VOLUME, persistentVolumeClaim: { claimName: readClaim } }, { name: READER_VAR_VOLUME, emptyDir: {} });
+  // a claim appears once in a pod (the kubelet does not set up one claim as two volumes): a reader of its own profile reads its own
+  const read = readClaim === claim ? DATA_VOLUME : READ_VOLUME;
+  if (read === READ_VOLUME) volumes.push({ name: READ_VOLUME, persistentVolumeClaim: { claimName: readClaim } });
+  volumes.push({ name: READER_VAR_VOLUME, emptyDir: {} });
   const mounts = [
     { name: READER_VAR_VOLUME, mountPath: `${RunPaths.data}/var`, readOnly: false },
-    { name: READ_VOLUME, mountPath: `${RunPaths.data}/local`, readOnly: true, subPath: "local" },
+    { name: read, mountPath: `${RunPaths.data}/local`, readOnly: true, subPath: "local" },
     global,
   ];
   const init = {
@@ -260,7 +263,7 @@ function claimMounts(claim: string, readClaim: string | undefined): { volumes: K
     command: ["sh", "-c", `if [ -d ${READ_SOURCE}/var ]; then cp -a ${READ_SOURCE}/var/. ${RunPaths.data}/var/; fi`],
     env: [],
     volumeMounts: [
-      { name: READ_VOLUME, mountPath: READ_SOURCE, readOnly: true },
+      { name: read, mountPath: READ_SOURCE, readOnly: true },
       { name: READER_VAR_VOLUME, mountPath: `${RunPaths.data}/var`, readOnly: false },
     ],
   };

@@ -193,7 +193,8 @@ async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun
 
 /**
  * With a storage class: the workspace+profile's claim, created when missing; a reader (an
- * interactive run) also gets the claim of the profile it reads (`readsFrom`).
+ * interactive run) also gets the claim of the profile it reads (`readsFrom`), which it mounts
+ * read-only (job-spec.ts), with no snapshot on the daemon's disk (`dataElsewhere`).
  */
 export async function dataClaimOf(options: Pick<KubernetesExecutorOptions, "api" | "volumes" | "namespace" | "instance" | "logStore">, run: PreparedRun, log: RunLogWriter): Promise<{ dataClaim?: string; readClaim?: string }> {
   const volumes = options.volumes ?? "hostPath";
@@ -214,7 +215,7 @@ export async function dataClaimOf(options: Pick<KubernetesExecutorOptions, "api"
     return claim.metadata.name;
   };
   const dataClaim = await ensure(run.profile);
-  if (!run.dataView) return { dataClaim };
+  if (!run.interactive) return { dataClaim };
   const source = readsFrom(run.profile);
   const readClaim = source === run.profile ? dataClaim : await ensure(source);
   log.system(`sluice: reading ${run.workspace.name}/${source} data from its volume claim ${readClaim} (DuckDB files read-only, a private copy of the pipelines' state)`);
