@@ -291,81 +291,89 @@ interface RunWatch {
 }
 
 /** Follows one run's pod: its state by polling, its output by a log stream; ends it on signals. */
+/** What the poll loop learns about a run's pod, read by `signal`, `failure` and `release`. */
+interface WatchState {
+  podName?: string;
+  failure: string | null;
+  ended: boolean;
+  logs?: Promise<void>;
+  stopping: boolean;
+  placed(where: string): void;
+}
+
 function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string, string>): RunWatch {
   const { api, namespace } = ctx;
-  let podName: string | undefined;
-  let failure: string | null = null;
-  let ended = false;
-  let logs: Promise<void> | undefined;
-  let stopping = false;
   let placed: (where: string) => void = () => undefined;
   const placement = new Promise<string>((resolve) => (placed = resolve));
-
-  const finish = async (state: Extract<PodState, { kind: "ended" }>): Promise<ProcessExit> => {
-    ended = true;
-    failure = kubernetesFailureReason(state, input.image);
-    if (logs) await Promise.race([logs, delay(DRAIN_MS)]);
-    if (ctx.detaching.aborted) return leftToNextDaemon();
-    input.log.flush();
-    if (failure) input.log.system(`sluice: ${failure}`);
-    return { exitCode: state.exitCode, signal: null };
-  };
-
-  const giveUp = async (pod: PodView, state: PodState): Promise<ProcessExit> => {
-    ended = true;
-    failure = kubernetesFailureReason(state, input.image);
-    input.log.system(`sluice: ${failure ?? "the run cannot start"}`);
-    await api.deletePod(namespace, pod.name, 0).catch(() => undefined);
-    return { exitCode: null, signal: null };
-  };
-
-  const exited = (async (): Promise<ProcessExit> => {
-    let unschedulableSince: number | undefined;
-    let seenPod = false;
-    const outage: { since?: number } = {};
-    const fastUntil = ctx.clock.now() + START_FAST_POLL_MS;
-    for (;;) {
-      if (ctx.detaching.aborted) return leftToNextDaemon();
-      const pod = await readPod(ctx, selector, input.log, outage);
-      if (pod === undefined) {
-        // no pod yet, or no pod any more: gone with its Job (a stop before the pod existed, or someone deleted it)
-        if ((seenPod || stopping) && (await jobGone(ctx, input.jobName, selector))) {
-          failure = seenPod ? "the run's pod disappeared before Sluice read its exit" : null;
-          return { exitCode: null, signal: stopping ? "SIGTERM" : null };
-        }
-      } else if (pod !== null) {
-        seenPod = true;
-        podName = pod.name;
-        if (pod.nodeName) placed(`pod ${pod.name} on node ${pod.nodeName}`);
-        const state = podState(pod);
-        if ((state.kind === "running" || state.kind === "ended") && !logs) logs = streamLogs(ctx, { pod: pod.name, selector }, input.log, () => ended);
-        if (state.kind === "ended") return finish(state);
-        if (state.kind === "cannot-start" || (state.kind === "unschedulable" && (unschedulableSince ??= ctx.clock.now()) + ctx.unschedulableAfterMs <= ctx.clock.now())) {
-          return giveUp(pod, state);
-        }
-      }
-      // until the log stream is open (at most the first seconds), poll faster: lines printed before it opens wait for it
-      await delay(!logs && ctx.clock.now() < fastUntil ? Math.min(START_POLL_MS, ctx.pollMs) : ctx.pollMs);
-    }
-  })();
-
+  const state: WatchState = { failure: null, ended: false, stopping: false, placed: (where) => placed(where) };
   return {
-    exited,
+    exited: pollUntilExit(ctx, input, selector, state),
     async signal(signal) {
-      stopping = true;
+      state.stopping = true;
       const grace = signal === "SIGKILL" ? KILL_GRACE_SECONDS : Math.max(KILL_GRACE_SECONDS, Math.ceil(input.graceMs / 1000));
-      if (podName) await api.deletePod(namespace, podName, grace);
+      if (state.podName) await api.deletePod(namespace, state.podName, grace);
       else await api.deleteJob(namespace, input.jobName);
     },
-    failure: () => failure,
+    failure: () => state.failure,
     placement,
     async release() {
-      if (podName) await api.removePodFinalizer(namespace, podName, EXIT_FINALIZER).catch(() => undefined);
+      if (state.podName) await api.removePodFinalizer(namespace, state.podName, EXIT_FINALIZER).catch(() => undefined);
       await api.deleteJob(namespace, input.jobName).catch(() => undefined);
       // owned by the Job, so the garbage collector deletes it too; deleted here so no secret outlives the run
       await api.deleteSecret(namespace, input.jobName).catch(() => undefined);
     },
   };
+}
+
+/** Reads the run's pod until it ended, cannot start, stayed unschedulable too long, or is gone; opens its log stream once it runs. */
+async function pollUntilExit(ctx: WatchContext, input: FollowInput, selector: Record<string, string>, state: WatchState): Promise<ProcessExit> {
+  let unschedulableSince: number | undefined;
+  let seenPod = false;
+  const outage: { since?: number } = {};
+  const fastUntil = ctx.clock.now() + START_FAST_POLL_MS;
+  for (;;) {
+    if (ctx.detaching.aborted) return leftToNextDaemon();
+    const pod = await readPod(ctx, selector, input.log, outage);
+    if (pod === undefined) {
+      // no pod yet, or no pod any more: gone with its Job (a stop before the pod existed, or someone deleted it)
+      if ((seenPod || state.stopping) && (await jobGone(ctx, input.jobName, selector))) {
+        state.failure = seenPod ? "the run's pod disappeared before Sluice read its exit" : null;
+        return { exitCode: null, signal: state.stopping ? "SIGTERM" : null };
+      }
+    } else if (pod !== null) {
+      seenPod = true;
+      state.podName = pod.name;
+      if (pod.nodeName) state.placed(`pod ${pod.name} on node ${pod.nodeName}`);
+      const current = podState(pod);
+      if ((current.kind === "running" || current.kind === "ended") && !state.logs) state.logs = streamLogs(ctx, { pod: pod.name, selector }, input.log, () => state.ended);
+      if (current.kind === "ended") return finishWatch(ctx, input, state, current);
+      if (current.kind === "cannot-start" || (current.kind === "unschedulable" && (unschedulableSince ??= ctx.clock.now()) + ctx.unschedulableAfterMs <= ctx.clock.now())) {
+        return giveUp(ctx, input, state, pod, current);
+      }
+    }
+    // until the log stream is open (at most the first seconds), poll faster: lines printed before it opens wait for it
+    await delay(!state.logs && ctx.clock.now() < fastUntil ? Math.min(START_POLL_MS, ctx.pollMs) : ctx.pollMs);
+  }
+}
+
+/** The container ended: its output is drained (at most DRAIN_MS) and Kubernetes' reason for a failure logged. */
+async function finishWatch(ctx: WatchContext, input: FollowInput, state: WatchState, ended: Extract<PodState, { kind: "ended" }>): Promise<ProcessExit> {
+  state.ended = true;
+  state.failure = kubernetesFailureReason(ended, input.image);
+  if (state.logs) await Promise.race([state.logs, delay(DRAIN_MS)]);
+  if (ctx.detaching.aborted) return leftToNextDaemon();
+  input.log.flush();
+  if (state.failure) input.log.system(`sluice: ${state.failure}`);
+  return { exitCode: ended.exitCode, signal: null };
+}
+
+/** The pod cannot run (image, configuration, unschedulable for too long): the run fails at once and the pod goes. */
+async function giveUp(ctx: WatchContext, input: FollowInput, state: WatchState, pod: PodView, current: PodState): Promise<ProcessExit> {
+  state.ended = true;
+  state.failure = kubernetesFailureReason(current, input.image);
+  input.log.system(`sluice: ${state.failure ?? "the run cannot start"}`);
+  await ctx.api.deletePod(ctx.namespace, pod.name, 0).catch(() => undefined);
+  return { exitCode: null, signal: null };
 }
 
 /** The run's pod; undefined when there is none, null when the API could not be read (tried again later; logged once per outage). */
