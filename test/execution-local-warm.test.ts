@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLocalExecutor, Launcher, prepareRun, type LocalExecutor, type PreparedRun, type RunOutcome } from "../runner/executors/index.js";
+import type { WarmPoolOptions } from "../runner/executors/warm-python.js";
 import { ensureHostVenv } from "../runner/images/index.js";
 import { createRunHome, type RunHome } from "./support/run-home.js";
 import { waitUntil, within } from "./support/wait.js";
@@ -79,7 +80,7 @@ beforeAll(async () => {
 
 const BASE_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", SLUICE_TEST_BASE: "base" };
 
-function executor(warm: boolean): LocalExecutor {
+function executor(warm: boolean | WarmPoolOptions): LocalExecutor {
   return createLocalExecutor({ clock: runHome.clock, logStore: runHome.logStore, pythonFor: () => python, baseEnv: BASE_ENV, warm });
 }
 
@@ -115,7 +116,10 @@ async function observe(local: LocalExecutor, run: PreparedRun): Promise<Observed
 
 /** A run's observations with its run id and pid replaced, so a cold and a warm run compare equal. */
 function comparable(observed: Observed, runId: string): unknown {
-  const lines = observed.lines.map((line) => (line.startsWith("stdout:probe ") ? "stdout:probe (compared parsed)" : line));
+  // each stream in order (two pipes interleave differently from run to run, cold or warm)
+  const lines = [...observed.lines.filter((line) => line.startsWith("stdout:")), ...observed.lines.filter((line) => !line.startsWith("stdout:"))].map((line) =>
+    line.startsWith("stdout:probe ") ? "stdout:probe (compared parsed)" : line,
+  );
   const text = JSON.stringify({ ...observed.probe, pid: 0, carried: null, lines, exit: [observed.outcome.exitCode, observed.outcome.signal, observed.outcome.status] });
   return JSON.parse(text.replaceAll(runId, "RUN"));
 }
@@ -174,6 +178,21 @@ describe("local executor with warm interpreters", () => {
     }
   });
 
+  it("two interpreters wait per target by default, so a run right after another is handed to a ready one", async () => {
+    const warm = executor(true);
+    try {
+      await observe(warm, prepared("two_prime", {}));
+      await waitUntil(() => (warm.warmPool?.idle().filter((idle) => idle.ready).length ?? 0) === 2, "two ready warm interpreters", 60_000);
+      await observe(warm, prepared("two_first", {}));
+      const ready = warm.warmPool?.idle().filter((idle) => idle.ready) ?? [];
+      expect(ready).toHaveLength(1);
+      const next = await observe(warm, prepared("two_next", {}));
+      expect(next.placement).toBe(`process ${ready[0]?.pid} on this machine`);
+    } finally {
+      warm.close();
+    }
+  });
+
   it("back-to-back warm runs are different processes: run 2 has another pid and does not see a global run 1 set in dlt", async () => {
     const warm = executor(true);
     try {
@@ -193,8 +212,8 @@ describe("local executor with warm interpreters", () => {
     }
   });
 
-  it("a run triggered while the replacement interpreter is still importing dlt waits for it and runs there", async () => {
-    const warm = executor(true);
+  it("a run triggered while the replacement interpreter is still importing dlt waits for it and runs there (one interpreter per target)", async () => {
+    const warm = executor({ perTarget: 1 });
     try {
       await observe(warm, prepared("wait_prime", {}));
       await readyWarm(warm);
@@ -209,8 +228,8 @@ describe("local executor with warm interpreters", () => {
     }
   });
 
-  it("a warm interpreter killed just before the hand-off: the run starts cold and completes, and a new warm interpreter replaces the dead one", async () => {
-    const warm = executor(true);
+  it("a warm interpreter killed just before the hand-off: the run starts cold and completes, and a new warm interpreter replaces the dead one (one interpreter per target)", async () => {
+    const warm = executor({ perTarget: 1 });
     try {
       await observe(warm, prepared("dead_prime", {}));
       const deadPid = await readyWarm(warm);

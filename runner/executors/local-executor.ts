@@ -14,7 +14,7 @@ import { launcherArgv } from "./entry-point.js";
 import type { ProcessExit } from "./outcome.js";
 import type { PreparedRun } from "./prepare-run.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
-import { bufferOutput, createWarmPool, isStartupVariable, type RunProcess, type RunSpawn, type WarmPool } from "./warm-python.js";
+import { bufferOutput, createWarmPool, isStartupVariable, type RunProcess, type RunSpawn, type WarmPool, type WarmPoolOptions } from "./warm-python.js";
 
 export interface LocalExecutorOptions {
   clock: Clock;
@@ -25,8 +25,8 @@ export interface LocalExecutorOptions {
   baseEnv?: NodeJS.ProcessEnv;
   /** Let the executor enforce `execute.timeout` (off when the scheduler owns the timers). */
   enforceTimeouts?: boolean;
-  /** Hand runs to warm interpreters with dlt imported (default true); off: every run starts cold. */
-  warm?: boolean;
+  /** Hand runs to warm interpreters with dlt imported (default true, or the pool's options); false: every run starts cold. */
+  warm?: boolean | WarmPoolOptions;
 }
 
 export interface LocalExecutor {
@@ -41,7 +41,7 @@ export interface LocalExecutor {
 const DRAIN_MS = 2000;
 
 export function createLocalExecutor(options: LocalExecutorOptions): LocalExecutor {
-  const warmPool = options.warm === false ? undefined : createWarmPool();
+  const warmPool = options.warm === false ? undefined : createWarmPool(options.warm === true ? {} : options.warm);
   return {
     ...(warmPool ? { warmPool } : {}),
     close: () => warmPool?.close(),

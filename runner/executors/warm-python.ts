@@ -63,6 +63,11 @@ export interface WarmPool {
 export interface WarmPoolOptions {
   /** Most idle interpreters kept (the oldest is ended first); default 4 (~110 MB each with dlt imported). */
   maxIdle?: number;
+  /**
+   * Interpreters kept waiting per python, workspace and start-up environment; default 2, so a
+   * downstream job triggered right after its upstream was handed over still finds one ready.
+   */
+  perTarget?: number;
   preload?: readonly string[];
 }
 
@@ -83,6 +88,7 @@ interface WarmProcess {
 
 export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
   const maxIdle = options.maxIdle ?? 4;
+  const perTarget = options.perTarget ?? 2;
   const preload = options.preload ?? WARM_PRELOAD;
   const pool: WarmProcess[] = [];
   /** Pythons whose preload failed: always cold. */
@@ -109,12 +115,14 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
     prepare(run) {
       if (cold.has(run.python)) return;
       const env = plainEnv(run.env);
-      if (pool.some((warm) => warm.state !== "gone" && sameTarget(warm, run.python, run.cwd) && envMatches(warm, env))) return;
-      const warm = startWarm(run.python, run.cwd, env, preload, {
-        onUnusable: () => cold.add(run.python),
-        onGone: () => drop(warm),
-      });
-      pool.push(warm);
+      const waiting = pool.filter((warm) => warm.state !== "gone" && sameTarget(warm, run.python, run.cwd) && envMatches(warm, env)).length;
+      for (let i = waiting; i < perTarget; i++) {
+        const warm = startWarm(run.python, run.cwd, env, preload, {
+          onUnusable: () => cold.add(run.python),
+          onGone: () => drop(warm),
+        });
+        pool.push(warm);
+      }
       while (pool.length > maxIdle) stopWarm(pool.shift());
     },
     close() {
