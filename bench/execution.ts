@@ -8,10 +8,12 @@
  *    trigger → first output line, and output line printed → line delivered by the log store to a
  *    subscriber (what `logs -f` reads).
  * Run: npx tsx bench/execution.ts [--no-docker] [--executor kubernetes [--kubeconfig PATH] [--context NAME]
- *      [--namespace NS] [--containerd SOCKET]]
+ *      [--namespace NS] [--containerd SOCKET | --registry HOST[:PORT]]]
  * With --containerd, the base image is imported into that node containerd (`ctr`) and pods use
  * `imagePullPolicy: Never`; without it the cluster must be able to pull the image. The bench's
  * workspace is a hostPath mount: the cluster's node must be this machine (docs/kubernetes.md).
+ * With --registry, the base image + the bench's workspace are pushed there as the run image (by
+ * digest, the push done before any timing), so the workspace is not mounted; the data dir still is.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
@@ -21,7 +23,7 @@ import { SystemClock } from "../core/index.js";
 import { createDockerodeEngine } from "../runner/docker/index.js";
 import type { ContainerEngine } from "../runner/docker/index.js";
 import { createDockerExecutor, createLocalExecutor, prepareRun, RunLabel, type PreparedRun, type RunnableJob, type SupervisedRun } from "../runner/executors/index.js";
-import { createKubeApi, createKubernetesExecutor, KubeLabel, labelValue, nodeImages, podState, type KubeApi } from "../runner/kubernetes/index.js";
+import { createKubeApi, createKubernetesExecutor, KubeLabel, labelValue, nodeImages, podState, registryImages, type KubeApi } from "../runner/kubernetes/index.js";
 import { ensureBaseImage } from "../runner/images/index.js";
 import { createLogStore, type LogStore } from "../runner/logs/index.js";
 import { createReverseProxy } from "../runner/proxy/index.js";
@@ -73,12 +75,16 @@ async function main(): Promise<void> {
     }
     if (onKubernetes) {
       const containerd = flag("--containerd");
-      if (containerd) await nodeImages({ containerdSocket: containerd, onProgress: (line) => process.stderr.write(`${line}\n`) })(image);
+      const registry = flag("--registry");
+      const progress = (line: string) => process.stderr.write(`${line}\n`);
+      if (containerd) await nodeImages({ containerdSocket: containerd, onProgress: progress })(image);
+      const shipped = registry ? await registryImages({ registry, onProgress: progress })({ environmentImage: image, workspace: "ws", checkoutDir: ws }) : undefined;
+      const kubeEnvironment = async () => (shipped ? { image: shipped, python: "/usr/bin/python3", checkoutInImage: true } : environmentFor());
       const kubeconfig = flag("--kubeconfig");
       const context = flag("--context");
       const api = createKubeApi({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) });
       const namespace = flag("--namespace") ?? "default";
-      const kube = createKubernetesExecutor({ api, clock, logStore, secretStore, environmentFor, overlayRoot: join(home, "overlays"), namespace, pullPolicy: containerd ? "Never" : "IfNotPresent", instance: `bench${process.pid}` });
+      const kube = createKubernetesExecutor({ api, clock, logStore, secretStore, environmentFor: kubeEnvironment, overlayRoot: join(home, "overlays"), namespace, pullPolicy: containerd ? "Never" : "IfNotPresent", instance: `bench${process.pid}` });
       executors.push(["kubernetes", kube]);
       observed.push(["kubernetes", { executor: kube, running: podRunning(api, namespace) }]);
     }
