@@ -1,18 +1,22 @@
 /**
  * Warm manifest generation (reconciler/manifest/warm-docker-executor.ts) against the cold one, with
  * real dlt in the real workspace images: the same manifest (all but `created_at`), the same job and
- * manifest hashes, also after the workspace's own module changes; a generation that hangs or eats
- * memory takes only its fork down and the next one is served by the same warm container.
+ * manifest hashes, also after the workspace's own module changes; every kind of broken deployment
+ * module fails with the same user-facing error as cold (nothing of a previous generation in /tmp
+ * either); a generation that hangs or eats memory takes only its fork down and the next one is
+ * served by the same warm container.
  * Times are printed (bench/push-to-applied.ts measures them end to end), not asserted.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { SluiceError } from "../core/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerodeEngine } from "../runner/docker/index.js";
 import { createDockerManifestExecutor, createWarmDockerManifestExecutor, generateManifestWith, WARM_PURPOSE, type GeneratedManifest, type WarmDockerManifestExecutor } from "../reconciler/manifest/index.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/workspaces");
+const BROKEN = resolve(import.meta.dirname, "../fixtures/broken");
 const engine = createDockerodeEngine();
 const instance = `warm-test-${process.pid}`;
 let root: string;
@@ -45,7 +49,45 @@ async function timed(executor: typeof cold, workspaceDir: string, timeoutMs = 12
 
 const warmContainers = async () => (await engine.listContainers({ "sluice.purpose": WARM_PURPOSE, "sluice.instance": instance })).map((c) => c.id);
 
+/** Every broken fixture, and deployment modules that exit, crash, hang, eat memory or leave state in /tmp. */
+const BROKEN_MODULES: Record<string, string> = {
+  sys_exit: "import sys\n\nsys.exit(5)\n",
+  os_exit: "import os\n\nos._exit(3)\n",
+  kill_self: "import os, signal\n\nos.kill(os.getpid(), signal.SIGKILL)\n",
+  segfault: "import ctypes\n\nctypes.string_at(0)\n",
+  eats_memory: "blocks = [b'x' * (256 * 1024 * 1024) for _ in range(64)]\n",
+  never_returns: "import time\n\nwhile True:\n    time.sleep(60)\n",
+  leaves_tmp_state: "import os\n\nif os.path.exists('/tmp/seen'):\n    raise RuntimeError('a previous generation left /tmp/seen')\nopen('/tmp/seen', 'w').write('x')\nraise RuntimeError('first generation')\n",
+};
+
+function brokenCheckout(kind: string): string {
+  const dir = join(root, "checkouts", `broken-${kind}`);
+  cpSync(join(BROKEN, kind in BROKEN_MODULES ? "invalid_trigger" : kind), dir, { recursive: true });
+  if (kind in BROKEN_MODULES) writeFileSync(join(dir, "__deployment__.py"), BROKEN_MODULES[kind] ?? "");
+  return dir;
+}
+
+/** What a user sees of a failed generation: code, message, hint and location. */
+async function failureOf(executor: typeof cold, workspaceDir: string): Promise<Record<string, unknown>> {
+  const error = await generateManifestWith({ workspaceDir, executor, timeoutMs: 12_000 }).then(
+    () => new Error("the generation succeeded"),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof SluiceError)) throw error;
+  return { code: error.code, message: error.message, hint: error.hint, file: error.details.file, line: error.details.line };
+}
+
 describe("warm manifest generation", () => {
+  it("every broken fixture and a module that exits, kills itself, segfaults, eats memory, hangs or leaves /tmp state fails warm (twice) with the same code, message, hint and line as cold", async () => {
+    const kinds = [...readdirSync(BROKEN).sort(), ...Object.keys(BROKEN_MODULES)];
+    for (const kind of kinds) {
+      const dir = brokenCheckout(kind);
+      const expected = await failureOf(cold, dir);
+      expect(await failureOf(warm, dir), kind).toEqual(expected);
+      if (kind !== "never_returns") expect(await failureOf(warm, dir), `${kind}, second warm generation`).toEqual(expected);
+    }
+  }, 900_000);
+
   for (const fixture of ["usgs_earthquakes_workspace", "jaffle_shop_workspace"]) {
     it(`${fixture}: the warm manifest equals the cold one but for created_at, with the same job and manifest hashes`, async () => {
       const dir = checkout(fixture, `${fixture}-a`);

@@ -4,7 +4,8 @@
  * folder runs the wrapper in serve mode (`sluice_manifest.py --serve`): dlt imported once, each
  * generation in a fresh fork of that process, so the workspace's own modules are imported anew
  * every time and a generation that crashes, hangs or eats memory takes only its fork down. The
- * container keeps the cold one's limits: no network, the checkouts read-only, 1 GiB of memory.
+ * container keeps the cold one's limits: no network, the checkouts read-only, 1 GiB of memory for
+ * a generation (plus the server's share).
  * Requests and results pass through a small control folder shared with the container.
  *
  * The manifest is the same as a cold generation's (test/manifest-warm.test.ts compares them,
@@ -23,6 +24,12 @@ import { WRAPPER_ENV, readWrapperScript } from "./wrapper-script.js";
 export const WARM_PURPOSE = "manifest-warm";
 const CHECKOUTS_MOUNT = "/checkouts";
 const CONTROL_MOUNT = "/sluice-control";
+/**
+ * The server's own share of the container's memory (~92 MiB measured with dlt, marimo and fastmcp
+ * imported; its pages are shared with the fork): on top of the cold limit, so a generation has
+ * about the 1 GiB a cold container gives it.
+ */
+const SERVER_MEMORY_BYTES = 128 * 1024 * 1024;
 /** How long a new warm container may take to import dlt and say it is ready. */
 const READY_TIMEOUT_MS = 60_000;
 const POLL_MS = 10;
@@ -135,10 +142,12 @@ class WarmWorker {
         return { exitCode: 124, stdout: "", stderr: `the warm manifest worker did not answer within ${Math.round(timeoutMs / 1000)} s`, timedOut: true };
       }
       const { status, killed } = JSON.parse(readFileSync(`${base}.done`, "utf8")) as { status: number; killed: boolean };
-      const stdout = existsSync(`${base}.out`) ? readFileSync(`${base}.out`, "utf8") : "";
-      for (const suffix of [".out", ".done"]) rmSync(`${base}${suffix}`, { force: true });
+      const read = (suffix: string) => (existsSync(`${base}${suffix}`) ? readFileSync(`${base}${suffix}`, "utf8") : "");
+      const stdout = read(".out");
+      const stderr = read(".err");
+      for (const suffix of [".out", ".err", ".done"]) rmSync(`${base}${suffix}`, { force: true });
+      // a fork killed by a signal reads as the cold container's exit code (128 + signal, e.g. 137 for the OOM killer)
       const exitCode = status < 0 ? 128 - status : status;
-      const stderr = killed ? `the generation was killed after ${Math.round(timeoutMs / 1000)} s` : status < 0 ? `the generation was killed by signal ${-status} (out of memory?)` : "";
       return { exitCode, stdout, stderr, timedOut: killed };
     } finally {
       this.armIdle();
@@ -171,7 +180,7 @@ class WarmWorker {
       ],
       tmpfs: [{ target: "/tmp", options: "rw,exec,nosuid,nodev,size=512m" }],
       init: true,
-      resources: { memoryBytes: MANIFEST_MEMORY_BYTES },
+      resources: { memoryBytes: MANIFEST_MEMORY_BYTES + SERVER_MEMORY_BYTES },
     });
     await engine.startContainer(id);
     if (!(await this.waitForFile(join(this.control, "ready"), READY_TIMEOUT_MS))) {

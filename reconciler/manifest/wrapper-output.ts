@@ -66,12 +66,22 @@ export function parseWrapperOutput(output: ProcessOutput, context: { workspace: 
 }
 
 function wrapperBroke(output: ProcessOutput, workspace: string): SluiceError {
-  const reason = lastLine(output.stderr) ?? lastLine(output.stdout) ?? `exited with code ${output.exitCode}`;
+  const reason = lastLine(output.stderr) ?? lastLine(output.stdout) ?? exitText(output.exitCode);
   const noDlt = /No module named '?dlt/.test(output.stderr);
   return new SluiceError("manifest_wrapper_failed", `could not run dlt's manifest generator for ${workspace}: ${reason}`, {
     hint: noDlt
       ? "the workspace environment has no dlt: add dlt[workspace] to the workspace dependencies"
-      : "run with SLUICE_DEBUG=1 for details, or check that the workspace environment builds",
+      : output.exitCode === 137
+        ? "importing the deployment module must fit in the generator's memory (1 GiB in Docker): move large allocations into job functions"
+        : "run with SLUICE_DEBUG=1 for details, or check that the workspace environment builds",
     details: { exitCode: output.exitCode, stderr: output.stderr.slice(-4000) },
   });
+}
+
+/** A silent exit: 128 + N is a process killed by signal N (the same for a cold container and a warm fork). */
+function exitText(exitCode: number): string {
+  if (exitCode === 137) return "killed with exit code 137 (SIGKILL: most likely out of memory)";
+  if (exitCode === 139) return "crashed with exit code 139 (SIGSEGV in native code)";
+  if (exitCode > 128 && exitCode < 160) return `killed by signal ${exitCode - 128} (exit code ${exitCode})`;
+  return `exited with code ${exitCode}`;
 }

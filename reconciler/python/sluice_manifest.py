@@ -21,9 +21,13 @@ Warm mode (``--serve CONTROL_DIR``): dlt and its manifest machinery are imported
 request is generated in a fresh fork of that process. The daemon writes ``CONTROL_DIR/<id>.req``
 (JSON: ``{"cwd", "args", "timeout"}``); the fork chdirs to ``cwd`` and runs ``main`` with
 ``args`` exactly as a cold process would, its result document going to ``<id>.out``; the server
-then writes ``<id>.done`` (JSON: ``{"status", "killed"}``). The server never imports workspace
-code, so every generation sees the workspace's current modules; a fork that hangs past
-``timeout`` is killed, one that eats memory is the OOM killer's first choice.
+then writes ``<id>.done`` (JSON: ``{"status", "killed"}``); what the fork writes to fd 2 outside
+the worker's capture (what a cold container's stderr would hold) goes to ``<id>.err``. The server
+never imports workspace code, so every generation sees the workspace's current modules; a fork
+that hangs past ``timeout`` is killed, one that eats memory is the OOM killer's first choice, and
+whatever a generation left in ``/tmp`` (dlt's pipeline state and local data of a module that runs
+a pipeline, ``~/.dlt`` with ``HOME=/tmp``) is removed after it, so each fork starts from the
+``/tmp`` the server had when it became ready, as a cold container starts from an empty one.
 """
 
 import argparse
@@ -410,6 +414,7 @@ def serve(control_dir, poll_seconds=0.01):
             importlib.import_module(name)
         except Exception:
             pass  # the fork imports it again and reports the error as a cold run would
+    baseline = tmp_paths()
     ready = os.path.join(control_dir, "ready")
     with open(ready + ".tmp", "w") as f:
         f.write(str(os.getpid()))
@@ -421,6 +426,7 @@ def serve(control_dir, poll_seconds=0.01):
             continue
         for name in requests:
             serve_one(control_dir, name[: -len(".req")])
+            reset_tmp(baseline)
 
 
 def serve_one(control_dir, request_id):
@@ -429,19 +435,22 @@ def serve_one(control_dir, request_id):
         request = json.load(f)
     os.remove(path + ".req")
     out_fd = os.open(path + ".out", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    err_fd = os.open(path + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     flush_std_streams()
     pid = os.fork()
     if pid == 0:
-        run_forked(request, out_fd)
+        run_forked(request, out_fd, err_fd)
     os.close(out_fd)
+    os.close(err_fd)
     status, killed = wait_child(pid, float(request.get("timeout") or 0) or None)
     with open(path + ".done.tmp", "w") as f:
         json.dump({"status": status, "killed": killed}, f)
     os.replace(path + ".done.tmp", path + ".done")
 
 
-def run_forked(request, out_fd):
-    """In the fork: the request's cwd and argv, its result document on `out_fd`; never returns."""
+def run_forked(request, out_fd, err_fd):
+    """In the fork: the request's cwd and argv, its result document on `out_fd`, its stderr on
+    `err_fd`; never returns."""
     try:
         try:
             with open("/proc/self/oom_score_adj", "w") as f:
@@ -449,7 +458,12 @@ def run_forked(request, out_fd):
         except OSError:
             pass
         os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
         os.close(out_fd)
+        os.close(err_fd)
+        # as under `python -m`: the worker module is not imported yet when runpy runs it (else
+        # runpy warns into the worker's stderr, which messages are built from); its imports stay warm
+        sys.modules.pop(WORKER_MODULE, None)
         os.chdir(request["cwd"])
         sys.argv = ["sluice_manifest"] + list(request["args"])
         main()
@@ -457,6 +471,36 @@ def run_forked(request, out_fd):
         traceback.print_exc()
     finally:
         os._exit(70)
+
+
+def tmp_paths():
+    """Every path under /tmp (the server's own, kept when a generation's leftovers are removed)."""
+    paths = set()
+    for parent, dirs, files in os.walk("/tmp"):
+        paths.update(os.path.join(parent, name) for name in dirs + files)
+    return paths
+
+
+def reset_tmp(baseline):
+    """Removes what the last generation added under /tmp (a cold container's /tmp dies with it)."""
+    import shutil
+
+    for parent, dirs, files in os.walk("/tmp", topdown=True):
+        for name in files:
+            path = os.path.join(parent, name)
+            if path not in baseline:
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
+        for name in list(dirs):
+            path = os.path.join(parent, name)
+            if path not in baseline:
+                if os.path.islink(path):
+                    os.remove(path)
+                else:
+                    shutil.rmtree(path, ignore_errors=True)
+                dirs.remove(name)
 
 
 def wait_child(pid, timeout):
