@@ -49,15 +49,8 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       const python = await options.pythonFor(run);
       const log = createRunLogWriter(options.logStore, run.runId, { redact: run.redact });
       placeSecretsFile(run, log);
-      const argv = launcherArgv(python, run.entryPoint, run);
-      const env: NodeJS.ProcessEnv = {
-        ...(options.baseEnv ?? process.env),
-        ...run.env,
-        // a reader (interactive run) sees a snapshot: dlt opens its DuckDB files read-only (READ_ONLY_ENV in run.env)
-        DLT_DATA_DIR: run.dataView?.var ?? join(run.dataDir, "var"),
-        DLT_LOCAL_DIR: run.dataView?.local ?? join(run.dataDir, "local"),
-      };
-      const target: RunSpawn = { python, argv, cwd: run.workspace.dir, env };
+      const env = runEnv(options.baseEnv ?? process.env, run);
+      const target: RunSpawn = { python, argv: launcherArgv(python, run.entryPoint, run), cwd: run.workspace.dir, env };
       const { child, attach } = (await warmPool?.take(target)) ?? spawnCold(target);
       const startedMs = options.clock.now();
       // the next run like this one finds a warm interpreter (a cold start's included)
@@ -99,6 +92,16 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       void supervised.outcome.then(() => options.logStore.end(run.runId));
       return child.pid === undefined ? supervised : { ...supervised, placement: Promise.resolve(`process ${child.pid} on this machine`) };
     },
+  };
+}
+
+function runEnv(base: NodeJS.ProcessEnv, run: PreparedRun): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    ...run.env,
+    // a reader (interactive run) sees a snapshot: dlt opens its DuckDB files read-only (READ_ONLY_ENV in run.env)
+    DLT_DATA_DIR: run.dataView?.var ?? join(run.dataDir, "var"),
+    DLT_LOCAL_DIR: run.dataView?.local ?? join(run.dataDir, "local"),
   };
 }
 
