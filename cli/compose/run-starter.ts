@@ -90,7 +90,8 @@ function localStarter(base: StarterBase): RunStarter {
   const { clock, logStore, logger } = base.options;
   const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false });
   const data = base.gated({ start: (run) => local.start(base.withEnv(run)) });
-  return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: () => {}, lostReason: LOST_LOCAL };
+  // daemon stop: the warm interpreters waiting for runs go (runs themselves cannot be re-attached: LOST_LOCAL)
+  return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: () => local.close(), lostReason: LOST_LOCAL };
 }
 
 async function dockerEngine(logger: Logger): Promise<ContainerEngine> {
