@@ -9,7 +9,7 @@ describe("daemon config (sluice.yaml)", () => {
       retryAfterMs: 60_000,
       generateTimeoutMs: 600_000,
       manifestExecutor: "docker",
-      manifestWarm: false,
+      manifestWarm: true,
       runExecutor: "docker",
       runNetwork: "bridge",
       runEnv: {},
@@ -67,7 +67,7 @@ describe("daemon config (sluice.yaml)", () => {
   it("runs locally with `executor: local`, manifests included unless manifest.executor says otherwise", () => {
     expect(parseDaemonConfig("executor: local\n")).toMatchObject({ runExecutor: "local", manifestExecutor: "local" });
     expect(parseDaemonConfig("executor: local\nmanifest:\n  executor: docker\n")).toMatchObject({ runExecutor: "local", manifestExecutor: "docker" });
-    expect(parseDaemonConfig("manifest: { warm: true }\n")).toMatchObject({ manifestExecutor: "docker", manifestWarm: true });
+    expect(parseDaemonConfig("manifest: { warm: false }\n")).toMatchObject({ manifestExecutor: "docker", manifestWarm: false });
     expect(() => parseDaemonConfig("manifest: { warm: yes please }\n")).toThrow(/manifest\.warm: expected true or false/);
     expect(parseDaemonConfig("runs:\n  network: host\n  env:\n    SOURCES__USGS__BASE_URL: http://127.0.0.1:9\nmachines:\n  small: { cpus: 0.5, memoryMb: 256 }\n")).toMatchObject({
       runNetwork: "host",

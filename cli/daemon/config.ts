@@ -23,8 +23,8 @@ const RunExecutor = z.enum(["docker", "local", "kubernetes"], { error: "expected
 const ManifestSection = z.strictObject({
   /** Defaults to the top-level `executor` (docker when that is kubernetes). */
   executor: Executor.optional(),
-  /** Docker only: generate pushed commits in a warm container per environment (dlt imported once, a fork per generation). */
-  warm: z.boolean({ error: "expected true or false" }).default(false),
+  /** Docker only: generate pushed commits in a warm container per environment (dlt imported once, a fork per generation); `false` starts one container per generation. */
+  warm: z.boolean({ error: "expected true or false" }).default(true),
 });
 const KubernetesImageSection = z.strictObject({
   /** Registry-less single node: images are imported into the node's containerd through this socket. */

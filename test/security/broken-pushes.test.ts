@@ -133,6 +133,7 @@ describe(`${PUSHES} broken pushes in a row`, () => {
       const info = await api<InfoView>("/v1/info");
       expect(info.workspaces.find((w) => w.name === workspace)?.version, kind.name).toBe(0);
     }
+    console.log(causes.join("\n"));
     expect(causes.find((c) => c.startsWith("never_returns"))).toMatch(/did not finish|timed out|timeout/i);
 
     // at least three minute ticks after the deployment, so "on time" has something to show
