@@ -3,6 +3,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_pro
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { RunView } from "../cli/daemon/runtime-types.js";
 
 const BIN = resolve(import.meta.dirname, "../bin/sluice.js");
 
@@ -65,6 +66,17 @@ export class DaemonProcess {
 
   async json<T>(...args: string[]): Promise<T> {
     return parseJson<T>(args, await this.cli(...args, "--output", "json"));
+  }
+
+  /** Waits until run `runId` of `job` has ended (any status but pending, starting, running) and returns it. */
+  async settledRun(job: string, runId: string, timeoutMs: number): Promise<RunView> {
+    let found: RunView | undefined;
+    await waitUntil(
+      async () => (found = (await this.json<RunView[]>("runs", job, "--limit", "100")).find((r) => r.runId === runId && !["pending", "starting", "running"].includes(r.status))) !== undefined,
+      timeoutMs,
+      () => `run ${runId} of ${job} did not end\n${this.output.slice(-3000)}`,
+    );
+    return found as RunView;
   }
 
   /**

@@ -62,18 +62,7 @@ afterAll(async () => {
 
 const runsOf = (job: string) => daemon.json<RunView[]>("runs", job, "--limit", "50");
 
-async function settled(job: string, runId: string, timeoutMs: number): Promise<RunView> {
-  let found: RunView | undefined;
-  await waitUntil(
-    async () => {
-      found = (await runsOf(job)).find((r) => r.runId === runId && !["pending", "starting", "running"].includes(r.status));
-      return found !== undefined;
-    },
-    timeoutMs,
-    () => `run ${runId} of ${job} did not end\n${daemon.output.slice(-3000)}`,
-  );
-  return found as RunView;
-}
+const settled = (job: string, runId: string, timeoutMs: number) => daemon.settledRun(job, runId, timeoutMs);
 
 /** The run's Jobs on the cluster, by the run-id label. */
 const jobsOf = (runId: string) => cluster.kubectl("get", "jobs", "-n", "default", "-l", `sluice.run-id=${runId}`, "-o", "name").trim();

@@ -73,17 +73,8 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-const runsOf = (job: string) => daemon.json<RunView[]>("runs", job, "--limit", "50");
 
-async function settled(job: string, runId: string, timeoutMs: number): Promise<RunView> {
-  let found: RunView | undefined;
-  await waitUntil(
-    async () => (found = (await runsOf(job)).find((r) => r.runId === runId && !["pending", "starting", "running"].includes(r.status))) !== undefined,
-    timeoutMs,
-    () => `run ${runId} of ${job} did not end\n${daemon.output.slice(-3000)}`,
-  );
-  return found as RunView;
-}
+const settled = (job: string, runId: string, timeoutMs: number) => daemon.settledRun(job, runId, timeoutMs);
 
 /** The pod spec of the run's Job, read while the Job exists (the executor deletes it once the run is recorded). */
 async function jobPodSpec(runId: string): Promise<PodSpecView> {

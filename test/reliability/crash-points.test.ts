@@ -90,18 +90,7 @@ const runs = () => daemon.json<RunView[]>("runs", JOB, "--limit", "100");
 const FOLLOWER = "after_count";
 const followUps = () => daemon.json<RunView[]>("runs", FOLLOWER, "--limit", "100");
 
-async function settled(runId: string): Promise<RunView> {
-  let run: RunView | undefined;
-  await waitUntil(
-    async () => {
-      run = (await runs()).find((r) => r.runId === runId && !["pending", "running", "starting"].includes(r.status));
-      return run !== undefined;
-    },
-    120_000,
-    () => `run ${runId} did not end\n${daemon.output.slice(-3000)}`,
-  );
-  return run as RunView;
-}
+const settled = (runId: string) => daemon.settledRun(JOB, runId, 120_000);
 
 /**
  * Starts the daemon with `SLUICE_CRASH_AT=<step>`, runs `action` (which the crash may cut short),
