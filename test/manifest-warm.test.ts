@@ -2,8 +2,8 @@
  * Warm manifest generation (reconciler/manifest/warm-docker-executor.ts) against the cold one, with
  * real dlt in the real workspace images: the same manifest (all but `created_at`), the same job and
  * manifest hashes, also after the workspace's own module changes; every kind of broken deployment
- * module fails with the same user-facing error as cold (nothing of a previous generation in /tmp
- * either); a generation that hangs or eats memory takes only its fork down and the next one is
+ * module fails with the same user-facing error as cold (no process or /tmp file of a previous
+ * generation is left); a generation that hangs or eats memory takes only its fork down and the next one is
  * served by the same warm container.
  * Times are printed (bench/push-to-applied.ts measures them end to end), not asserted.
  */
@@ -49,7 +49,7 @@ async function timed(executor: typeof cold, workspaceDir: string, timeoutMs = 12
 
 const warmContainers = async () => (await engine.listContainers({ "sluice.purpose": WARM_PURPOSE, "sluice.instance": instance })).map((c) => c.id);
 
-/** Every broken fixture, and deployment modules that exit, crash, hang, eat memory or leave state in /tmp. */
+/** Every broken fixture, and deployment modules that exit, crash, hang, eat memory or leave a process or state in /tmp behind. */
 const BROKEN_MODULES: Record<string, string> = {
   sys_exit: "import sys\n\nsys.exit(5)\n",
   os_exit: "import os\n\nos._exit(3)\n",
@@ -57,6 +57,7 @@ const BROKEN_MODULES: Record<string, string> = {
   segfault: "import ctypes\n\nctypes.string_at(0)\n",
   eats_memory: "blocks = [b'x' * (256 * 1024 * 1024) for _ in range(64)]\n",
   never_returns: "import time\n\nwhile True:\n    time.sleep(60)\n",
+  leaves_process: "import os, subprocess\n\n\ndef running(name):\n    n = 0\n    for p in os.listdir('/proc'):\n        try:\n            n += p.isdigit() and open(f'/proc/{p}/cmdline', 'rb').read().split(b'\\0')[0] == name\n        except OSError:\n            pass\n    return n\n\n\nbefore = running(b'sleep')\nsubprocess.Popen(['sleep', '1000'])\nraise RuntimeError(f'{before} sleep processes were running')\n",
   leaves_tmp_state: "import os\n\nif os.path.exists('/tmp/seen'):\n    raise RuntimeError('a previous generation left /tmp/seen')\nopen('/tmp/seen', 'w').write('x')\nraise RuntimeError('first generation')\n",
 };
 
@@ -78,7 +79,7 @@ async function failureOf(executor: typeof cold, workspaceDir: string): Promise<R
 }
 
 describe("warm manifest generation", () => {
-  it("every broken fixture and a module that exits, kills itself, segfaults, eats memory, hangs or leaves /tmp state fails warm (twice) with the same code, message, hint and line as cold", async () => {
+  it("every broken fixture and a module that exits, kills itself, segfaults, eats memory, hangs, leaves a process running or leaves /tmp state fails warm (twice) with the same code, message, hint and line as cold", async () => {
     const kinds = [...readdirSync(BROKEN).sort(), ...Object.keys(BROKEN_MODULES)];
     for (const kind of kinds) {
       const dir = brokenCheckout(kind);

@@ -24,10 +24,11 @@ request is generated in a fresh fork of that process. The daemon writes ``CONTRO
 then writes ``<id>.done`` (JSON: ``{"status", "killed"}``); what the fork writes to fd 2 outside
 the worker's capture (what a cold container's stderr would hold) goes to ``<id>.err``. The server
 never imports workspace code, so every generation sees the workspace's current modules; a fork
-that hangs past ``timeout`` is killed, one that eats memory is the OOM killer's first choice, and
-whatever a generation left in ``/tmp`` (dlt's pipeline state and local data of a module that runs
-a pipeline, ``~/.dlt`` with ``HOME=/tmp``) is removed after it, so each fork starts from the
-``/tmp`` the server had when it became ready, as a cold container starts from an empty one.
+that hangs past ``timeout`` is killed, one that eats memory is the OOM killer's first choice.
+After each generation, as when a cold container ends, the processes it started are killed (the
+fork leads its own process group) and whatever it left in ``/tmp`` (dlt's pipeline state and local
+data of a module that runs a pipeline, ``~/.dlt`` with ``HOME=/tmp``) is removed: each fork starts
+from the ``/tmp`` the server had when it became ready.
 """
 
 import argparse
@@ -442,7 +443,16 @@ def serve_one(control_dir, request_id):
         run_forked(request, out_fd, err_fd)
     os.close(out_fd)
     os.close(err_fd)
+    try:
+        os.setpgid(pid, pid)  # also set by the fork itself: whichever runs first
+    except OSError:
+        pass
     status, killed = wait_child(pid, float(request.get("timeout") or 0) or None)
+    try:
+        # processes the generation started and left running die with it, as in a cold container
+        os.killpg(pid, 9)
+    except OSError:
+        pass  # none left (the fork is reaped: never a plain kill of its pid)
     with open(path + ".done.tmp", "w") as f:
         json.dump({"status": status, "killed": killed}, f)
     os.replace(path + ".done.tmp", path + ".done")
@@ -457,6 +467,7 @@ def run_forked(request, out_fd, err_fd):
                 f.write("1000")  # under memory pressure the generation goes, not the server
         except OSError:
             pass
+        os.setpgid(0, 0)  # its own process group: whatever it starts is killed with it
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
         os.close(out_fd)
@@ -503,6 +514,17 @@ def reset_tmp(baseline):
                 dirs.remove(name)
 
 
+def kill_group(pid):
+    """SIGKILL to the (unreaped) fork's process group, or the fork itself if the group is not there."""
+    try:
+        os.killpg(pid, 9)
+    except OSError:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+
+
 def wait_child(pid, timeout):
     """The fork's exit status (negative: killed by that signal) and whether it was killed for time."""
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -511,7 +533,7 @@ def wait_child(pid, timeout):
         if done:
             return (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)), False
         if deadline is not None and time.monotonic() > deadline:
-            os.kill(pid, 9)
+            kill_group(pid)
             _, status = os.waitpid(pid, 0)
             return -9, True
         time.sleep(0.005)
