@@ -128,12 +128,20 @@ async function streamLogs(services: RuntimeServices, runId: string, res: ServerR
   });
 }
 
-/** NDJSON: `{"exec": …}`, one `{"line": {stream, text}}` per output line, then `{"end": {exitCode, status, reason}}`. */
+const EXEC_HEARTBEAT_MS = 30_000;
+
+/** NDJSON: `{"exec": …}`, one `{"line": {stream, text}}` per output line (`{"heartbeat": true}` every 30 s), then `{"end": {exitCode, status, reason}}`. */
 async function streamClusterExec(exec: ClusterExec, res: ServerResponse): Promise<void> {
   res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" });
   res.write(`${JSON.stringify({ exec: exec.view })}\n`);
-  const end = await exec.follow((line) => res.write(`${JSON.stringify({ line: { stream: line.stream, text: line.text } })}\n`));
-  res.end(`${JSON.stringify({ end })}\n`);
+  // a command silent for minutes must not look like a dead stream to the client (fetch's body timeout is 5 min)
+  const heartbeat = setInterval(() => res.write(`${JSON.stringify({ heartbeat: true })}\n`), EXEC_HEARTBEAT_MS);
+  try {
+    const end = await exec.follow((line) => res.write(`${JSON.stringify({ line: { stream: line.stream, text: line.text } })}\n`));
+    res.end(`${JSON.stringify({ end })}\n`);
+  } finally {
+    clearInterval(heartbeat);
+  }
 }
 
 function stringList(value: unknown, key: string): string[] {
