@@ -17,7 +17,7 @@ import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
 import { apiErrorText, type JobView, type KubeApi, type LogFollow } from "./api.js";
-import { assertRunnableOnKubernetes, buildDataClaim, buildRunJob, type RunVolumes, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
+import { assertRunnableOnKubernetes, buildDataClaim, buildRunJob, type RunJobOptions, type RunVolumes, EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER, type PullPolicy } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodState, type PodView } from "./pod-state.js";
 import { buildSettingsSecret, readSettingsFiles, settingsItems, type SettingsFile } from "./settings-secret.js";
 
@@ -152,22 +152,8 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ku
 async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun, exec?: { command: string[] }): Promise<FollowInput> {
   const { api, logStore, namespace } = options;
   assertRunnableOnKubernetes(run);
-  const environment = await options.environmentFor(run);
-  const log = createRunLogWriter(logStore, run.runId, { redact: run.redact });
-  const files = settingsFilesOf(options, run);
-  if (!files && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
-  const job = buildRunJob(run, {
-    image: environment.image,
-    python: environment.python,
-    namespace,
-    pullPolicy: options.pullPolicy ?? "IfNotPresent",
-    ...(options.instance ? { instance: options.instance } : {}),
-    ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
-    ...(files ? { settings: settingsItems(files) } : {}),
-    ...(environment.checkoutInImage ? { checkoutInImage: true } : {}),
-    ...(await dataClaimOf(options, run, log)),
-    ...(exec ? { exec } : {}),
-  });
+  const { environment, log, files, podOptions } = await preparePod(options, run);
+  const job = buildRunJob(run, { ...podOptions, ...(exec ? { exec } : {}) });
   const name = job.metadata.name;
   try {
     if (files) await api.createSecret(buildSettingsSecret(job, files));
@@ -191,12 +177,35 @@ async function createRunJob(options: KubernetesExecutorOptions, run: PreparedRun
   return input;
 }
 
+/** What a run's pod needs, for a Job and for an interactive run's Pod alike: image, log writer, settings files, the spec's options. */
+export async function preparePod(
+  options: KubernetesExecutorOptions,
+  run: PreparedRun,
+): Promise<{ environment: KubeRunEnvironment; log: RunLogWriter; files: SettingsFile[] | undefined; podOptions: RunJobOptions }> {
+  const environment = await options.environmentFor(run);
+  const log = createRunLogWriter(options.logStore, run.runId, { redact: run.redact });
+  const files = settingsFilesOf(options, run);
+  if (!files && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
+  const podOptions: RunJobOptions = {
+    image: environment.image,
+    python: environment.python,
+    namespace: options.namespace,
+    pullPolicy: options.pullPolicy ?? "IfNotPresent",
+    ...(options.instance ? { instance: options.instance } : {}),
+    ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
+    ...(files ? { settings: settingsItems(files) } : {}),
+    ...(environment.checkoutInImage ? { checkoutInImage: true } : {}),
+    ...(await dataClaimOf(options, run, log)),
+  };
+  return { environment, log, files, podOptions };
+}
+
 /**
  * With a storage class: the workspace+profile's claim, created when missing; a reader (an
  * interactive run) also gets the claim of the profile it reads (`readsFrom`), which it mounts
  * read-only (job-spec.ts), with no snapshot on the daemon's disk (`dataElsewhere`).
  */
-export async function dataClaimOf(options: Pick<KubernetesExecutorOptions, "api" | "volumes" | "namespace" | "instance" | "logStore">, run: PreparedRun, log: RunLogWriter): Promise<{ dataClaim?: string; readClaim?: string }> {
+async function dataClaimOf(options: KubernetesExecutorOptions, run: PreparedRun, log: RunLogWriter): Promise<{ dataClaim?: string; readClaim?: string }> {
   const volumes = options.volumes ?? "hostPath";
   if (volumes === "hostPath") return {};
   const ensure = async (profile: string): Promise<string> => {
@@ -290,7 +299,6 @@ interface RunWatch {
   readonly placement: Promise<string>;
 }
 
-/** Follows one run's pod: its state by polling, its output by a log stream; ends it on signals. */
 /** What the poll loop learns about a run's pod, read by `signal`, `failure` and `release`. */
 interface WatchState {
   podName?: string;
@@ -301,6 +309,7 @@ interface WatchState {
   placed(where: string): void;
 }
 
+/** Follows one run's pod: its state by polling, its output by a log stream; ends it on signals. */
 function watchRun(ctx: WatchContext, input: FollowInput, selector: Record<string, string>): RunWatch {
   const { api, namespace } = ctx;
   let placed: (where: string) => void = () => undefined;

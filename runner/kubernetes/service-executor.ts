@@ -13,14 +13,13 @@ import type { AdoptedRunBase, PreparedRun, RecoveringExecutor, RunOutcome, StopS
 import { delay, leftToNextDaemon, RunLabel, superviseRun } from "../executors/index.js";
 import type { ProcessExit } from "../executors/outcome.js";
 import { createRunLogWriter, storedLineCounts, type RunLogWriter } from "../logs/index.js";
-import { createRedactor, createSettingsOverlay, secretValuesOf } from "../secrets/index.js";
+import { createRedactor, secretValuesOf } from "../secrets/index.js";
 import { apiErrorText, type LogFollow } from "./api.js";
 import { EXIT_FINALIZER, IMAGE_ANNOTATION, KubeLabel, labelValue, RUN_CONTAINER } from "./job-spec.js";
 import { kubernetesFailureReason, podState, type PodView } from "./pod-state.js";
-import { dataClaimOf, type KubernetesExecutorOptions } from "./kubernetes-executor.js";
+import { preparePod, type KubernetesExecutorOptions } from "./kubernetes-executor.js";
 import { listenLoopbackForward, type LoopbackForward, type ServiceApi } from "./port-forward.js";
 import { buildRunService, buildServicePod, buildServiceSecret, HOST_PORT_ANNOTATION, serviceSelector, servicePortOf } from "./service-spec.js";
-import { readSettingsFiles, settingsItems, type SettingsFile } from "./settings-secret.js";
 
 /** The batch executor's options (orphan sweeping aside), plus the service side. */
 export interface KubernetesServiceExecutorOptions extends Omit<KubernetesExecutorOptions, "orphanSecretsAfterMs"> {
@@ -95,23 +94,9 @@ async function createServiceRun(ctx: Context, run: PreparedRun): Promise<Service
   const { options } = ctx;
   const { api, services, namespace, logStore } = options;
   servicePortOf(run);
-  const environment = await options.environmentFor(run);
-  const log = createRunLogWriter(logStore, run.runId, { redact: run.redact });
-  const files = settingsFilesOf(options, run);
-  if (!files && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
+  const { environment, log, files, podOptions } = await preparePod(options, run);
   const hostPort = options.hostPortFor?.(run) ?? servicePortOf(run);
-  const pod = buildServicePod(run, {
-    image: environment.image,
-    python: environment.python,
-    namespace,
-    pullPolicy: options.pullPolicy ?? "IfNotPresent",
-    hostPort,
-    ...(options.instance ? { instance: options.instance } : {}),
-    ...(options.serviceAccount ? { serviceAccount: options.serviceAccount } : {}),
-    ...(files ? { settings: settingsItems(files) } : {}),
-    ...(environment.checkoutInImage ? { checkoutInImage: true } : {}),
-    ...(await dataClaimOf(options, run, log)),
-  });
+  const pod = buildServicePod(run, { ...podOptions, hostPort });
   const name = pod.metadata.name;
   try {
     if (files) await api.createSecret(buildServiceSecret(pod, files));
@@ -160,16 +145,6 @@ async function deleteAll(ctx: Context, name: string): Promise<void> {
   await api.removePodFinalizer(namespace, name, EXIT_FINALIZER).catch(() => undefined);
   await api.deletePod(namespace, name, 0).catch(() => undefined);
   await api.deleteSecret(namespace, name).catch(() => undefined);
-}
-
-function settingsFilesOf(options: KubernetesServiceExecutorOptions, run: PreparedRun): SettingsFile[] | undefined {
-  const overlay = createSettingsOverlay({ root: options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
-  if (!overlay) return undefined;
-  try {
-    return readSettingsFiles(overlay.dir);
-  } finally {
-    overlay.remove();
-  }
 }
 
 /** A pod found after a restart: log writer from its annotations (stored lines skipped), forward re-opened when the port is free. */
