@@ -1,24 +1,8 @@
-/** Host programs (docker, ctr, tar) run without a shell; results, never thrown exit codes, so callers word their own errors. */
+/**
+ * `from | to` for host programs (docker, ctr, tar), without a shell; exit codes are returned, never
+ * thrown, so callers word their own errors (single programs: `runHostCommand` in runner/images).
+ */
 import { spawn } from "node:child_process";
-
-export interface CommandResult {
-  /** The exit code; -1 when the program could not be started (its error is in `stderr`). */
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function runCommand(command: string, args: string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", (error) => resolve({ code: -1, stdout, stderr: `${command}: ${error.message}` }));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** `from | to`: both exit codes, the sink's output and both programs' errors. */
 export function pipeCommands(from: string[], to: string[]): Promise<{ codes: [number, number]; stdout: string; stderr: string }> {

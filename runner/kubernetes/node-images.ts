@@ -7,7 +7,8 @@
  * not at all when the node already has it.
  */
 import { SluiceError } from "../../core/index.js";
-import { lastLines, pipeCommands, runCommand } from "./commands.js";
+import { runHostCommand } from "../images/host-command.js";
+import { lastLines, pipeCommands } from "./commands.js";
 
 export interface NodeImagesOptions {
   /** The node's containerd socket (e.g. /var/lib/sluice/cluster/run/containerd.sock). */
@@ -36,8 +37,8 @@ export function nodeImages(options: NodeImagesOptions): EnsureNodeImage {
   const base = ["-a", options.containerdSocket, "-n", "k8s.io"];
   const imports = new Map<string, Promise<void>>();
   const ensure = async (image: string): Promise<void> => {
-    const listed = await runCommand(ctr, [...base, "images", "ls", "-q", `name==${containerdName(image)}`]);
-    if (listed.code !== 0) throw failed(`${ctr} images ls exited with ${listed.code}`, listed.stderr);
+    const listed = await runHostCommand(ctr, [...base, "images", "ls", "-q", `name==${containerdName(image)}`]).catch((error: Error) => ({ exitCode: -1, stdout: "", stderr: error.message }));
+    if (listed.exitCode !== 0) throw failed(`${ctr} images ls exited with ${listed.exitCode}`, listed.stderr);
     if (listed.stdout.trim() !== "") return;
     const started = Date.now();
     options.onProgress?.(`importing ${image} into the cluster's node`);

@@ -14,7 +14,8 @@ import { mkdtempSync, readdirSync, lstatSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SluiceError } from "../../core/index.js";
-import { lastLines, pipeCommands, runCommand } from "./commands.js";
+import { runHostCommand } from "../images/host-command.js";
+import { lastLines, pipeCommands } from "./commands.js";
 
 export interface RegistryImagesOptions {
   /** `host[:port][/path]` the daemon pushes to and the cluster pulls from, e.g. `127.0.0.1:5050`. */
@@ -48,8 +49,8 @@ export function registryImages(options: RegistryImagesOptions): ShipCodeImage {
     options.onProgress?.(`building ${tag} (${input.environmentImage} + the checkout of ${input.workspace})`);
     await buildCodeImage(input, tag, docker, options.tar ?? "tar");
     options.onProgress?.(`pushing ${tag}`);
-    const pushed = await runCommand(docker, ["push", tag]);
-    if (pushed.code !== 0) throw failed(`docker push ${tag} exited with ${pushed.code}`, pushed.stderr || pushed.stdout);
+    const pushed = await runHostCommand(docker, ["push", tag]).catch((error: Error) => ({ exitCode: -1, stdout: "", stderr: error.message }));
+    if (pushed.exitCode !== 0) throw failed(`docker push ${tag} exited with ${pushed.exitCode}`, pushed.stderr || pushed.stdout);
     const digest = /digest: (sha256:[0-9a-f]{64})/.exec(pushed.stdout)?.[1];
     if (!digest) throw failed(`docker push ${tag} printed no digest`, pushed.stdout);
     options.onProgress?.(`pushed ${tag} (${digest}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
