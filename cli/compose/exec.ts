@@ -39,6 +39,7 @@ export interface ExecOptions {
 const STALE_OVERLAY_MS = 24 * 60 * 60 * 1000;
 
 export function createExecServices(options: ExecOptions): ExecServices {
+  const { cluster } = options;
   const overlayRoot = join(options.home, "overlays");
   const engine = options.executor === "docker" ? createDockerodeEngine() : undefined;
   return {
@@ -48,7 +49,7 @@ export function createExecServices(options: ExecOptions): ExecServices {
           hint: "Run the command on this machine in the workspace's checkout instead; local runs use the host's dlt global dir (docs/workspaces.md).",
         });
       }
-      if (options.cluster) {
+      if (cluster) {
         throw new SluiceError("exec_in_cluster", "This daemon runs `sluice exec` commands in a Job on its Kubernetes cluster (its runs keep their data on volume claims), not in a local Docker container: there is no docker command line to show or run.", {
           hint: "Run the command without --dry-run; it runs in the cluster without a terminal or stdin (docs/kubernetes.md, \"sluice exec\").",
         });
@@ -76,7 +77,7 @@ export function createExecServices(options: ExecOptions): ExecServices {
       options.logger.info("exec session staged", { execId: spec.execId, workspace: spec.workspace, profile: spec.profile });
       return spec;
     },
-    ...(options.cluster ? { runInCluster: (request: ExecRequest, command: string[]) => runInCluster(options, options.cluster!, request, command) } : {}),
+    ...(cluster ? { runInCluster: (request: ExecRequest, command: string[]) => runInCluster(options, cluster, request, command) } : {}),
     end(execId) {
       try {
         removeExecOverlay(overlayRoot, execId);
@@ -98,7 +99,8 @@ async function runInCluster(options: ExecOptions, cluster: NonNullable<ExecOptio
   const lines: Array<{ stream: string; text: string }> = [];
   let deliver: ((line: { stream: string; text: string }) => void) | undefined;
   const unsubscribe = cluster.logStore.subscribe(execId, { onLine: (line) => (deliver ? deliver(line) : lines.push(line)) });
-  const supervised = await cluster.start({ ...run, env: { ...options.env, ...run.env } }, command).catch((error: unknown) => {
+  // `cluster.start` adds runs.env as for every run (RunStarter.execInCluster)
+  const supervised = await cluster.start(run, command).catch((error: unknown) => {
     unsubscribe();
     throw error;
   });
