@@ -6,14 +6,17 @@
  * ones yield their exit code and are removed. `detach()` (a graceful daemon stop) lets go of every
  * followed container without touching it, so the next daemon adopts it (docs/daemon.md).
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { errorText, SluiceError, type Clock } from "../../core/index.js";
 import type { ContainerEngine, ContainerSummary } from "../docker/index.js";
-import { createRunLogWriter, storedLineCounts, type LogStore } from "../logs/index.js";
+import { createRunLogWriter, storedLineCounts, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { createRedactor, createSettingsOverlay, secretValuesOf, type SecretStore } from "../secrets/index.js";
-import { followContainer, runContainers, type DockerContext } from "./docker-follow.js";
+import { followContainer, removeIdleWarmContainers, runContainers, type DockerContext } from "./docker-follow.js";
 import { RunLabel, type PreparedRun } from "./prepare-run.js";
 import { ensureLoopbackBindDir } from "./loopback-bind.js";
-import { assertServiceReachable, buildRunContainerSpec, runContainerName } from "./run-container-spec.js";
+import { assertServiceReachable, buildRunContainerSpec, runContainerName, type RunContainerSpec } from "./run-container-spec.js";
+import { createWarmContainers, removeWarmSlot, type WarmContainerOptions, type WarmContainers } from "./warm-containers.js";
 import type { AdoptedRunBase, RecoveringExecutor, SupervisedRun } from "./supervisor.js";
 import { crashPoint } from "../../core/crash-point.js";
 
@@ -51,6 +54,12 @@ export interface DockerExecutorOptions {
    * restarting) before the run counts as lost; default 2 minutes.
    */
   engineReconnectMs?: number;
+  /**
+   * Hand batch runs to warm containers with dlt imported (warm-containers.ts): true, or the pool's
+   * sizes. Default false: every run gets a container of its own from the start (the daemon turns
+   * it on with `runs.warm`, default true).
+   */
+  warm?: boolean | Pick<WarmContainerOptions, "maxIdle" | "perTarget">;
 }
 
 export interface AdoptedRun extends AdoptedRunBase {
@@ -59,25 +68,31 @@ export interface AdoptedRun extends AdoptedRunBase {
   alive: boolean;
 }
 
-export type DockerExecutor = RecoveringExecutor<AdoptedRun>;
+export type DockerExecutor = RecoveringExecutor<AdoptedRun> & {
+  /** Removes the idle warm containers (runs under way are not touched). */
+  close(): Promise<void>;
+  /** The warm containers, for tests and benches (undefined when warm is off). */
+  readonly warmContainers?: WarmContainers;
+};
 
 export function createDockerExecutor(options: DockerExecutorOptions): DockerExecutor {
   const detaching = new AbortController();
-  const ctx: DockerContext = {
-    options,
-    engine: options.engine,
-    enforce: options.enforceTimeouts ?? true,
-    detaching,
-    untilDetached: { signal: detaching.signal },
-    scope: options.instance ? { [RunLabel.instance]: options.instance } : {},
-  };
+  const scope: Record<string, string> = options.instance ? { [RunLabel.instance]: options.instance } : {};
+  const warm =
+    options.warm === undefined || options.warm === false
+      ? undefined
+      : createWarmContainers({ engine: options.engine, root: join(options.overlayRoot, "warm"), scope, namePrefix: `sluice-warm-${options.instance ?? "default"}`, ...(options.warm === true ? {} : options.warm) });
+  const ctx: DockerContext = { options, engine: options.engine, enforce: options.enforceTimeouts ?? true, detaching, untilDetached: { signal: detaching.signal }, scope, ...(warm ? { warm } : {}) };
   return {
+    ...(warm ? { warmContainers: warm } : {}),
     start: (run) => startContainerRun(ctx, run),
     async adopt(runId) {
       const [container] = await runContainers(ctx, { [RunLabel.runId]: runId });
       return container ? adoptContainer(ctx, container) : null;
     },
     async recoverAll() {
+      // warm containers a stopped daemon left idle (never runs) go first
+      await removeIdleWarmContainers(ctx);
       const adopted: AdoptedRun[] = [];
       for (const container of await runContainers(ctx)) {
         const result = await adoptContainer(ctx, container);
@@ -88,26 +103,49 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     },
     detach() {
       detaching.abort();
+      void warm?.close();
     },
+    close: async () => warm?.close(),
   };
 }
 
-async function startContainerRun(ctx: DockerContext, run: PreparedRun): Promise<SupervisedRun> {
-  assertServiceReachable(run, ctx.options.network);
-  const environment = await ctx.options.environmentFor(run);
-  const overlay = createSettingsOverlay({ root: ctx.options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
-  const log = createRunLogWriter(ctx.options.logStore, run.runId, { redact: run.redact });
-  if (!overlay && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
+/** The container of `run` as a cold start creates it (`settingsDir`: the overlay, or a stand-in for the key of a warm one). */
+function runSpecOf(ctx: DockerContext, run: PreparedRun, environment: RunEnvironment, settingsDir: string | undefined): RunContainerSpec {
   const spec = buildRunContainerSpec(run, {
     image: environment.image,
     python: environment.python,
     network: ctx.options.network,
-    settingsDir: overlay?.dir,
+    settingsDir,
     hostPort: ctx.options.hostPortFor ? ctx.options.hostPortFor(run) : run.interactive ? run.entryPoint.run_args?.port : undefined,
     ...(run.interactive && ctx.options.network === "host" ? { loopbackBindDir: ensureLoopbackBindDir(ctx.options.overlayRoot) } : {}),
   });
   spec.labels = { ...spec.labels, ...ctx.scope };
   if (ctx.options.instance) spec.name = runContainerName(run.runId, ctx.options.instance);
+  return spec;
+}
+
+async function startContainerRun(ctx: DockerContext, run: PreparedRun): Promise<SupervisedRun> {
+  assertServiceReachable(run, ctx.options.network);
+  const environment = await ctx.options.environmentFor(run);
+  const log = createRunLogWriter(ctx.options.logStore, run.runId, { redact: run.redact });
+  const hasSettings = existsSync(join(run.workspace.dir, ".dlt"));
+  if (!hasSettings && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
+  if (ctx.warm) {
+    const template = runSpecOf(ctx, run, environment, hasSettings ? join(ctx.options.overlayRoot, run.runId) : undefined);
+    const taken = await ctx.warm.take(run, template);
+    // the next run like this one finds a warm container (a cold start's included)
+    setImmediate(() => ctx.warm?.prepare(run, template));
+    if (taken) {
+      taken.attach((stream, chunk) => log.push(stream, chunk));
+      return followContainer(ctx, { runId: run.runId, containerId: taken.containerId, log, attached: taken.attached, startedMs: ctx.options.clock.now(), timeoutMs: run.limits.timeoutMs, graceMs: run.limits.graceMs, cleanup: taken.cleanup });
+    }
+  }
+  return startColdContainer(ctx, run, environment, log);
+}
+
+async function startColdContainer(ctx: DockerContext, run: PreparedRun, environment: RunEnvironment, log: RunLogWriter): Promise<SupervisedRun> {
+  const overlay = createSettingsOverlay({ root: ctx.options.overlayRoot, runId: run.runId, workspaceDir: run.workspace.dir, profile: run.profile, secretsFile: run.secretsFile });
+  const spec = runSpecOf(ctx, run, environment, overlay?.dir);
   let containerId: string | undefined;
   try {
     containerId = await ctx.engine.createContainer(spec);
@@ -165,6 +203,7 @@ async function adoptContainer(ctx: DockerContext, container: ContainerSummary): 
     startedMs: number(RunLabel.startedMs) ?? ctx.options.clock.now(),
     timeoutMs: number(RunLabel.timeoutMs),
     graceMs: number(RunLabel.graceMs) ?? 30_000,
+    cleanup: () => removeWarmSlot(container),
   });
   return { runId, jobRef: labels[RunLabel.jobRef] ?? "", containerId: container.id, alive, labels, run };
 }

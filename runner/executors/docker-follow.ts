@@ -12,6 +12,7 @@ import type { ProcessExit } from "./outcome.js";
 import { RUN_PURPOSE, RunLabel } from "./prepare-run.js";
 import { delay, leftToNextDaemon, superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
 import type { DockerExecutorOptions } from "./docker-executor.js";
+import { WARM_RUN_PURPOSE, removeWarmSlot, warmContainerAsRun, type WarmContainers } from "./warm-containers.js";
 
 /** Output may arrive a little after the exit is reported; wait at most this long for it. */
 const DRAIN_MS = 3000;
@@ -41,15 +42,33 @@ export interface DockerContext {
   untilDetached: { signal: AbortSignal };
   /** The instance label every run container of this executor carries (empty without an instance). */
   scope: Record<string, string>;
+  /** Warm containers batch runs are handed to (absent: every run starts cold). */
+  warm?: WarmContainers;
 }
 
 export const detached = (ctx: DockerContext): boolean => ctx.detaching.signal.aborted;
 
-/** This executor's run containers (any state); without an instance, those no other Sluice claimed. */
+const mine = (ctx: DockerContext) => (container: ContainerSummary) => ctx.options.instance !== undefined || container.labels[RunLabel.instance] === undefined;
+
+/**
+ * This executor's run containers (any state); without an instance, those no other Sluice claimed.
+ * Warm containers that became runs count, with the labels of their run (warm-containers.ts).
+ */
 export async function runContainers(ctx: DockerContext, extra: Record<string, string> = {}): Promise<ContainerSummary[]> {
-  return (await ctx.engine.listContainers({ "sluice.managed": "true", "sluice.purpose": RUN_PURPOSE, ...ctx.scope, ...extra })).filter(
-    (container) => ctx.options.instance !== undefined || container.labels[RunLabel.instance] === undefined,
-  );
+  const cold = (await ctx.engine.listContainers({ "sluice.managed": "true", "sluice.purpose": RUN_PURPOSE, ...ctx.scope, ...extra })).filter(mine(ctx));
+  const warm = (await ctx.engine.listContainers({ "sluice.managed": "true", "sluice.purpose": WARM_RUN_PURPOSE, ...ctx.scope })).filter(mine(ctx));
+  const warmRuns = warm.flatMap((container) => warmContainerAsRun(container) ?? []).filter((container) => Object.entries(extra).every(([key, value]) => container.labels[key] === value));
+  return [...cold, ...warmRuns];
+}
+
+/** Removes warm containers that never became runs (left by a stopped daemon: they exit when its control FIFOs close). */
+export async function removeIdleWarmContainers(ctx: DockerContext): Promise<void> {
+  const warm = (await ctx.engine.listContainers({ "sluice.managed": "true", "sluice.purpose": WARM_RUN_PURPOSE, ...ctx.scope })).filter(mine(ctx));
+  for (const container of warm) {
+    if (warmContainerAsRun(container)) continue;
+    await ctx.engine.removeContainer(container.id, { force: true }).catch(() => undefined);
+    removeWarmSlot(container);
+  }
 }
 
 export function followContainer(
@@ -62,6 +81,8 @@ export function followContainer(
   startedMs: number;
   timeoutMs?: number;
   graceMs: number;
+  /** Removes what the run left besides its container and overlay (a warm container's slot). */
+  cleanup?: () => void;
 },
 ): SupervisedRun {
   const followed: Followed = { runId: input.runId, containerId: input.containerId, log: input.log, attached: input.attached, watchStream: true, quietReplays: 0 };
@@ -105,6 +126,7 @@ export function followContainer(
     ctx.options.logStore.end(input.runId);
     await ctx.engine.removeContainer(input.containerId, { force: true }).catch(() => undefined);
     removeSettingsOverlay(ctx.options.overlayRoot, input.runId);
+    input.cleanup?.();
     return result;
   });
   return { ...supervised, outcome, placement: Promise.resolve(`container ${input.containerId.slice(0, 12)} on this machine`) };

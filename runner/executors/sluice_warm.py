@@ -12,6 +12,13 @@ exit code of `python -m` (SystemExit as is, an uncaught exception: traceback on 
 Control lines written on fd 3: `{"ready": true, "read": [...]}` after the imports (or
 `{"ready": false, "error": "..."}`), `{"started": true}` just before the run's code runs; fd 3 is
 closed before that code runs, so the run has the same open descriptors as a cold one.
+
+In a warm run container (runner/executors/warm-containers.ts) the first arguments are
+`--control DIR`: the hand-off is read from the FIFO `DIR/in`, control lines go to the FIFO
+`DIR/out`, and the file `DIR/started` is created before the run's code runs (a restarted daemon
+tells a container that became a run from an idle one by it). The hand-off's `env` is then the
+container's own `-e` variables for the run: they replace those the container was created with,
+over what the image and the engine set (as a cold container of that run would have them).
 """
 import builtins
 import importlib
@@ -22,6 +29,8 @@ import sys
 import types
 
 CONTROL_FD = 3
+# where control lines go and hand-offs come from: fd 3 (local), or FIFOs (`--control DIR`, containers)
+_control = {"in": CONTROL_FD, "out": CONTROL_FD, "dir": None}
 # the environment after the interpreter's start-up: it may have changed it (PEP 538 sets LC_CTYPE)
 _STARTUP_ENV = dict(os.environ)
 # the wrapper's own frames are left out of a run's traceback
@@ -29,13 +38,34 @@ _THIS_FILE = __file__
 
 
 def _send(message):
-    os.write(CONTROL_FD, (json.dumps(message) + "\n").encode())
+    os.write(_control["out"], (json.dumps(message) + "\n").encode())
+
+
+def _open_control(argv):
+    """`--control DIR` first: the FIFOs of a warm container; returns the remaining arguments."""
+    if argv[:1] != ["--control"]:
+        return argv
+    folder = argv[1]
+    # `out` first: the daemon holds both open, so neither open waits
+    _control["out"] = os.open(os.path.join(folder, "out"), os.O_WRONLY)
+    _control["in"] = os.open(os.path.join(folder, "in"), os.O_RDONLY)
+    _control["dir"] = folder
+    return argv[2:]
+
+
+def _close_control():
+    for fd in {_control["in"], _control["out"]}:
+        os.close(fd)
+    if _control["dir"] is not None:
+        # the run sees no way back to the daemon: only the `started` marker stays in the folder
+        for name in ("in", "out"):
+            os.unlink(os.path.join(_control["dir"], name))
 
 
 def _read_line():
     data = b""
     while not data.endswith(b"\n"):
-        chunk = os.read(CONTROL_FD, 65536)
+        chunk = os.read(_control["in"], 65536)
         if not chunk:
             return None
         data += chunk
@@ -109,7 +139,11 @@ def _run_environ(env, spawned):
 
 def _become(handoff):
     """Process state of `python -m <module> <args>` started in `cwd` with `env`."""
-    env = _run_environ(handoff["env"], handoff["spawned"])
+    if handoff.get("merge"):
+        # a container: the run's `-e` variables over the container's own environment
+        env = {**_STARTUP_ENV, **handoff["env"]}
+    else:
+        env = _run_environ(handoff["env"], handoff["spawned"])
     os.environ.clear()
     os.environ.update(env)
     os.chdir(handoff["cwd"])
@@ -143,7 +177,8 @@ def _report_uncaught(exc):
     sys.exit(1)
 
 
-def _serve(modules):
+def _serve(argv):
+    modules = _open_control(argv)
     if not sys.flags.safe_path:
         sys.path[0] = os.getcwd()
     launchers = [name for name in modules if ".launchers." in name]
@@ -158,13 +193,16 @@ def _serve(modules):
         os._exit(0)
     handoff = json.loads(line)
     _become(handoff)
+    if _control["dir"] is not None:
+        with open(os.path.join(_control["dir"], "started"), "w"):
+            pass
     _send({"started": True})
-    os.close(CONTROL_FD)
+    _close_control()
     return handoff["module"]
 
 
 _module = _serve(sys.argv[1:])
-del _serve, _preload, _become, _send, _read_line
+del _serve, _preload, _become, _send, _read_line, _open_control, _close_control
 try:
     runpy._run_module_as_main(_module, alter_argv=True)
 except SystemExit:

@@ -25,6 +25,19 @@ export function createSettingsOverlay(options: { root: string; runId: string; wo
   mkdirSync(options.root, { recursive: true, mode: 0o700 });
   const dir = overlayDirOf(options.root, options.runId);
   rmSync(dir, { recursive: true, force: true });
+  fillSettingsDir(dir, options);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Fills `dir` (created if missing, kept if there: a warm run container has it mounted already)
+ * with the checkout's `.dlt/` (without `.var`) and the stored secrets. False when the checkout has
+ * no `.dlt/`.
+ */
+export function fillSettingsDir(dir: string, options: { workspaceDir: string; profile: string; secretsFile?: string }): boolean {
+  const source = join(options.workspaceDir, ".dlt");
+  if (!existsSync(source)) return false;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   cpSync(source, dir, { recursive: true, filter: (path) => !(basename(path) === ".var" && path !== source) });
   chmodSync(dir, 0o700);
   if (options.secretsFile) {
@@ -32,7 +45,7 @@ export function createSettingsOverlay(options: { root: string; runId: string; wo
     copyFileSync(options.secretsFile, target);
     chmodSync(target, 0o600);
   }
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return true;
 }
 
 export function removeSettingsOverlay(root: string, runId: string): void {

@@ -22,7 +22,7 @@ export interface RunHome {
   /** Every stored log line of a run (text only), joined. */
   logText(runId: string): string;
   /** A Docker executor on this home's clock, stores and overlay dir. */
-  dockerExecutor(options: Pick<DockerExecutorOptions, "engine" | "environmentFor" | "network" | "instance" | "engineReconnectMs">): DockerExecutor;
+  dockerExecutor(options: Pick<DockerExecutorOptions, "engine" | "environmentFor" | "network" | "instance" | "engineReconnectMs" | "warm">): DockerExecutor;
 }
 
 export function createRunHome(prefix: string): RunHome {
