@@ -52,6 +52,8 @@ export interface RunStarterOptions {
   home: string;
   network: "bridge" | "host" | "none";
   env: Record<string, string>;
+  /** `runs.warm` (default true): batch runs go to warm interpreters (local) or warm containers (Docker). */
+  warm?: boolean;
   logger: Logger;
   /** Required when `kind` is kubernetes. */
   kubernetes?: KubernetesSettings | null;
@@ -88,7 +90,7 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
 
 function localStarter(base: StarterBase): RunStarter {
   const { clock, logStore, logger } = base.options;
-  const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false });
+  const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false, warm: base.options.warm ?? true });
   const data = base.gated({ start: (run) => local.start(base.withEnv(run)) });
   // daemon stop: the warm interpreters waiting for runs go (runs themselves cannot be re-attached: LOST_LOCAL)
   return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: () => local.close(), lostReason: LOST_LOCAL };
@@ -117,6 +119,7 @@ function dockerExecutorOf(base: StarterBase, engine: ContainerEngine) {
     overlayRoot: join(home, "overlays"),
     enforceTimeouts: false,
     instance: base.instance,
+    warm: base.options.warm ?? true,
   });
 }
 

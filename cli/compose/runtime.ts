@@ -29,7 +29,7 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
   const logStore = createLogStore({ dir: layout.logsDir, onWriteError: (runId, error) => logger.warn("cannot write a run's log; lines are counted and noted once writing works again", { runId, error: error.message }) });
   const secretStore = createSecretStore(layout.secretsDir);
   const context: PrepareContext = { secretStore, dataRoot: join(layout.home, "data"), machines: options.machines };
-  const starter = await createRunStarter({ kind: options.runExecutor, clock, logStore, secretStore, home: layout.home, network: options.runNetwork, env: options.runEnv, logger: logger.child("runs"), kubernetes: options.kubernetes });
+  const starter = await createRunStarter({ kind: options.runExecutor, clock, logStore, secretStore, home: layout.home, network: options.runNetwork, env: options.runEnv, warm: options.runWarm, logger: logger.child("runs"), kubernetes: options.kubernetes });
 
   const placements = createRunPlacements(db);
   const late: { target?: SchedulerDeploymentTarget; interactive?: ReturnType<typeof createInteractive> } = {};

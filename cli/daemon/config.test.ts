@@ -13,6 +13,7 @@ describe("daemon config (sluice.yaml)", () => {
       runExecutor: "docker",
       runNetwork: "bridge",
       runEnv: {},
+      runWarm: true,
       proxyPort: 7879,
       machines: {},
       logLevel: "info",
@@ -75,6 +76,8 @@ describe("daemon config (sluice.yaml)", () => {
       machines: { small: { cpus: 0.5, memoryMb: 256 } },
     });
     expect(() => parseDaemonConfig("runs:\n  env:\n    bad-name: x\n")).toThrow(/runs\.env\.bad-name/);
+    expect(parseDaemonConfig("runs: { warm: false }\n")).toMatchObject({ runWarm: false });
+    expect(() => parseDaemonConfig("runs: { warm: sometimes }\n")).toThrow(/runs\.warm: expected true or false/);
   });
 
   it("compiles durations given as text or seconds", () => {

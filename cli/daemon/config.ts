@@ -54,6 +54,8 @@ const KubernetesSection = z
   });
 const RunsSection = z.strictObject({
   network: z.enum(["bridge", "host", "none"], { error: "expected one of: bridge, host, none" }).default("bridge"),
+  /** Hand batch runs to a waiting interpreter (local) or container (Docker) with dlt imported; `false`: every run starts from nothing. */
+  warm: z.boolean({ error: "expected true or false" }).default(true),
   /** Extra environment for every run (tests point sources at fake APIs with it). */
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" }), z.string({ error: "expected a string value" })).default({}),
 });
@@ -144,6 +146,8 @@ export interface DaemonOptions {
   kubernetes: KubernetesSettings | null;
   runNetwork: "bridge" | "host" | "none";
   runEnv: Record<string, string>;
+  /** `runs.warm`: batch runs go to warm interpreters (local) or warm containers (Docker). */
+  runWarm: boolean;
   /** Loopback port of the interactive-job proxy (`/w/<workspace>/<job>/`); 0 picks a free one. */
   proxyPort: number;
   machines: Record<string, { cpus?: number; memoryMb?: number }>;
@@ -163,6 +167,7 @@ export function compileDaemonConfig(config: DaemonConfig): DaemonOptions {
     kubernetes: config.executor === "kubernetes" ? kubernetesSettings(config.kubernetes) : null,
     runNetwork: config.runs.network,
     runEnv: config.runs.env,
+    runWarm: config.runs.warm,
     proxyPort: config.proxy.port,
     machines: config.machines,
     logLevel: config.log.level,
