@@ -8,9 +8,13 @@
  * tick → report ended (p50/p99 over the ticks), and the control plane's CPU and memory (sum over
  * its process tree, from /proc) while idle between chains. Then ratios Sluice ÷ best peer.
  *
- * Run: npx tsx bench/peers.ts [--quick] [--ticks N] [--only sluice-local,airflow,...] [--json FILE]
+ * Run: npx tsx bench/peers.ts [--quick] [--ticks N] [--only sluice-local,airflow,...] [--variant V] [--json FILE]
  *   --quick: 2 ticks per system (5 systems × ~2 min; one tick per wall minute is the floor).
  *   default: 20 ticks per system (~1 h 50 min).
+ *   --variant trivial (default): every job only records its stamps.
+ *   --variant fruitshop: `ingest` runs the fruitshop fixture's dlt pipeline into a DuckDB file
+ *     (in every system; transform and report stay trivial); rows are labelled with the variant and
+ *     a second table gives ingest's duration (function entered → returned).
  * Peers are installed (pinned, outside the checkout) by bench/peers/setup.sh, which this runs first.
  */
 import { execFileSync } from "node:child_process";
@@ -18,7 +22,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { assembleChains, chainNumbers, combineIdle, percentile, sampleIdle, type ChainNumbers, type IdleUse } from "./peers/measure.js";
-import { airflow, dagster, prefect, type BenchSystem } from "./peers/peers.js";
+import { airflow, dagster, prefect, VARIANTS, type BenchSystem, type Variant } from "./peers/peers.js";
 import { sleep } from "./peers/process.js";
 import { sluiceDocker, sluiceLocal } from "./peers/sluice.js";
 
@@ -32,6 +36,11 @@ const TICKS = Number(flag("--ticks") ?? (QUICK ? 2 : 20));
 const SYSTEMS: BenchSystem[] = [sluiceLocal, sluiceDocker, airflow, dagster, prefect];
 const ONLY = flag("--only")?.split(",");
 const PEER_IDS = new Set(["airflow", "dagster", "prefect"]);
+const VARIANT = (flag("--variant") ?? "trivial") as Variant;
+if (!VARIANTS.includes(VARIANT)) {
+  process.stderr.write(`unknown --variant '${VARIANT}': use one of ${VARIANTS.join(", ")}\n`);
+  process.exit(2);
+}
 
 interface Result {
   id: string;
@@ -39,6 +48,8 @@ interface Result {
   config: string;
   ticks: number;
   numbers: ChainNumbers;
+  /** ingest's function entered → returned, per chain (s). */
+  ingestSeconds: number[];
   idle: IdleUse | undefined;
   error?: string;
 }
@@ -47,9 +58,9 @@ const log = (line: string) => process.stderr.write(`[peers ${new Date().toISOStr
 
 /** Starts `system`, waits for `TICKS` chains from the first tick ≥ 10 s after it was ready, measures idle windows between them. */
 async function measure(system: BenchSystem, root: string): Promise<Result> {
-  const label = system.label();
+  const label = VARIANT === "trivial" ? system.label() : `${system.label()} [${VARIANT}]`;
   log(`${label}: starting`);
-  const running = await system.start(root);
+  const running = await system.start(root, VARIANT);
   const fromTick = Math.ceil((running.readyAt + 10_000) / 60_000) * 60;
   log(`${label}: ready; counting chains from ${new Date(fromTick * 1000).toISOString().slice(11, 19)}`);
   const idle: IdleUse[] = [];
@@ -74,7 +85,9 @@ async function measure(system: BenchSystem, root: string): Promise<Result> {
   }
   const error = chains.length < TICKS ? `only ${chains.length} of ${TICKS} chains completed in time` : undefined;
   if (error) log(`${label}: ${error}`);
-  return { id: system.id, label, config: system.config, ticks: chains.length, numbers: chainNumbers(chains.slice(0, TICKS)), idle: combineIdle(idle), error };
+  const counted = chains.slice(0, TICKS);
+  const ingestSeconds = counted.map((c) => c.ingest.end - c.ingest.start);
+  return { id: system.id, label, config: system.config, ticks: chains.length, numbers: chainNumbers(counted), ingestSeconds, idle: combineIdle(idle), error };
 }
 
 const s = (v: number) => (Number.isNaN(v) ? "–" : `${v.toFixed(2)} s`);
@@ -103,6 +116,13 @@ function table(results: Result[]): string {
   return rows.join("\n");
 }
 
+/** ingest's own time (the pipeline run in the fruitshop variant), to read the chain numbers against. */
+function ingestTable(results: Result[]): string {
+  const rows = ["| system | ingest duration (function entered → returned) p50 / p99 |", "|---|---|"];
+  for (const r of results) rows.push(`| ${r.label} | ${pair(r.ingestSeconds)} |`);
+  return rows.join("\n");
+}
+
 function ratios(results: Result[]): string {
   const peers = results.filter((r) => PEER_IDS.has(r.id) && r.ticks > 0);
   const ours = results.filter((r) => r.id.startsWith("sluice") && r.ticks > 0);
@@ -123,22 +143,23 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!.toFixed(2);
   execFileSync("bash", [resolve(import.meta.dirname, "peers/setup.sh")], { stdio: ["ignore", "inherit", "inherit"] });
   const root = mkdtempSync(join(tmpdir(), "sluice-bench-peers-"));
-  log(`work folder ${root}; ${TICKS} ticks per system`);
+  log(`work folder ${root}; ${TICKS} ticks per system; variant ${VARIANT}`);
   const results: Result[] = [];
   for (const system of SYSTEMS.filter((sys) => !ONLY || ONLY.includes(sys.id))) {
     try {
       results.push(await measure(system, root));
     } catch (error) {
       log(`${system.id}: ${(error as Error).message}`);
-      results.push({ id: system.id, label: system.id, config: system.config, ticks: 0, numbers: chainNumbers([]), idle: undefined, error: (error as Error).message });
+      results.push({ id: system.id, label: system.id, config: system.config, ticks: 0, numbers: chainNumbers([]), ingestSeconds: [], idle: undefined, error: (error as Error).message });
     }
   }
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const load = `load average (1 min) ${loadBefore} at start, ${loadavg()[0]!.toFixed(2)} at end`;
-  process.stdout.write(`\n${QUICK ? "--quick: " : ""}${TICKS} ticks per system, ${minutes} min wall time, ${load}\n\n${table(results)}\n\n${ratios(results)}\n`);
+  const ingest = VARIANT === "trivial" ? "" : `\n\n${ingestTable(results)}`;
+  process.stdout.write(`\n${QUICK ? "--quick: " : ""}variant ${VARIANT}, ${TICKS} ticks per system, ${minutes} min wall time, ${load}\n\n${table(results)}${ingest}\n\n${ratios(results)}\n`);
   for (const r of results.filter((x) => x.error)) process.stdout.write(`\n⚠ ${r.label}: ${r.error}\n`);
   const json = flag("--json");
-  if (json) writeFileSync(json, JSON.stringify({ quick: QUICK, ticks: TICKS, minutes: Number(minutes), results }, null, 2));
+  if (json) writeFileSync(json, JSON.stringify({ quick: QUICK, variant: VARIANT, ticks: TICKS, minutes: Number(minutes), results }, null, 2));
   if (!args.includes("--keep")) rmSync(root, { recursive: true, force: true });
   else log(`kept ${root}`);
 }

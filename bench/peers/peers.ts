@@ -12,6 +12,12 @@ import { freePort, getJson, startGroup, stopGroups, waitFor } from "./process.js
 
 export const PEERS_DIR = resolve(import.meta.dirname);
 export const PEERS_HOME = process.env.SLUICE_PEERS_HOME ?? join(homedir(), ".cache/sluice/peers");
+/** The fruitshop fixture: its `fruitshop_pipeline.py` is the fruitshop variant's ingest in every system. */
+export const FRUITSHOP_DIR = resolve(PEERS_DIR, "../../fixtures/workspaces/fruitshop_simple_workspace");
+
+/** What `ingest` does: `trivial` records its stamps only; `fruitshop` also runs the fruitshop dlt pipeline into DuckDB. */
+export type Variant = "trivial" | "fruitshop";
+export const VARIANTS: readonly Variant[] = ["trivial", "fruitshop"];
 
 /** A system under test, started and ready for its first tick. */
 export interface Running {
@@ -29,7 +35,7 @@ export interface BenchSystem {
   label(): string;
   /** How it runs the chain and with which settings (for docs/performance.md). */
   config: string;
-  start(root: string): Promise<Running>;
+  start(root: string, variant?: Variant): Promise<Running>;
 }
 
 const venvBin = (peer: string) => join(PEERS_HOME, peer, "venv", "bin");
@@ -48,7 +54,7 @@ function project(root: string, peer: string, files: string[]): { dir: string; ou
   mkdirSync(dir, { recursive: true });
   mkdirSync(out, { recursive: true });
   for (const file of files) copyFileSync(join(PEERS_DIR, peer, file), join(dir, file));
-  copyFileSync(join(PEERS_DIR, "stamp.py"), join(dir, "stamp.py"));
+  for (const shared of ["stamp.py", "fruitshop_ingest.py"]) copyFileSync(join(PEERS_DIR, shared), join(dir, shared));
   return { dir, out };
 }
 
@@ -57,8 +63,10 @@ const readStamps = (out: string) => () => {
   return existsSync(file) ? parseStamps(readFileSync(file, "utf8")) : [];
 };
 
-function peerEnv(peer: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, PATH: `${venvBin(peer)}:${process.env.PATH ?? ""}`, VIRTUAL_ENV: join(PEERS_HOME, peer, "venv"), PYTHONUNBUFFERED: "1", ...extra };
+/** The project files read BENCH_VARIANT; fruitshop_ingest.py imports the fixture from BENCH_FRUITSHOP_DIR; dlt sends no telemetry (loopback only). */
+function peerEnv(peer: string, variant: Variant, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const variantEnv = { BENCH_VARIANT: variant, BENCH_FRUITSHOP_DIR: FRUITSHOP_DIR, RUNTIME__DLTHUB_TELEMETRY: "false" };
+  return { ...process.env, PATH: `${venvBin(peer)}:${process.env.PATH ?? ""}`, VIRTUAL_ENV: join(PEERS_HOME, peer, "venv"), PYTHONUNBUFFERED: "1", ...variantEnv, ...extra };
 }
 
 export const airflow: BenchSystem = {
@@ -66,12 +74,12 @@ export const airflow: BenchSystem = {
   label: () => `Airflow ${installedVersion("airflow", "apache-airflow")}`,
   config:
     "`airflow standalone` (api-server, scheduler, dag-processor, triggerer), SQLite, LocalExecutor; one DAG `schedule=\"* * * * *\"` with tasks ingest >> transform >> report (TaskFlow `@task`), examples off, unpaused at creation; all else default",
-  async start(root) {
+  async start(root, variant = "trivial") {
     const { dir, out } = project(root, "airflow", ["chain.py"]);
     const home = join(root, "airflow-home");
     const log = join(root, "airflow.log");
     const port = await freePort();
-    const env = peerEnv("airflow", {
+    const env = peerEnv("airflow", variant, {
       AIRFLOW_HOME: home,
       AIRFLOW__CORE__DAGS_FOLDER: dir,
       AIRFLOW__CORE__LOAD_EXAMPLES: "False",
@@ -100,12 +108,12 @@ export const dagster: BenchSystem = {
   label: () => `Dagster ${installedVersion("dagster", "dagster")}`,
   config:
     "`dagster-daemon run -f defs.py` (no webserver), default instance (SQLite under DAGSTER_HOME, default run coordinator and launcher, multiprocess executor); three assets ingest → transform → report in one asset job with a `* * * * *` ScheduleDefinition, default_status RUNNING",
-  async start(root) {
+  async start(root, variant = "trivial") {
     const { dir, out } = project(root, "dagster", ["defs.py"]);
     const home = join(root, "dagster-home");
     mkdirSync(home, { recursive: true });
     const log = join(root, "dagster.log");
-    const env = peerEnv("dagster", { DAGSTER_HOME: home, BENCH_OUT: out });
+    const env = peerEnv("dagster", variant, { DAGSTER_HOME: home, BENCH_OUT: out });
     const pid = startGroup(join(venvBin("dagster"), "dagster-daemon"), ["run", "-f", "defs.py", "--working-directory", dir], { cwd: dir, env, log });
     const ready = () => {
       const db = new Database(join(home, "history", "runs.db"), { readonly: true, fileMustExist: true });
@@ -125,13 +133,13 @@ export const prefect: BenchSystem = {
   label: () => `Prefect ${installedVersion("prefect", "prefect")}`,
   config:
     "`prefect server start` (SQLite under PREFECT_HOME) + `python serve.py` (`flow.serve(cron=\"* * * * *\")`); one flow calling three subflows ingest, transform, report in order; each flow run a process started by the serve process; all settings default",
-  async start(root) {
+  async start(root, variant = "trivial") {
     const { dir, out } = project(root, "prefect", ["serve.py"]);
     const home = join(root, "prefect-home");
     const log = join(root, "prefect.log");
     const port = await freePort();
     const api = `http://127.0.0.1:${port}/api`;
-    const env = peerEnv("prefect", { PREFECT_HOME: home, PREFECT_API_URL: api, PREFECT_SERVER_ANALYTICS_ENABLED: "false", BENCH_OUT: out });
+    const env = peerEnv("prefect", variant, { PREFECT_HOME: home, PREFECT_API_URL: api, PREFECT_SERVER_ANALYTICS_ENABLED: "false", BENCH_OUT: out });
     const server = startGroup(join(venvBin("prefect"), "prefect"), ["server", "start", "--host", "127.0.0.1", "--port", String(port)], { cwd: root, env, log });
     await waitFor("prefect server health", async () => (await getJson(`${api}/health`)) === true, 180_000, log);
     const serveLog = join(root, "prefect-serve.log");

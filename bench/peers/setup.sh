@@ -2,7 +2,10 @@
 # Installs the peer schedulers the side-by-side bench (bench/peers.ts) measures Sluice against,
 # each pinned, into its own virtual environment outside the checkout:
 #   ${SLUICE_PEERS_HOME:-$HOME/.cache/sluice/peers}/<peer>/venv
-# Idempotent: a venv whose pinned version is already installed is left as it is.
+# Each venv also gets the fruitshop fixture's dlt (bench/peers.ts --variant fruitshop runs the
+# fixture's pipeline inside every peer's ingest task), with the same constraints as the fixture's
+# pyproject.toml (fixtures/workspaces/fruitshop_simple_workspace).
+# Idempotent: a venv whose pinned versions are already installed is left as it is.
 # Usage: bench/peers/setup.sh [airflow|dagster|prefect ...]   (no argument: all three)
 set -euo pipefail
 
@@ -15,6 +18,10 @@ declare -A PIN=(
   [dagster]="dagster==1.13.29"
   [prefect]="prefect==3.9.1"
 )
+# dlt as the fruitshop fixture pins it, with its DuckDB destination; duckdb <2 and sqlglot <29 for
+# the reasons the fixture's pyproject.toml gives (dlt 1.26.0 uses APIs those majors removed).
+DLT_PIN="dlt==1.26.0"
+DLT_SPECS=("dlt[duckdb]==1.26.0" "duckdb>=1.4,<2" "sqlglot>=28,<29")
 declare -A MODULE=([airflow]="airflow" [dagster]="dagster" [prefect]="prefect")
 
 say() { printf '[peers setup] %s\n' "$*" >&2; }
@@ -32,24 +39,26 @@ install_peer() {
   local peer="$1" spec="${PIN[$1]}" dir="$PEERS_HOME/$1"
   local dist="${spec%%==*}" want="${spec##*==}" venv="$dir/venv"
   mkdir -p "$dir"
-  if [[ -x "$venv/bin/python" && "$(installed_version "$venv" "$dist")" == "$want" ]]; then
-    say "$peer: $spec already installed in $venv"
+  if [[ -x "$venv/bin/python" && "$(installed_version "$venv" "$dist")" == "$want" \
+        && "$(installed_version "$venv" dlt)" == "${DLT_PIN##*==}" ]]; then
+    say "$peer: $spec and $DLT_PIN already installed in $venv"
     return 0
   fi
-  say "$peer: creating $venv"
+  if [[ -x "$venv/bin/python" ]]; then say "$peer: updating $venv"; else say "$peer: creating $venv"; fi
+  # the peer's pin and dlt's in one resolution, so adding dlt never moves the peer's version
   if command -v uv >/dev/null; then
     uv venv --quiet --allow-existing --python "$PYTHON" "$venv" || die "$peer: uv venv failed"
-    say "$peer: installing $spec with uv (a minute or more on first run)"
-    VIRTUAL_ENV="$venv" uv pip install --quiet --python "$venv/bin/python" "$spec" \
-      || die "$peer: 'uv pip install $spec' failed: check that PyPI is reachable and the pin exists for Python 3.11"
+    say "$peer: installing $spec ${DLT_SPECS[*]} with uv (a minute or more on first run)"
+    VIRTUAL_ENV="$venv" uv pip install --quiet --python "$venv/bin/python" "$spec" "${DLT_SPECS[@]}" \
+      || die "$peer: 'uv pip install $spec ${DLT_SPECS[*]}' failed: check that PyPI is reachable and the pins exist for Python 3.11"
   else
-    "$PYTHON" -m venv "$venv" || die "$peer: python -m venv failed"
-    say "$peer: installing $spec with pip (several minutes on first run)"
-    "$venv/bin/pip" install --quiet "$spec" \
-      || die "$peer: 'pip install $spec' failed: check that PyPI is reachable and the pin exists for Python 3.11"
+    [[ -x "$venv/bin/python" ]] || "$PYTHON" -m venv "$venv" || die "$peer: python -m venv failed"
+    say "$peer: installing $spec ${DLT_SPECS[*]} with pip (several minutes on first run)"
+    "$venv/bin/pip" install --quiet "$spec" "${DLT_SPECS[@]}" \
+      || die "$peer: 'pip install $spec ${DLT_SPECS[*]}' failed: check that PyPI is reachable and the pins exist for Python 3.11"
   fi
-  "$venv/bin/python" -c "import ${MODULE[$peer]}" || die "$peer: installed but 'import ${MODULE[$peer]}' fails"
-  say "$peer: ok, $dist $(installed_version "$venv" "$dist")"
+  "$venv/bin/python" -c "import ${MODULE[$peer]}, dlt, duckdb" || die "$peer: installed but 'import ${MODULE[$peer]}, dlt, duckdb' fails"
+  say "$peer: ok, $dist $(installed_version "$venv" "$dist"), dlt $(installed_version "$venv" dlt)"
 }
 
 peers=("$@")

@@ -8,20 +8,28 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { parseStamps, type Stamp } from "./measure.js";
-import { PEERS_DIR, type BenchSystem, type Running } from "./peers.js";
+import { FRUITSHOP_DIR, PEERS_DIR, type BenchSystem, type Running, type Variant } from "./peers.js";
 import { startGroup, stopGroups, tail, waitFor } from "./process.js";
 
 const REPO = resolve(PEERS_DIR, "../..");
 const BIN = join(REPO, "bin/sluice.js");
 /** The workspace's environment: the fruitshop fixture's pinned dlt (its environment is usually built already). */
-const ENV_FROM = join(REPO, "fixtures/workspaces/fruitshop_simple_workspace");
+const ENV_FROM = FRUITSHOP_DIR;
 
-function workspace(root: string): string {
+/**
+ * The workspace to deploy: the fixture's environment and `.dlt/`, bench/peers/sluice/'s
+ * `__deployment__.py`, and the variant's `bench_jobs.py` (fruitshop: bench/peers/sluice/fruitshop/,
+ * whose `ingest` imports the fixture's own `fruitshop_pipeline.py`, copied in as a deploy copies it).
+ */
+function workspace(root: string, variant: Variant): string {
   const dir = join(root, "bench_chain");
   mkdirSync(dir, { recursive: true });
   for (const file of ["pyproject.toml", "uv.lock"]) copyFileSync(join(ENV_FROM, file), join(dir, file));
   cpSync(join(ENV_FROM, ".dlt"), join(dir, ".dlt"), { recursive: true });
-  for (const file of ["__deployment__.py", "bench_jobs.py"]) copyFileSync(join(PEERS_DIR, "sluice", file), join(dir, file));
+  const jobs = variant === "fruitshop" ? join(PEERS_DIR, "sluice", "fruitshop") : join(PEERS_DIR, "sluice");
+  copyFileSync(join(PEERS_DIR, "sluice", "__deployment__.py"), join(dir, "__deployment__.py"));
+  copyFileSync(join(jobs, "bench_jobs.py"), join(dir, "bench_jobs.py"));
+  if (variant === "fruitshop") copyFileSync(join(ENV_FROM, "fruitshop_pipeline.py"), join(dir, "fruitshop_pipeline.py"));
   copyFileSync(join(PEERS_DIR, "stamp.py"), join(dir, "stamp.py"));
   return dir;
 }
@@ -62,7 +70,7 @@ function sluiceSystem(executor: "local" | "docker"): BenchSystem {
     id: `sluice-${executor}`,
     label: () => `Sluice ${COMMIT}, ${executor} executor`,
     config: `\`sluice up\` (\`executor: ${executor}\`${executor === "docker" ? ", `runs: { network: none }`" : ""}, every other key default), workspace deployed with \`sluice deploy\`; three dlt jobs: ingest \`trigger.schedule("* * * * *")\`, transform \`trigger=ingest.success\`, report \`trigger=transform.success\` (dlt 1.26.0)`,
-    async start(root: string): Promise<Running> {
+    async start(root: string, variant: Variant = "trivial"): Promise<Running> {
       const home = join(root, `sluice-${executor}-home`);
       const log = join(root, `sluice-${executor}.log`);
       mkdirSync(home, { recursive: true });
@@ -70,7 +78,7 @@ function sluiceSystem(executor: "local" | "docker"): BenchSystem {
       writeFileSync(join(home, "sluice.yaml"), `executor: ${executor}\napi: { port: 0 }\nproxy: { port: 0 }\n${network}`);
       const pid = startGroup(process.execPath, [BIN, "up", "--home", home], { cwd: root, env: process.env, log });
       await waitFor("sluice up wrote daemon.json", () => existsSync(join(home, "daemon.json")), 120_000, log);
-      await cli(home, ["deploy", workspace(root)], log).catch((error: Error) => {
+      await cli(home, ["deploy", workspace(root, variant)], log).catch((error: Error) => {
         throw new Error(`${error.message}\nEnd of ${log}:\n${tail(log, 2500)}`);
       });
       const stop = async () => {
