@@ -4,7 +4,8 @@
  * sys.path, cwd, environment, profile, data dir, output, exit code, signals), each run is its own
  * process, and whenever no warm interpreter fits, the run starts cold.
  */
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLocalExecutor, Launcher, prepareRun, type LocalExecutor, type PreparedRun, type RunOutcome } from "../runner/executors/index.js";
@@ -66,6 +67,49 @@ def probe():
         print("purchases", rows[0][0], "in", pipeline.working_dir, flush=True)
 `;
 
+/**
+ * A job that leaves its end to the interpreter's exit: two unclosed DuckDB connections, one held by
+ * an object in a reference cycle (garbage once the function returns: the exit's collection closes
+ * and checkpoints it), one in a module global (with dlt loaded the exit does not reach it: its rows
+ * stay in the .wal), and objects whose finalizers write a line, parked in those places and on dlt's
+ * Container singleton and a dlt class (created at import: a warm interpreter imported them before
+ * the run).
+ */
+const EXIT_PROBE = `
+import os
+import duckdb
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs import BaseConfiguration
+from dlt.hub.run import job
+
+
+class Finalized:
+    def __init__(self, name):
+        self.name = name
+
+    def __del__(self, _write=os.write):
+        _write(1, ("finalized " + self.name + "\\n").encode())
+
+
+def _written(name):
+    connection = duckdb.connect(os.path.join(os.environ["EXIT_PROBE_DIR"], name + ".duckdb"))
+    connection.execute("create table t as select range as i from range(100000)")
+    return connection
+
+
+@job
+def exit_probe():
+    global connection, kept
+    connection = _written("module_global")
+    kept = Finalized("module global")
+    cycle = Finalized("in a cycle")
+    cycle.me = cycle
+    cycle.connection = _written("in_a_cycle")
+    Container()._sluice_exit_probe = Finalized("on dlt's Container")
+    BaseConfiguration._sluice_exit_probe = Finalized("on a dlt class")
+    print("written", flush=True)
+`;
+
 let runHome: RunHome;
 let ws: string;
 let python: string;
@@ -74,7 +118,7 @@ beforeAll(async () => {
   runHome = createRunHome("sluice-local-warm-");
   ws = join(runHome.home, "fruitshop");
   copyFixtureWorkspace("fruitshop", ws);
-  writeFiles(ws, { "warm_probe.py": PROBE });
+  writeFiles(ws, { "warm_probe.py": PROBE, "warm_exit.py": EXIT_PROBE });
   python = (await ensureHostVenv({ workspaceDir: ws, onProgress: () => {} })).pythonPath;
 });
 
@@ -84,8 +128,8 @@ function executor(warm: boolean | WarmPoolOptions): LocalExecutor {
   return createLocalExecutor({ clock: runHome.clock, logStore: runHome.logStore, pythonFor: () => python, baseEnv: BASE_ENV, warm });
 }
 
-function prepared(runId: string, env: Record<string, string>, profile = "prod"): PreparedRun {
-  const job = { job_ref: "jobs.warm_probe.probe", entry_point: { module: "warm_probe", function: "probe", job_type: "batch", launcher: Launcher.job } };
+function prepared(runId: string, env: Record<string, string>, profile = "prod", module = "warm_probe", fn = "probe"): PreparedRun {
+  const job = { job_ref: `jobs.${module}.${fn}`, entry_point: { module, function: fn, job_type: "batch", launcher: Launcher.job } };
   const run = prepareRun(job, { name: "fruitshop", dir: ws }, { runId, trigger: "manual:jobs.warm_probe.probe", refresh: false, profileOverride: profile }, runHome.context, runHome.clock.now());
   return { ...run, env: { ...run.env, ...env } };
 }
@@ -290,6 +334,33 @@ describe("local executor with warm interpreters", () => {
     }
   });
 
+  it("a warm run ends like a cold one: the same finalizers run at exit and its unclosed DuckDB files are left in the same state (checkpointed when held by a cycle, rows in the .wal when held by a module global)", async () => {
+    const cold = executor(false);
+    const warm = executor(true);
+    const ended = async (local: LocalExecutor, runId: string) => {
+      const dir = join(runHome.home, runId);
+      mkdirSync(dir);
+      const run = await observe(local, prepared(runId, { EXIT_PROBE_DIR: dir }, "dev", "warm_exit", "exit_probe"));
+      const files = Object.fromEntries(["in_a_cycle", "module_global"].map((name) => [name, duckdbState(join(dir, `${name}.duckdb`))]));
+      const finalized = run.lines.filter((line) => line.startsWith("stdout:finalized ")).sort();
+      return { status: run.outcome.status, exitCode: run.outcome.exitCode, finalized, files, placement: run.placement };
+    };
+    try {
+      await observe(warm, prepared("exit_prime", {}));
+      const coldEnd = await ended(cold, "exit_cold");
+      await waitUntil(() => (warm.warmPool?.idle().filter((idle) => idle.ready).length ?? 0) === 2, "two ready warm interpreters", 60_000);
+      const readyPids = warm.warmPool?.idle().map((idle) => `process ${idle.pid} on this machine`);
+      const warmEnd = await ended(warm, "exit_warm");
+      expect(readyPids, "the run went to a warm interpreter").toContain(warmEnd.placement);
+      // what a cold `python -m` of dlt's launcher does at exit (the behaviour a warm run must keep)
+      expect(coldEnd).toMatchObject({ status: "completed", files: { in_a_cycle: { wal: false, rowsInFile: 100000 }, module_global: { wal: true, rowsInFile: -1 } } });
+      expect(coldEnd.finalized).toEqual(["stdout:finalized in a cycle"]);
+      expect({ ...warmEnd, placement: undefined }).toEqual({ ...coldEnd, placement: undefined });
+    } finally {
+      warm.close();
+    }
+  });
+
   it("close() ends the idle warm interpreters", async () => {
     const warm = executor(true);
     await observe(warm, prepared("close_prime", {}));
@@ -299,6 +370,22 @@ describe("local executor with warm interpreters", () => {
     await waitUntil(() => !alive(pid), `warm interpreter ${pid} to end`, 10_000);
   });
 });
+
+/** Whether the DuckDB file `db` has a .wal, and the rows of its table `t` in the file alone (the .wal moved aside first; -1: no table there). */
+function duckdbState(db: string): { wal: boolean; rowsInFile: number } {
+  const wal = existsSync(`${db}.wal`);
+  if (wal) renameSync(`${db}.wal`, `${db}.wal.aside`);
+  return { wal, rowsInFile: rowsInFile(db) };
+}
+
+function rowsInFile(db: string): number {
+  const script = "import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True).execute('select count(*) from t').fetchone()[0])";
+  try {
+    return Number(execFileSync(python, ["-c", script, db], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] }).trim());
+  } catch {
+    return -1; // no table t in the file itself: the rows were only in the .wal
+  }
+}
 
 function alive(pid: number): boolean {
   try {
