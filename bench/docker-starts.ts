@@ -4,8 +4,10 @@
  * attach, start; timed by wrapping the real engine), the container's Python starting (the stand-in
  * launcher prints its own clock as its first statement), and importing dlt (when the image has it).
  *
- * Run: npx tsx bench/docker-starts.ts [--runs 20] [--image TAG --python /opt/sluice/venv/bin/python]
+ * Run: npx tsx bench/docker-starts.ts [--runs 20] [--image TAG --python /opt/sluice/venv/bin/python] [--warm]
  * Default image: the base image (no dlt: the import phase is reported as absent).
+ * --warm: warm run containers (runner/executors/warm-containers.ts), as many as runs: one run
+ * primes them, then the N runs are triggered at once once all are ready (the image needs dlt).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,7 +74,7 @@ function timedEngine(engine: ContainerEngine, phasesOf: (runId: string) => Phase
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "20" }, image: { type: "string" }, python: { type: "string", default: "/usr/bin/python3" } } });
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "20" }, image: { type: "string" }, python: { type: "string", default: "/usr/bin/python3" }, warm: { type: "boolean", default: false } } });
   const runs = Number(values.runs);
   const home = mkdtempSync(join(tmpdir(), "sluice-bench-starts-"));
   const ws = join(home, "ws");
@@ -85,8 +87,10 @@ async function main(): Promise<void> {
   const image = values.image ?? (await ensureBaseImage(real)).tag;
   const phases = new Map<string, Phases>();
   const engine = timedEngine(real, (runId) => phases.get(runId));
-  const executor = createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor: async () => ({ image, python: values.python ?? "/usr/bin/python3" }), network: "none", overlayRoot: join(home, "overlays") });
+  const warm = values.warm ? { perTarget: runs, maxIdle: runs } : false;
+  const executor = createDockerExecutor({ engine, clock, logStore, secretStore, environmentFor: async () => ({ image, python: values.python ?? "/usr/bin/python3" }), network: "none", overlayRoot: join(home, "overlays"), warm });
   const job: RunnableJob = { job_ref: "jobs.starts", entry_point: { module: "s", function: "s", job_type: "batch", launcher: "starts_launcher" } };
+  if (warm) await primeWarm(executor, prepareRun(job, { name: "ws", dir: ws }, { runId: "starts-prime", trigger: "manual", refresh: false }, { secretStore, dataRoot: join(home, "data") }, clock.now()), runs);
   const prepared = Array.from({ length: runs }, (_, i) => prepareRun(job, { name: "ws", dir: ws }, { runId: `starts-${i + 1}`, trigger: "manual", refresh: false }, { secretStore, dataRoot: join(home, "data") }, clock.now()));
   for (const run of prepared) {
     const entry: Phases = { trigger: 0 };
@@ -107,7 +111,27 @@ async function main(): Promise<void> {
     }),
   );
   await Promise.all(supervised.map((run) => run.outcome));
+  const placements = await Promise.all(supervised.map((run) => run.placement));
+  const warmIds = new Set(warmBefore.map((id) => id.slice(0, 12)));
   report(runs, image, [...phases.values()]);
+  if (warm) process.stdout.write(`runs handed to a warm container: ${placements.filter((text) => warmIds.has(/container (\w+)/.exec(text ?? "")?.[1] ?? "")).length}/${runs}\n`);
+  await executor.close();
+}
+
+let warmBefore: string[] = [];
+
+/** One run (cold) makes the executor prepare the warm containers; waits until `count` are ready (at most 5 min). */
+async function primeWarm(executor: ReturnType<typeof createDockerExecutor>, run: Parameters<ReturnType<typeof createDockerExecutor>["start"]>[0], count: number): Promise<void> {
+  await (await executor.start(run)).outcome;
+  const deadline = Date.now() + 300_000;
+  const ready = () => executor.warmContainers?.idle().filter((idle) => idle.ready) ?? [];
+  while (ready().length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${ready().length}/${count} warm containers got ready within 5 min`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  warmBefore = ready().map((idle) => idle.containerId ?? "");
+  // let the machine settle after 20 imports
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
 }
 
 function report(runs: number, image: string, all: Phases[]): void {

@@ -65,10 +65,13 @@ function storedLines(runId: string): Array<{ stream: string; text: string }> {
 
 const outputLines = (runId: string) => storedLines(runId).filter((line) => line.stream === "stdout" && /^line \d+$/.test(line.text)).map((line) => line.text);
 
-/** The run's container: run ids repeat across homes, so also filtered by this home's instance label (cli/compose/run-starter.ts). */
+/**
+ * The run's container, by its name: run ids repeat across homes, so the name has this home's
+ * instance (cli/compose/run-starter.ts); a warm container that became the run was renamed to it.
+ */
 function containerOf(runId: string): { id: string; state: string } | undefined {
   const instance = createHash("sha256").update(daemon.home).digest("hex").slice(0, 16);
-  const filters = ["--filter", `label=sluice.run-id=${runId}`, "--filter", `label=sluice.instance=${instance}`];
+  const filters = ["--filter", `name=^sluice-run-${instance}-${runId}$`, "--filter", `label=sluice.instance=${instance}`];
   const out = execFileSync("docker", ["ps", "-a", ...filters, "--format", "{{.ID}} {{.State}}"], { encoding: "utf8" }).trim();
   const [id, state] = out.split(/\s+/);
   return id ? { id, state: state ?? "" } : undefined;

@@ -91,8 +91,8 @@ afterAll(closeAll);
 
 const instance = () => basename(runHome.home);
 
-function executor(warm: boolean | { perTarget?: number }): DockerExecutor {
-  const created = runHome.dockerExecutor({ engine, environmentFor, network: "none", instance: instance(), warm });
+function executor(warm: boolean | { perTarget?: number }, through: ContainerEngine = engine): DockerExecutor {
+  const created = runHome.dockerExecutor({ engine: through, environmentFor, network: "none", instance: instance(), warm });
   executors.push(created);
   return created;
 }
@@ -204,15 +204,26 @@ describe("docker executor with warm run containers", () => {
     expect(warm.warmContainers?.idle().map((idle) => idle.containerId)).toContain(warmId);
   });
 
-  it("after a daemon restart a running warm run is adopted and followed to its end, idle warm containers of the stopped daemon are removed, and the run's slot folder goes with its container", async () => {
+  it("detach() closes every output stream it opened, the warm run's and the idle containers' (an open one keeps a stopping daemon alive); after the restart the running warm run is adopted and followed to its end, idle warm containers of the stopped daemon are removed, and the run's slot folder goes with its container", async () => {
     await closeAll();
-    const first = executor(true);
+    const streams: Array<Promise<void>> = [];
+    const recording: ContainerEngine = {
+      ...engine,
+      async attach(id, onData, options) {
+        const attached = await engine.attach(id, onData, options);
+        streams.push(attached.done);
+        return attached;
+      },
+    };
+    const first = executor(true, recording);
     await observe(first, prepared("dr-prime"));
     const warmId = await readyWarm(first, 2);
     const started = await first.start(prepared("dr-run", { PROBE_MODE: "sleep" }));
     expect(await started.placement).toBe(placedIn(warmId));
     await waitUntil(() => runHome.logText("dr-run").includes("sleeping"), "dr-run sleeping", 120_000);
     first.detach();
+    expect(streams.length, "the run's and two idle containers' streams at least").toBeGreaterThanOrEqual(3);
+    await within(Promise.all(streams), "every output stream of the stopped executor to close", 10_000);
     const second = executor(true);
     const adopted = await second.recoverAll();
     expect(adopted.map((run) => [run.runId, run.alive, run.containerId])).toEqual([["dr-run", true, warmId]]);

@@ -124,6 +124,9 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
         if (statusCode(error) !== 404) throw error;
       }
     },
+    async renameContainer(containerId, name) {
+      await docker.getContainer(containerId).rename({ name });
+    },
     async readLogs(containerId, onData: (stream: OutputStreamName, chunk: Buffer) => void) {
       const output = (await docker.getContainer(containerId).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
       createDemuxer(onData)(Buffer.isBuffer(output) ? output : Buffer.from(String(output)));

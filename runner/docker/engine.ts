@@ -120,6 +120,8 @@ export interface ContainerEngine {
   /** Commits a stopped container to an image (like `docker commit`) and returns the image id. */
   commitContainer(containerId: string, options: CommitOptions): Promise<string>;
   removeContainer(containerId: string, options?: { force?: boolean }): Promise<void>;
+  /** Gives a container a new name (a warm run container takes its run's name once it became the run). */
+  renameContainer(containerId: string, name: string): Promise<void>;
   /**
    * Output a container produced so far (also after it exited), demultiplexed, without following.
    * Used to collect the logs of a run that ended while Sluice was down.

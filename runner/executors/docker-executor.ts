@@ -20,7 +20,7 @@ import { createWarmContainers, removeWarmSlot, type WarmContainerOptions, type W
 import type { AdoptedRunBase, RecoveringExecutor, SupervisedRun } from "./supervisor.js";
 import { crashPoint } from "../../core/crash-point.js";
 
-export type RunContainerEngine = Pick<ContainerEngine, "ping" | "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "listContainers" | "readLogs">;
+export type RunContainerEngine = Pick<ContainerEngine, "ping" | "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "removeContainer" | "renameContainer" | "listContainers" | "readLogs">;
 
 export interface RunEnvironment {
   image: string;
@@ -81,7 +81,14 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
   const warm =
     options.warm === undefined || options.warm === false
       ? undefined
-      : createWarmContainers({ engine: options.engine, root: join(options.overlayRoot, "warm"), scope, namePrefix: `sluice-warm-${options.instance ?? "default"}`, ...(options.warm === true ? {} : options.warm) });
+      : createWarmContainers({
+          engine: options.engine,
+          root: join(options.overlayRoot, "warm"),
+          scope,
+          namePrefix: `sluice-warm-${options.instance ?? "default"}`,
+          signal: detaching.signal,
+          ...(options.warm === true ? {} : options.warm),
+        });
   const ctx: DockerContext = { options, engine: options.engine, enforce: options.enforceTimeouts ?? true, detaching, untilDetached: { signal: detaching.signal }, scope, ...(warm ? { warm } : {}) };
   return {
     ...(warm ? { warmContainers: warm } : {}),
@@ -136,8 +143,11 @@ async function startContainerRun(ctx: DockerContext, run: PreparedRun): Promise<
     // the next run like this one finds a warm container (a cold start's included)
     setImmediate(() => ctx.warm?.prepare(run, template));
     if (taken) {
+      const startedMs = ctx.options.clock.now();
       taken.attach((stream, chunk) => log.push(stream, chunk));
-      return followContainer(ctx, { runId: run.runId, containerId: taken.containerId, log, attached: taken.attached, startedMs: ctx.options.clock.now(), timeoutMs: run.limits.timeoutMs, graceMs: run.limits.graceMs, cleanup: taken.cleanup });
+      // found by the run's name from here on, as a cold run's container (its labels are the warm container's)
+      if (template.name) await ctx.engine.renameContainer(taken.containerId, template.name).catch(() => undefined);
+      return followContainer(ctx, { runId: run.runId, containerId: taken.containerId, log, attached: taken.attached, startedMs, timeoutMs: run.limits.timeoutMs, graceMs: run.limits.graceMs, cleanup: taken.cleanup });
     }
   }
   return startColdContainer(ctx, run, environment, log);

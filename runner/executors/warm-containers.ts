@@ -47,6 +47,11 @@ export interface WarmContainerOptions {
   maxIdle?: number;
   /** Containers kept waiting per target; default 2 (a downstream run right after its upstream still finds one). */
   perTarget?: number;
+  /**
+   * Aborted when the daemon stops: the containers' output streams are closed (a run's container
+   * keeps running for the next daemon; an open stream would keep the stopping process alive).
+   */
+  signal?: AbortSignal;
 }
 
 /** A run's process in a container that was warm: followed like a cold one from here. */
@@ -204,7 +209,7 @@ function startSlot(options: WarmContainerOptions, spec: RunContainerSpec, key: s
       slot.containerId = await options.engine.createContainer(warmSpec(options, spec, slot));
       // closed or evicted while it was being created
       if (slot.state === "gone") return void (await stopSlot(options.engine, slot));
-      const { done } = await options.engine.attach(slot.containerId, slot.output.push);
+      const { done } = await options.engine.attach(slot.containerId, slot.output.push, options.signal ? { signal: options.signal } : {});
       // an idle container that ends (its import failed, the engine removed it) is gone
       slot.attached = done;
       void done.then(() => {

@@ -68,10 +68,13 @@ function storedLines(runId: string): Array<{ s: string; l: string }> {
 
 const outputLines = (runId: string) => storedLines(runId).filter((r) => r.s === "stdout" && /^line \d+$/.test(r.l)).map((r) => r.l);
 
-/** This home's run containers (any state), by the instance label (cli/compose/run-starter.ts). */
+/**
+ * This home's run containers (any state), by the instance label (cli/compose/run-starter.ts) and
+ * the run name (a warm container that became a run was renamed to it; idle warm ones are not runs).
+ */
 function containers(): string[] {
   const instance = createHash("sha256").update(daemon.home).digest("hex").slice(0, 16);
-  const out = execFileSync("docker", ["ps", "-aq", "--filter", `label=sluice.instance=${instance}`], { encoding: "utf8" });
+  const out = execFileSync("docker", ["ps", "-aq", "--filter", `label=sluice.instance=${instance}`, "--filter", "name=^sluice-run-"], { encoding: "utf8" });
   return out.split("\n").filter(Boolean);
 }
 
