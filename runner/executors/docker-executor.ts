@@ -6,6 +6,7 @@
  * ones yield their exit code and are removed. `detach()` (a graceful daemon stop) lets go of every
  * followed container without touching it, so the next daemon adopts it (docs/daemon.md).
  */
+import { setMaxListeners } from "node:events";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { errorText, SluiceError, type Clock } from "../../core/index.js";
@@ -77,6 +78,8 @@ export type DockerExecutor = RecoveringExecutor<AdoptedRun> & {
 
 export function createDockerExecutor(options: DockerExecutorOptions): DockerExecutor {
   const detaching = new AbortController();
+  // every followed run and every warm container listens for the daemon's stop: no limit applies
+  setMaxListeners(0, detaching.signal);
   const scope: Record<string, string> = options.instance ? { [RunLabel.instance]: options.instance } : {};
   const warm =
     options.warm === undefined || options.warm === false

@@ -60,13 +60,43 @@ export async function findHostPython(python = process.env.SLUICE_HOST_PYTHON ?? 
   return { executable, version };
 }
 
+/** How old a cached probe of the host interpreter may be before it is run again (in the background). */
+const PROBE_REFRESH_MS = 10_000;
+const probes = new Map<string, { found: Promise<HostPython>; atMs: number; refreshing: boolean }>();
+
+/**
+ * `findHostPython` once per interpreter name, PATH and pyenv selection, then from memory: probing
+ * costs a Python start (100–180 ms through a pyenv shim), which every local run used to pay before
+ * it started (docs/performance.md). A probe older than PROBE_REFRESH_MS is run again in the
+ * background and the next call gets its answer, so a python switched under a shim is picked up
+ * within seconds; a failed probe is never kept.
+ */
+export function findHostPythonCached(python = process.env.SLUICE_HOST_PYTHON ?? "python3"): Promise<HostPython> {
+  const key = [python, process.env.PATH ?? "", process.env.PYENV_VERSION ?? "", process.cwd()].join("\0");
+  const cached = probes.get(key);
+  if (!cached) {
+    const entry = { found: findHostPython(python), atMs: Date.now(), refreshing: false };
+    probes.set(key, entry);
+    entry.found.catch(() => probes.delete(key));
+    return entry.found;
+  }
+  if (Date.now() - cached.atMs > PROBE_REFRESH_MS && !cached.refreshing) {
+    cached.refreshing = true;
+    findHostPython(python).then(
+      (found) => probes.set(key, { found: Promise.resolve(found), atMs: Date.now(), refreshing: false }),
+      () => probes.delete(key),
+    );
+  }
+  return cached.found;
+}
+
 export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<HostVenv> {
   const progress = createProgress("env", options.onProgress);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const ensureDlt = options.ensureDlt ?? true;
   const inputs = await readDependencyInputs(options.workspaceDir, options.dependencyGroups ?? []);
   checkGroupsResolvable(inputs, options.workspaceDir);
-  const python = await findHostPython(options.python);
+  const python = await findHostPythonCached(options.python);
   const key = environmentKey({ inputs, base: `host-python:${python.version}:${python.executable}`, ensureDlt });
   const venvDir = join(cacheDir, "venvs", key);
   const result = (marker: Marker, reused: boolean): HostVenv => ({
