@@ -9,10 +9,11 @@ import { existsSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerodeEngine, type ContainerEngine } from "../runner/docker/index.js";
-import { imageEnvironments, Launcher, prepareRun, type DockerExecutor, type PreparedRun, type RunEnvironment, type RunOutcome } from "../runner/executors/index.js";
+import { imageEnvironments, Launcher, prepareRun, type DockerExecutor, type PreparedRun, type RunEnvironment } from "../runner/executors/index.js";
 import { WARM_RUN_PURPOSE } from "../runner/executors/warm-containers.js";
 import { createRunHome, type RunHome } from "./support/run-home.js";
 import { waitUntil, within } from "./support/wait.js";
+import { comparable, observeRun, type Observed } from "./support/warm-runs.js";
 import { copyFixtureWorkspace, writeFiles } from "./support/workspaces.js";
 
 /** A job printing the process state it sees as one JSON line (`probe {...}`), then doing what PROBE_MODE says. */
@@ -111,32 +112,9 @@ async function readyWarm(docker: DockerExecutor, count = 1): Promise<string> {
   return id;
 }
 
-interface Observed {
-  outcome: RunOutcome;
-  lines: string[];
-  probe: Record<string, unknown>;
-  placement: string | undefined;
-}
-
-async function observe(docker: DockerExecutor, run: PreparedRun): Promise<Observed> {
-  const started = await docker.start(run);
-  const outcome = await within(started.outcome, `the end of ${run.runId}`, 180_000);
-  const lines = runHome.logStore.read(run.runId).lines.map((line) => `${line.stream}:${line.text}`);
-  const probeLine = lines.find((line) => line.startsWith("stdout:probe "));
-  const probe = probeLine ? (JSON.parse(probeLine.slice("stdout:probe ".length)) as Record<string, unknown>) : {};
-  return { outcome, lines, probe, placement: await started.placement };
-}
+const observe = (docker: DockerExecutor, run: PreparedRun): Promise<Observed> => observeRun(docker, runHome.logStore, run, 180_000);
 
 const placedIn = (containerId: string) => `container ${containerId.slice(0, 12)} on this machine`;
-
-/** A run's observations with its run id replaced, so a cold and a warm run compare equal. */
-function comparable(observed: Observed, runId: string): unknown {
-  const lines = [...observed.lines.filter((line) => line.startsWith("stdout:")), ...observed.lines.filter((line) => !line.startsWith("stdout:"))].map((line) =>
-    line.startsWith("stdout:probe ") ? "stdout:probe (compared parsed)" : line,
-  );
-  const text = JSON.stringify({ ...observed.probe, lines, exit: [observed.outcome.exitCode, observed.outcome.signal, observed.outcome.status, observed.outcome.reason] });
-  return JSON.parse(text.replaceAll(runId, "RUN"));
-}
 
 describe("docker executor with warm run containers", () => {
   it("a warm run sees the same argv, sys.path, cwd, environment, host name, settings with secrets, data dir, __main__, descriptors, output and exit as a cold run (exit 0, sys.exit(4), an exception)", async () => {

@@ -8,11 +8,12 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createLocalExecutor, Launcher, prepareRun, type LocalExecutor, type PreparedRun, type RunOutcome } from "../runner/executors/index.js";
+import { createLocalExecutor, Launcher, prepareRun, type LocalExecutor, type PreparedRun } from "../runner/executors/index.js";
 import type { WarmPoolOptions } from "../runner/executors/warm-python.js";
 import { ensureHostVenv } from "../runner/images/index.js";
 import { createRunHome, type RunHome } from "./support/run-home.js";
 import { waitUntil, within } from "./support/wait.js";
+import { comparable as comparableRun, observeRun, type Observed } from "./support/warm-runs.js";
 import { copyFixtureWorkspace, writeFiles } from "./support/workspaces.js";
 
 /** A job printing the process state it sees as one JSON line (`probe {...}`), then doing what PROBE_MODE says. */
@@ -142,31 +143,9 @@ async function readyWarm(local: LocalExecutor): Promise<number> {
   return pid;
 }
 
-interface Observed {
-  outcome: RunOutcome;
-  lines: string[];
-  probe: Record<string, unknown>;
-  placement: string | undefined;
-}
-
-async function observe(local: LocalExecutor, run: PreparedRun): Promise<Observed> {
-  const started = await local.start(run);
-  const outcome = await within(started.outcome, `the end of ${run.runId}`, 120_000);
-  const lines = runHome.logStore.read(run.runId).lines.map((line) => `${line.stream}:${line.text}`);
-  const probeLine = lines.find((line) => line.startsWith("stdout:probe "));
-  const probe = probeLine ? (JSON.parse(probeLine.slice("stdout:probe ".length)) as Record<string, unknown>) : {};
-  return { outcome, lines, probe, placement: await started.placement };
-}
-
-/** A run's observations with its run id and pid replaced, so a cold and a warm run compare equal. */
-function comparable(observed: Observed, runId: string): unknown {
-  // each stream in order (two pipes interleave differently from run to run, cold or warm)
-  const lines = [...observed.lines.filter((line) => line.startsWith("stdout:")), ...observed.lines.filter((line) => !line.startsWith("stdout:"))].map((line) =>
-    line.startsWith("stdout:probe ") ? "stdout:probe (compared parsed)" : line,
-  );
-  const text = JSON.stringify({ ...observed.probe, pid: 0, carried: null, lines, exit: [observed.outcome.exitCode, observed.outcome.signal, observed.outcome.status] });
-  return JSON.parse(text.replaceAll(runId, "RUN"));
-}
+const observe = (local: LocalExecutor, run: PreparedRun): Promise<Observed> => observeRun(local, runHome.logStore, run, 120_000);
+/** Run id and pid replaced, and what a global set by an earlier run carried. */
+const comparable = (observed: Observed, runId: string): unknown => comparableRun(observed, runId, { pid: 0, carried: null });
 
 describe("local executor with warm interpreters", () => {
   it("a warm run sees the same argv, sys.path, cwd, environment, profile, data dir, __main__, descriptors, output and exit code or signal as a cold run (exit 0, sys.exit(4), an exception, KeyboardInterrupt)", async () => {

@@ -20,7 +20,7 @@ import type { ContainerSummary, OutputStreamName } from "../docker/index.js";
 import { fillSettingsDir } from "../secrets/index.js";
 import { RunLabel, type PreparedRun } from "./prepare-run.js";
 import { RunPaths, type RunContainerSpec } from "./run-container-spec.js";
-import { WARM_PRELOAD, WARM_SCRIPT_PATH, envMatches, isStartupVariable } from "./warm-python.js";
+import { WARM_PRELOAD, WARM_SCRIPT_PATH, envMatches, isStartupVariable, pickWarm } from "./warm-python.js";
 import type { RunContainerEngine } from "./docker-executor.js";
 
 export const WARM_RUN_PURPOSE = "run-warm";
@@ -30,8 +30,6 @@ const CONTROL_MOUNT = "/sluice/control";
 const SCRIPT_MOUNT = "/sluice/warm/sluice_warm.py";
 /** How long a new warm container may take to start and import dlt. */
 const READY_TIMEOUT_MS = 120_000;
-/** How long a run waits for a matching container that is still importing before it starts cold. */
-const READY_WAIT_MS = 5_000;
 /** How long a hand-off may take before the run starts cold instead. */
 const HANDOFF_MS = 5_000;
 
@@ -130,13 +128,7 @@ export function createWarmContainers(options: WarmContainerOptions): WarmContain
       const key = warmTargetKey(run, spec);
       if (key === undefined) return undefined;
       const env = spec.env ?? {};
-      const fits = (slot: Slot) => slot.key === key && envMatches(slot, env);
-      let slot = pool.find((candidate) => candidate.state === "ready" && fits(candidate));
-      const starting = slot ? undefined : pool.find((candidate) => candidate.state === "starting" && fits(candidate));
-      if (starting) {
-        await settledWithin(starting, READY_WAIT_MS);
-        if (starting.state === "ready" && pool.includes(starting) && fits(starting)) slot = starting;
-      }
+      const slot = await pickWarm(pool, (candidate) => candidate.key === key && envMatches(candidate, env));
       if (!slot) return undefined;
       drop(slot);
       const taken = await handOff(slot, run, spec);
@@ -165,12 +157,6 @@ export function createWarmContainers(options: WarmContainerOptions): WarmContain
     },
     idle: () => pool.map((slot) => ({ ...(slot.containerId ? { containerId: slot.containerId } : {}), ready: slot.state === "ready", key: slot.key })),
   };
-}
-
-function settledWithin(slot: Slot, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([slot.settled, timeout]).finally(() => clearTimeout(timer));
 }
 
 interface SlotHooks {

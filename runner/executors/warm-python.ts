@@ -100,14 +100,7 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
   return {
     async take(run) {
       const env = plainEnv(run.env);
-      const fits = (candidate: WarmProcess) => sameTarget(candidate, run.python, run.cwd) && envMatches(candidate, env);
-      let warm = pool.find((candidate) => candidate.state === "ready" && fits(candidate));
-      const starting = warm ? undefined : pool.find((candidate) => candidate.state === "starting" && fits(candidate));
-      if (starting) {
-        // one still importing has a head start on a cold spawn (and does not compete with it for CPU)
-        await settledWithin(starting, READY_WAIT_MS);
-        if (starting.state === "ready" && pool.includes(starting) && fits(starting)) warm = starting;
-      }
+      const warm = await pickWarm(pool, (candidate) => sameTarget(candidate, run.python, run.cwd) && envMatches(candidate, env));
       if (!warm) return undefined;
       drop(warm);
       return handOff(warm, run, env);
@@ -132,8 +125,29 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
   };
 }
 
+/** What `pickWarm` needs of a waiting interpreter or container. */
+export interface Waiting {
+  state: "starting" | "ready" | "gone";
+  /** Settles when it is no longer starting (ready or gone). */
+  settled: Promise<void>;
+}
+
+/**
+ * A ready one that fits, else one that fits and is still importing, waited for (it has a head
+ * start on a cold start and does not compete with it for CPU) at most READY_WAIT_MS; undefined:
+ * start cold.
+ */
+export async function pickWarm<T extends Waiting>(pool: readonly T[], fits: (candidate: T) => boolean): Promise<T | undefined> {
+  const ready = pool.find((candidate) => candidate.state === "ready" && fits(candidate));
+  if (ready) return ready;
+  const starting = pool.find((candidate) => candidate.state === "starting" && fits(candidate));
+  if (!starting) return undefined;
+  await settledWithin(starting, READY_WAIT_MS);
+  return starting.state === "ready" && pool.includes(starting) && fits(starting) ? starting : undefined;
+}
+
 /** Waits (a referenced timer: a waiting run keeps the daemon alive) until `warm` is ready or gone, at most `ms`. */
-function settledWithin(warm: WarmProcess, ms: number): Promise<void> {
+function settledWithin(warm: Waiting, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([warm.settled, timeout]).finally(() => clearTimeout(timer));
