@@ -67,6 +67,10 @@ describe("runtime verbs against a daemon", () => {
     expect(launched.code, launched.stdout + launched.stderr).toBe(0);
     expect(launched.stdout).toContain("fruitshop: deployed version 0");
     expect(launched.stdout).toMatch(/run 1 \(run-\d+\) of fruitshop_pipeline completed/);
+    // `sluice jobs` with no words lists every job, as `sluice job list` does
+    const listed = await daemon.json<JobView[]>("job", "list");
+    expect(listed.map((job) => job.name)).toEqual(["fruitshop_pipeline"]);
+    expect(await daemon.json<JobView[]>("jobs")).toEqual(listed);
 
     const again = await daemon.cli("deploy", dir, "--file", "fruitshop_pipeline.py", "--dry-run");
     expect(again.code, again.stderr).toBe(0);

@@ -7,6 +7,7 @@ import { EXIT_HELP, clientFor, runsTable, stdout, withHome, withWorkspace, withO
 
 const HELP = `
 Forms:
+  sluice jobs                        every deployed job (the same as \`sluice job list\`)
   sluice job list                    every deployed job
   sluice job list tag:ingest         jobs matched by selectors (triggers.md §9)
   sluice job "tag:ingest" list       the same, dlt's word order
@@ -18,10 +19,11 @@ export function registerJobCommand(program: Command, write: Write = stdout): voi
     .command("job")
     .alias("jobs")
     .description("List deployed jobs or show one job")
-    .argument("<words...>", "list [selectors…] | <selectors…> list | <name> info")
+    .argument("[words...]", "list [selectors…] | <selectors…> list | <name> info (none: list)")
     .addHelpText("after", HELP);
-  withOutput(withWorkspace(withHome(command))).action(async (words: string[], flags: CommonFlags) => {
+  withOutput(withWorkspace(withHome(command))).action(async (given: string[], flags: CommonFlags) => {
     const client = await clientFor(flags);
+    const words = given.length > 0 ? given : ["list"];
     const last = words[words.length - 1];
     if (words[0] === "list" || last === "list") {
       const selectors = words[0] === "list" ? words.slice(1) : words.slice(0, -1);
