@@ -94,9 +94,9 @@ async function observe(session: Session, target: Target): Promise<{ schedule: nu
 }
 
 async function waitFirstRun(session: Session, target: Target): Promise<number | null> {
-  const deadline = target.nextMs + 90_000;
+  const deadline = target.nextMs + 90_000; // Dagster ticks ~7 s after the minute
   while (Date.now() < deadline) {
-    const fires = (await session.fires(target.writtenAt).catch(() => [])).filter((ms) => ms >= target.nextMs - 1000);
+    const fires = (await session.fires(target.writtenAt).catch(() => [])).filter((ms) => ms >= target.nextMs - 2000);
     if (fires.length > 0) return (Math.min(...fires) - target.nextMs) / 1000;
     await sleep(500);
   }
@@ -110,12 +110,16 @@ async function waitFirstRun(session: Session, target: Target): Promise<number | 
  */
 function leadMs(subject: Subject, previous: string): number {
   if (subject.id === "dagster") return 75_000;
-  return previous === "* * * * *" ? 100_000 : 45_000;
+  return previous === "* * * * *" ? 100_000 : 30_000;
 }
 
-/** Runs for a tick after the edit other than the new cron's (a run's tick: the minute it started in; runs of ticks before the edit are not counted). */
+/**
+ * Runs for a tick after the edit other than the new cron's. A run's tick: the minute it started in,
+ * or the next one when it started up to 2 s before it (Prefect enters a flow a few ms early); runs
+ * of ticks before the edit are not counted.
+ */
 function oldScheduleRuns(fires: number[], target: Target): number {
-  const ticks = fires.map((ms) => Math.floor(ms / 60_000) * 60_000);
+  const ticks = fires.map((ms) => Math.floor((ms + 2000) / 60_000) * 60_000);
   return ticks.filter((tick) => tick > target.writtenAt && tick !== target.nextMs).length;
 }
 
