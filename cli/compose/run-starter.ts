@@ -29,8 +29,8 @@ export interface RunStarter extends StartsRuns {
   recover(): Promise<void>;
   /** After the scheduler started: stops adopted runs nobody claimed (proxy services of the last boot). */
   releaseUnclaimed(): void;
-  /** Daemon stop: leaves run containers and Jobs running for the next start to adopt (local runs: nothing to do). */
-  detach(): void;
+  /** Daemon stop: leaves run containers and Jobs running for the next start to adopt, removes the idle warm ones (local runs: nothing to do). */
+  detach(): Promise<void>;
   readonly lostReason: string;
   /**
    * `executor: kubernetes` with a storage class: `sluice exec` runs the command in a Job on the
@@ -93,7 +93,7 @@ function localStarter(base: StarterBase): RunStarter {
   const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false, warm: base.options.warm ?? true });
   const data = base.gated({ start: (run) => local.start(base.withEnv(run)) });
   // daemon stop: the warm interpreters waiting for runs go (runs themselves cannot be re-attached: LOST_LOCAL)
-  return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: () => local.close(), lostReason: LOST_LOCAL };
+  return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: async () => local.close(), lostReason: LOST_LOCAL };
 }
 
 async function dockerEngine(logger: Logger): Promise<ContainerEngine> {
@@ -218,7 +218,7 @@ function recoveringStarter(
       }
       recovered.clear();
     },
-    detach: () => executors.forEach((executor) => executor.detach()),
+    detach: async () => void (await Promise.all(executors.map((executor) => executor.detach()))),
     lostReason,
   };
 }

@@ -116,7 +116,7 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
       unpublish();
       scheduler.stop();
       // batch run containers keep running; the next start re-attaches them (docs/daemon.md)
-      starter.detach();
+      await starter.detach();
     },
   };
 }

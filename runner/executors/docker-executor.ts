@@ -111,9 +111,9 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
       }
       return adopted;
     },
-    detach() {
+    async detach() {
       detaching.abort();
-      void warm?.close();
+      await warm?.close();
     },
     close: async () => warm?.close(),
   };

@@ -160,8 +160,12 @@ export interface RecoveringExecutor<Adopted extends AdoptedRunBase> {
   adopt(runId: string): Promise<Adopted | null>;
   /** At boot: adopts every run this Sluice left behind. */
   recoverAll(): Promise<Adopted[]>;
-  /** Daemon stop: stops following every run and leaves it running; the next start adopts them (nothing more is logged, removed or reported). */
-  detach(): void;
+  /**
+   * Daemon stop: stops following every run and leaves it running; the next start adopts them
+   * (nothing more is logged, removed or reported). Settles once what the executor keeps besides
+   * runs (warm containers) is gone.
+   */
+  detach(): void | Promise<void>;
 }
 
 /** The exit of a run after `detach()`: never settles, so this daemon records, logs and removes nothing. */
