@@ -10,7 +10,7 @@
  * exposes one, the new cron's next fire time. The last repetition also waits for the first run fired
  * under the new schedule. Runs for a tick after the edit at another minute count as "old-schedule runs".
  *
- * Run: npx tsx bench/peers/schedule-change.ts [--repeat N] [--only sluice-deploy,sluice-push,airflow,dagster,prefect] [--json FILE] [--keep]
+ * Run: npx tsx bench/peers/schedule-change.ts [--repeat N] [--only sluice-deploy,sluice-push,sluice-docker-push,airflow,dagster,prefect] [--json FILE] [--keep]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
