@@ -52,8 +52,8 @@ export interface RunStarterOptions {
   home: string;
   network: "bridge" | "host" | "none";
   env: Record<string, string>;
-  /** `runs.warm` (default true): batch runs go to warm interpreters (local) or warm containers (Docker). */
-  warm?: boolean;
+  /** `runs.warm` (default true): batch runs go to warm interpreters (local) or warm containers (Docker); an object sets the pool sizes. */
+  warm?: boolean | { perTarget?: number; maxIdle?: number };
   logger: Logger;
   /** Required when `kind` is kubernetes. */
   kubernetes?: KubernetesSettings | null;

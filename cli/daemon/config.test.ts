@@ -77,7 +77,10 @@ describe("daemon config (sluice.yaml)", () => {
     });
     expect(() => parseDaemonConfig("runs:\n  env:\n    bad-name: x\n")).toThrow(/runs\.env\.bad-name/);
     expect(parseDaemonConfig("runs: { warm: false }\n")).toMatchObject({ runWarm: false });
-    expect(() => parseDaemonConfig("runs: { warm: sometimes }\n")).toThrow(/runs\.warm: expected true or false/);
+    expect(() => parseDaemonConfig("runs: { warm: sometimes }\n")).toThrow(/runs\.warm: expected true, false or \{ perTarget: N, maxIdle: N \}/);
+    expect(parseDaemonConfig("runs: { warm: { perTarget: 20, maxIdle: 20 } }\n")).toMatchObject({ runWarm: { perTarget: 20, maxIdle: 20 } });
+    expect(() => parseDaemonConfig("runs: { warm: { perTarget: 0 } }\n")).toThrow(/runs\.warm/);
+    expect(() => parseDaemonConfig("runs: { warm: { spare: 3 } }\n")).toThrow(/runs\.warm\.spare: unknown key; allowed here: perTarget, maxIdle/);
   });
 
   it("compiles durations given as text or seconds", () => {

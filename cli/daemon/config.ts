@@ -52,10 +52,27 @@ const KubernetesSection = z
     error: "set exactly one of image.registry (push run images there, pulled by digest) and image.containerd (import them into a single node's containerd)",
     path: ["image"],
   });
+/** `runs.warm` as an object: the sizes of the warm pools. */
+const WarmPools = z.strictObject({
+  perTarget: z.number().int().min(1, { error: "expected at least 1" }).max(64, { error: "expected at most 64" }).optional(),
+  maxIdle: z.number().int().min(1, { error: "expected at least 1" }).max(256, { error: "expected at most 256" }).optional(),
+});
 const RunsSection = z.strictObject({
   network: z.enum(["bridge", "host", "none"], { error: "expected one of: bridge, host, none" }).default("bridge"),
-  /** Hand batch runs to a waiting interpreter (local) or container (Docker) with dlt imported; `false`: every run starts from nothing. */
-  warm: z.boolean({ error: "expected true or false" }).default(true),
+  /**
+   * Hand batch runs to a waiting interpreter (local) or container (Docker) with dlt imported;
+   * `false`: every run starts from nothing; `{ perTarget, maxIdle }`: how many wait per
+   * workspace+profile+environment (default 2) and in all (default 4).
+   */
+  warm: z
+    .union(
+      [
+        z.boolean(),
+        WarmPools,
+      ],
+      { error: "expected true, false or { perTarget: N, maxIdle: N }" },
+    )
+    .default(true),
   /** Extra environment for every run (tests point sources at fake APIs with it). */
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" }), z.string({ error: "expected a string value" })).default({}),
 });
@@ -84,6 +101,9 @@ const GitHubSection = z
 const LogSection = z.strictObject({
   level: z.enum(["debug", "info", "warn", "error"], { error: "expected one of: debug, info, warn, error" }).default("info"),
 });
+
+/** Mappings below a section, for the keys an unknown-key error lists. */
+const NESTED: Record<string, z.ZodObject> = { "runs.warm": WarmPools };
 
 const SECTIONS = {
   api: ApiSection,
@@ -146,8 +166,8 @@ export interface DaemonOptions {
   kubernetes: KubernetesSettings | null;
   runNetwork: "bridge" | "host" | "none";
   runEnv: Record<string, string>;
-  /** `runs.warm`: batch runs go to warm interpreters (local) or warm containers (Docker). */
-  runWarm: boolean;
+  /** `runs.warm`: batch runs go to warm interpreters (local) or warm containers (Docker), with these pool sizes. */
+  runWarm: boolean | { perTarget?: number; maxIdle?: number };
   /** Loopback port of the interactive-job proxy (`/w/<workspace>/<job>/`); 0 picks a free one. */
   proxyPort: number;
   machines: Record<string, { cpus?: number; memoryMb?: number }>;
@@ -256,7 +276,7 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") {
     const section = path as keyof typeof SECTIONS | "";
-    const schema = section === "" ? undefined : SECTIONS[section];
+    const schema = section === "" ? undefined : (SECTIONS[section] ?? NESTED[path]);
     const allowed = section === "" ? Object.keys(SECTIONS) : Object.keys(schema && "shape" in schema ? schema.shape : {});
     return issue.keys.map((key) => `${path ? `${path}.` : ""}${key}: unknown key; allowed here: ${allowed.join(", ")}`).join("\n  ");
   }
