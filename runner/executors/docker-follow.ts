@@ -50,21 +50,25 @@ export const detached = (ctx: DockerContext): boolean => ctx.detaching.signal.ab
 
 const mine = (ctx: DockerContext) => (container: ContainerSummary) => ctx.options.instance !== undefined || container.labels[RunLabel.instance] === undefined;
 
+/** This executor's warm run containers, idle or become runs. */
+async function warmContainersOf(ctx: DockerContext): Promise<ContainerSummary[]> {
+  return (await ctx.engine.listContainers({ "sluice.managed": "true", "sluice.purpose": WARM_RUN_PURPOSE, ...ctx.scope })).filter(mine(ctx));
+}
+
 /**
  * This executor's run containers (any state); without an instance, those no other Sluice claimed.
  * Warm containers that became runs count, with the labels of their run (warm-containers.ts).
  */
 export async function runContainers(ctx: DockerContext, extra: Record<string, string> = {}): Promise<ContainerSummary[]> {
   const cold = (await ctx.engine.listContainers({ "sluice.managed": "true", "sluice.purpose": RUN_PURPOSE, ...ctx.scope, ...extra })).filter(mine(ctx));
-  const warm = (await ctx.engine.listContainers({ "sluice.managed": "true", "sluice.purpose": WARM_RUN_PURPOSE, ...ctx.scope })).filter(mine(ctx));
+  const warm = await warmContainersOf(ctx);
   const warmRuns = warm.flatMap((container) => warmContainerAsRun(container) ?? []).filter((container) => Object.entries(extra).every(([key, value]) => container.labels[key] === value));
   return [...cold, ...warmRuns];
 }
 
 /** Removes warm containers that never became runs (left by a stopped daemon: they exit when its control FIFOs close). */
 export async function removeIdleWarmContainers(ctx: DockerContext): Promise<void> {
-  const warm = (await ctx.engine.listContainers({ "sluice.managed": "true", "sluice.purpose": WARM_RUN_PURPOSE, ...ctx.scope })).filter(mine(ctx));
-  for (const container of warm) {
+  for (const container of await warmContainersOf(ctx)) {
     if (warmContainerAsRun(container)) continue;
     await ctx.engine.removeContainer(container.id, { force: true }).catch(() => undefined);
     removeWarmSlot(container);

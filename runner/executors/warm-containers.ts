@@ -20,7 +20,7 @@ import type { ContainerSummary, OutputStreamName } from "../docker/index.js";
 import { fillSettingsDir } from "../secrets/index.js";
 import { RunLabel, type PreparedRun } from "./prepare-run.js";
 import { RunPaths, type RunContainerSpec } from "./run-container-spec.js";
-import { WARM_PRELOAD, WARM_SCRIPT_PATH, envMatches, isStartupVariable, pickWarm } from "./warm-python.js";
+import { WARM_PRELOAD, WARM_SCRIPT_PATH, earlyOutput, envMatches, isStartupVariable, pickWarm, type EarlyOutput } from "./warm-python.js";
 import type { RunContainerEngine } from "./docker-executor.js";
 
 export const WARM_RUN_PURPOSE = "run-warm";
@@ -290,24 +290,6 @@ async function stopSlot(engine: RunContainerEngine, slot: Slot): Promise<void> {
   closeControl(slot);
   if (slot.containerId) await engine.removeContainer(slot.containerId, { force: true }).catch(() => undefined);
   rmSync(slot.dir, { recursive: true, force: true });
-}
-
-interface EarlyOutput {
-  push(stream: OutputStreamName, chunk: Buffer): void;
-  attach(sink: (stream: OutputStreamName, chunk: Buffer) => void): void;
-}
-
-/** Keeps a container's output until the run's log is attached (the imports' warnings belong to the run, as in a cold one). */
-function earlyOutput(): EarlyOutput {
-  const early: Array<[OutputStreamName, Buffer]> = [];
-  let sink: ((stream: OutputStreamName, chunk: Buffer) => void) | undefined;
-  return {
-    push: (stream, chunk) => (sink ? sink(stream, chunk) : early.push([stream, chunk])),
-    attach(next) {
-      for (const [stream, chunk] of early.splice(0)) next(stream, chunk);
-      sink = next;
-    },
-  };
 }
 
 /**

@@ -188,22 +188,29 @@ interface Buffered {
   attach(sink: OutputSink): void;
 }
 
-/** Collects a process's output until a sink is attached, then forwards it. */
-export function bufferOutput(child: ChildProcess): Buffered {
+/** Output kept until a sink is attached, then forwarded (a warm process's import output belongs to its run). */
+export interface EarlyOutput extends Buffered {
+  push(stream: OutputStream, chunk: Buffer): void;
+}
+
+export function earlyOutput(): EarlyOutput {
   const early: Array<[OutputStream, Buffer]> = [];
   let sink: OutputSink | undefined;
-  const on = (stream: OutputStream) => (chunk: Buffer) => {
-    if (sink) sink(stream, chunk);
-    else early.push([stream, chunk]);
-  };
-  child.stdout?.on("data", on("stdout"));
-  child.stderr?.on("data", on("stderr"));
   return {
+    push: (stream, chunk) => (sink ? sink(stream, chunk) : void early.push([stream, chunk])),
     attach(next) {
       for (const [stream, chunk] of early.splice(0)) next(stream, chunk);
       sink = next;
     },
   };
+}
+
+/** Collects a process's output until a sink is attached, then forwards it. */
+export function bufferOutput(child: ChildProcess): Buffered {
+  const output = earlyOutput();
+  child.stdout?.on("data", (chunk: Buffer) => output.push("stdout", chunk));
+  child.stderr?.on("data", (chunk: Buffer) => output.push("stderr", chunk));
+  return { attach: output.attach };
 }
 
 interface WarmHooks {
