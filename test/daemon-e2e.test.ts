@@ -133,10 +133,16 @@ describe("sluice daemon end to end (usgs workspace, push to deploy)", () => {
     expect(followed.stdout).toMatch(/run \d+ \(run-\d+\) of usgs_daily (completed|failed|cancelled)/);
     const daily = await waitForRun("usgs_daily", (r) => r.trigger === followUp, "the cascade run of usgs_daily did not finish");
     expect(daily.status, (await daemon.cli("logs", "usgs_daily", "--run", daily.runId)).stdout).toBe("completed");
-    expect(daily.refresh).toBe(true);
-    expect(Date.parse(daily.intervalStart ?? "")).toBe(Date.parse("2026-04-01T00:00:00Z"));
-    expect(Date.parse(daily.intervalEnd ?? "")).toBeGreaterThan(Date.parse("2026-04-01T00:00:00Z"));
-    const dailyLog = await daemon.cli("logs", "usgs_daily", "--run", daily.runId);
+    // The cascade cleared usgs_daily's watermark: its next run refreshes from the interval's start.
+    // That is the cascade's follow-up, unless a scheduled tick of usgs_daily fell while the backfill
+    // ran: held by freshness, it is retried at the backfill's success and runs first, and the
+    // follow-up (queued behind it, concurrency 1) then finds the watermark set (scheduling.md §8.1).
+    const dailies = await runsOf("usgs_daily");
+    const refreshed = daily.refresh ? daily : dailies.find((r) => r.refresh && r.trigger.startsWith("schedule:") && r.number < daily.number && r.status === "completed");
+    expect(refreshed, JSON.stringify(dailies.map((r) => [r.number, r.trigger, r.status, r.refresh, r.reason]))).toBeDefined();
+    expect(Date.parse(refreshed?.intervalStart ?? "")).toBe(Date.parse("2026-04-01T00:00:00Z"));
+    expect(Date.parse(refreshed?.intervalEnd ?? "")).toBeGreaterThan(Date.parse("2026-04-01T00:00:00Z"));
+    const dailyLog = await daemon.cli("logs", "usgs_daily", "--run", refreshed?.runId ?? "?");
     expect(dailyLog.stdout).toContain("loading ['earthquakes', 'feeds_summary'] for [2026-04-01");
     expect(sources.requests.some((r) => r.path.startsWith("/fdsnws/event/1/query"))).toBe(true);
 
