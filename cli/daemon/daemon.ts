@@ -13,8 +13,7 @@ import { GitHubStore, startGitHubService } from "../../reconciler/github/index.j
 import { DeploymentHistory, RepoStore } from "../../reconciler/history/index.js";
 import type { DeploymentTarget, ManifestPort, ManifestValidatorPort, ReconcilerEventMap } from "../../reconciler/reconcile/index.js";
 import { GitOpsService, InMemoryDeploymentTarget, dltManifestPort, schemaManifestValidator } from "../../reconciler/reconcile/index.js";
-import { createWarmDockerManifestExecutor } from "../../reconciler/manifest/index.js";
-import { createDockerodeEngine } from "../../runner/docker/index.js";
+import { createWarmManifestExecutor } from "../../reconciler/manifest/index.js";
 import type { ApiServer } from "./api-server.js";
 import { startApiServer } from "./api-server.js";
 import type { DaemonOptions } from "./config.js";
@@ -103,9 +102,9 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
   const validator = input.ports?.validator === null ? undefined : (input.ports?.validator ?? schemaManifestValidator());
   const history = new DeploymentHistory(db, () => clock.now());
   const repos = new RepoStore(db, () => clock.now());
-  // `manifest.warm` (Docker): one warm worker per environment generates pushed commits
-  const warm = !input.ports?.manifests && options.manifestWarm && options.manifestExecutor === "docker"
-    ? createWarmDockerManifestExecutor({ engine: createDockerodeEngine(), controlRoot: join(layout.home, "cache", "manifest-warm"), instance: createHash("sha256").update(layout.home).digest("hex").slice(0, 16) })
+  // `manifest.warm`: one warm worker per environment (Docker image, or host venv) generates pushed commits
+  const warm = !input.ports?.manifests && options.manifestWarm
+    ? createWarmManifestExecutor(options.manifestExecutor, { controlRoot: join(layout.home, "cache", "manifest-warm"), instance: createHash("sha256").update(layout.home).digest("hex").slice(0, 16) })
     : undefined;
   const manifests = input.ports?.manifests ?? dltManifestPort({ executor: warm ?? options.manifestExecutor, timeoutMs: options.generateTimeoutMs });
   let runtime: DaemonRuntime | undefined;

@@ -1,5 +1,5 @@
-export { generateManifest, createManifestExecutor } from "./generate-manifest.js";
-export type { GenerateManifestOptions } from "./generate-manifest.js";
+export { generateManifest, createManifestExecutor, createWarmManifestExecutor } from "./generate-manifest.js";
+export type { GenerateManifestOptions, WarmManifestExecutor } from "./generate-manifest.js";
 export { DEFAULT_MANIFEST_TIMEOUT_MS, defaultRetryCommand, generateManifestWith } from "./generate.js";
 export type { GenerateWithExecutorOptions } from "./generate.js";
 export type { ManifestExecutor, PreparedInterpreter, ProgressSink, WrapperRun } from "./executor.js";
@@ -18,3 +18,5 @@ export { ManifestExecutorKind } from "./types.js";
 export type { GeneratedManifest, ManifestEnvironmentInfo } from "./types.js";
 export { createWarmDockerManifestExecutor, WARM_PURPOSE } from "./warm-docker-executor.js";
 export type { WarmDockerExecutorOptions, WarmDockerManifestExecutor } from "./warm-docker-executor.js";
+export { createWarmLocalManifestExecutor } from "./warm-local-executor.js";
+export type { WarmLocalExecutorOptions, WarmLocalManifestExecutor } from "./warm-local-executor.js";

@@ -1,5 +1,6 @@
 /** Runs the wrapper with a host interpreter (a venv on this machine), cwd = the workspace. */
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { SluiceError } from "../../core/index.js";
 import type { ManifestExecutor, PreparedInterpreter, ProgressSink, WrapperRun } from "./executor.js";
 import type { ProcessOutput } from "./wrapper-output.js";
@@ -79,10 +80,11 @@ function runProcess(command: string, args: string[], cwd: string, run: WrapperRu
         }),
       );
     });
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
       resolvePromise({
-        exitCode: code ?? 1,
+        // killed by a signal: 128 + N, as a container's exit code and a warm fork's status read
+        exitCode: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1),
         stdout: Buffer.concat(stdout).toString("utf8"),
         stderr: Buffer.concat(stderr).toString("utf8"),
         timedOut,

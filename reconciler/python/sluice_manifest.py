@@ -17,8 +17,8 @@ hashes and the manifest content hash. Prints exactly one JSON document on stdout
 
 Always exits 0 when it could report; a non-zero exit means the wrapper itself broke.
 
-Warm mode (``--serve CONTROL_DIR``): dlt and its manifest machinery are imported once, then each
-request is generated in a fresh fork of that process. The daemon writes ``CONTROL_DIR/<id>.req``
+Warm mode (``--serve CONTROL_DIR [--keep-tmp]``): dlt and its manifest machinery are imported
+once, then each request is generated in a fresh fork of that process. The daemon writes ``CONTROL_DIR/<id>.req``
 (JSON: ``{"cwd", "args", "timeout"}``); the fork chdirs to ``cwd`` and runs ``main`` with
 ``args`` exactly as a cold process would, its result document going to ``<id>.out``; the server
 then writes ``<id>.done`` (JSON: ``{"status", "killed"}``); what the fork writes to fd 2 outside
@@ -28,7 +28,8 @@ that hangs past ``timeout`` is killed, one that eats memory is the OOM killer's 
 After each generation, as when a cold container ends, the processes it started are killed (the
 fork leads its own process group) and whatever it left in ``/tmp`` (dlt's pipeline state and local
 data of a module that runs a pipeline, ``~/.dlt`` with ``HOME=/tmp``) is removed: each fork starts
-from the ``/tmp`` the server had when it became ready.
+from the ``/tmp`` the server had when it became ready. A server on the host (``--keep-tmp``)
+leaves /tmp alone, as a cold host process does.
 """
 
 import argparse
@@ -406,16 +407,23 @@ WARM_IMPORTS = (
 )
 
 
-def serve(control_dir, poll_seconds=0.01):
-    """Warm mode: one fork per request file, one at a time (see the module docstring)."""
-    import importlib
+def serve(control_dir, keep_tmp=False, poll_seconds=0.01):
+    """Warm mode: one fork per request file, one at a time (see the module docstring).
 
+    `keep_tmp` (a server on the host, `--keep-tmp`): /tmp is the machine's, shared with everything
+    else, and a cold host process leaves it as it is too, so nothing there is removed. The server
+    ends when its parent (the daemon) is gone, or on SIGTERM, taking a running fork with it."""
+    import importlib
+    import signal
+
+    parent = os.getppid()
+    signal.signal(signal.SIGTERM, lambda *_: end_serving())
     for name in WARM_IMPORTS:
         try:
             importlib.import_module(name)
         except Exception:
             pass  # the fork imports it again and reports the error as a cold run would
-    baseline = tmp_paths()
+    baseline = None if keep_tmp else tmp_paths()
     ready = os.path.join(control_dir, "ready")
     with open(ready + ".tmp", "w") as f:
         f.write(str(os.getpid()))
@@ -423,11 +431,24 @@ def serve(control_dir, poll_seconds=0.01):
     while True:
         requests = sorted(n for n in os.listdir(control_dir) if n.endswith(".req"))
         if not requests:
+            if os.getppid() != parent:
+                end_serving()
             time.sleep(poll_seconds)
             continue
         for name in requests:
             serve_one(control_dir, name[: -len(".req")])
-            reset_tmp(baseline)
+            if baseline is not None:
+                reset_tmp(baseline)
+
+
+# the fork being served, killed with the server
+SERVING = {"pid": None}
+
+
+def end_serving():
+    if SERVING["pid"] is not None:
+        kill_group(SERVING["pid"])
+    os._exit(0)
 
 
 def serve_one(control_dir, request_id):
@@ -441,6 +462,7 @@ def serve_one(control_dir, request_id):
     pid = os.fork()
     if pid == 0:
         run_forked(request, out_fd, err_fd)
+    SERVING["pid"] = pid
     os.close(out_fd)
     os.close(err_fd)
     try:
@@ -453,6 +475,7 @@ def serve_one(control_dir, request_id):
         os.killpg(pid, 9)
     except OSError:
         pass  # none left (the fork is reaped: never a plain kill of its pid)
+    SERVING["pid"] = None
     with open(path + ".done.tmp", "w") as f:
         json.dump({"status": status, "killed": killed}, f)
     os.replace(path + ".done.tmp", path + ".done")
@@ -462,6 +485,9 @@ def run_forked(request, out_fd, err_fd):
     """In the fork: the request's cwd and argv, its result document on `out_fd`, its stderr on
     `err_fd`; never returns."""
     try:
+        import signal
+
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as in a fresh process, not the server's handler
         try:
             with open("/proc/self/oom_score_adj", "w") as f:
                 f.write("1000")  # under memory pressure the generation goes, not the server
@@ -540,6 +566,6 @@ def wait_child(pid, timeout):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        serve(sys.argv[2])
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--serve":
+        serve(sys.argv[2], keep_tmp=sys.argv[3:] == ["--keep-tmp"])
     sys.exit(main())
