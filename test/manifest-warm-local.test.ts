@@ -73,13 +73,14 @@ function servers(): number[] {
   return pids.sort();
 }
 
-/** Modules that exit, crash or hang at import: none touches anything outside its process. */
+/** Modules that exit, crash, hang or leave a process running at import (marked, so only this test's count). */
 const BROKEN_MODULES: Record<string, string> = {
   sys_exit: "import sys\n\nsys.exit(5)\n",
   os_exit: "import os\n\nos._exit(3)\n",
   kill_self: "import os, signal\n\nos.kill(os.getpid(), signal.SIGKILL)\n",
   segfault: "import ctypes\n\nctypes.string_at(0)\n",
   never_returns: "import time\n\nwhile True:\n    time.sleep(60)\n",
+  leaves_process: `import os, subprocess, sys\n\nMARK = "sluice-leftover-${process.pid}"\n\n\ndef running():\n    n = 0\n    for p in os.listdir("/proc"):\n        try:\n            n += p.isdigit() and MARK.encode() in open(f"/proc/{p}/cmdline", "rb").read()\n        except OSError:\n            pass\n    return n\n\n\nbefore = running()\nsubprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)", MARK])\nraise RuntimeError(f"{before} leftover processes were running")\n`,
 };
 
 function brokenCheckout(kind: string): string {
@@ -129,7 +130,7 @@ describe("warm manifest generation with a host interpreter", () => {
     expect(after.generated.manifestHash).toBe(coldAfter.generated.manifestHash);
   }, 600_000);
 
-  it("every broken fixture and a module that exits, kills itself, segfaults or hangs fails warm (twice) with the same code, message, hint and line as cold", async () => {
+  it("every broken fixture and a module that exits, kills itself, segfaults, hangs or leaves a process running fails warm (twice) with the same code, message, hint and line as cold", async () => {
     const kinds = [...readdirSync(BROKEN).sort(), ...Object.keys(BROKEN_MODULES)];
     let compared = 0;
     for (const kind of kinds) {

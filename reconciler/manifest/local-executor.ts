@@ -61,14 +61,24 @@ export function wrapperEnv(base: NodeJS.ProcessEnv, pycacheDir: string | undefin
 
 function runProcess(command: string, args: string[], cwd: string, run: WrapperRun, env: NodeJS.ProcessEnv): Promise<ProcessOutput> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    // its own process group: what the generation starts and leaves running is killed when it ends,
+    // as a container's end and a warm fork's do (and no longer holds the pipes open)
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // nothing left in the group
+      }
+    };
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      killGroup();
     }, run.timeoutMs);
+    child.on("exit", killGroup);
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", (error) => {
