@@ -12,7 +12,7 @@ import { createLocalExecutor, Launcher, prepareRun, type LocalExecutor, type Pre
 import type { WarmPoolOptions } from "../runner/executors/warm-python.js";
 import { ensureHostVenv } from "../runner/images/index.js";
 import { createRunHome, type RunHome } from "./support/run-home.js";
-import { waitUntil, within } from "./support/wait.js";
+import { delay, waitUntil, within } from "./support/wait.js";
 import { comparable as comparableRun, observeRun, type Observed } from "./support/warm-runs.js";
 import { copyFixtureWorkspace, writeFiles } from "./support/workspaces.js";
 
@@ -201,16 +201,25 @@ describe("local executor with warm interpreters", () => {
     }
   });
 
-  it("two interpreters wait per target by default, so a run right after another is handed to a ready one", async () => {
+  it("three interpreters wait per target by default; a hand-off's replacement starts only when its run has ended, and the next run goes to a ready one meanwhile", async () => {
     const warm = executor(true);
+    const readyPids = () => warm.warmPool?.idle().filter((idle) => idle.ready).map((idle) => idle.pid) ?? [];
     try {
-      await observe(warm, prepared("two_prime", {}));
-      await waitUntil(() => (warm.warmPool?.idle().filter((idle) => idle.ready).length ?? 0) === 2, "two ready warm interpreters", 60_000);
-      await observe(warm, prepared("two_first", {}));
-      const ready = warm.warmPool?.idle().filter((idle) => idle.ready) ?? [];
-      expect(ready).toHaveLength(1);
-      const next = await observe(warm, prepared("two_next", {}));
-      expect(next.placement).toBe(`process ${ready[0]?.pid} on this machine`);
+      await observe(warm, prepared("three_prime", {}));
+      await waitUntil(() => readyPids().length === 3, "three ready warm interpreters", 90_000);
+      const sleeping = await warm.start(prepared("three_sleeping", { PROBE_MODE: "sleep" }));
+      await waitUntil(() => runHome.logStore.read("three_sleeping").lines.some((line) => line.text === "sleeping"), "the sleeping run to start", 30_000);
+      await delay(1_000);
+      expect(warm.warmPool?.idle(), "no replacement while two others wait and the run goes on").toHaveLength(2);
+      const ready = readyPids();
+      const next = await observe(warm, prepared("three_next", {}));
+      expect(ready.map((pid) => `process ${pid} on this machine`)).toContain(next.placement);
+      // three_next's end refills the pool to three (the sleeping run's share included)
+      await waitUntil(() => (warm.warmPool?.idle().length ?? 0) === 3, "the pool refilled at three_next's end", 30_000);
+      sleeping.stop("user");
+      await within(sleeping.outcome, "the sleeping run's end", 30_000);
+      await waitUntil(() => readyPids().length === 3, "three ready", 90_000);
+      expect(warm.warmPool?.idle(), "the sleeping run's end adds none to a full pool").toHaveLength(3);
     } finally {
       warm.close();
     }
@@ -240,12 +249,15 @@ describe("local executor with warm interpreters", () => {
     try {
       await observe(warm, prepared("wait_prime", {}));
       await readyWarm(warm);
-      await observe(warm, prepared("wait_first", {}));
+      // the only one is handed over: its replacement starts at once (none other waits)
+      const first = await warm.start(prepared("wait_first", {}));
+      await new Promise((resolve) => setImmediate(resolve));
       const [replacement] = warm.warmPool?.idle() ?? [];
       expect(replacement?.ready, "still importing when the next run is triggered").toBe(false);
       const next = await observe(warm, prepared("wait_next", {}));
       expect(next.placement).toBe(`process ${replacement?.pid} on this machine`);
       expect(next.outcome.status).toBe("completed");
+      expect((await within(first.outcome, "wait_first's end", 60_000)).status).toBe("completed");
     } finally {
       warm.close();
     }
@@ -327,7 +339,7 @@ describe("local executor with warm interpreters", () => {
     try {
       await observe(warm, prepared("exit_prime", {}));
       const coldEnd = await ended(cold, "exit_cold");
-      await waitUntil(() => (warm.warmPool?.idle().filter((idle) => idle.ready).length ?? 0) === 2, "two ready warm interpreters", 60_000);
+      await waitUntil(() => (warm.warmPool?.idle() ?? []).length > 0 && (warm.warmPool?.idle() ?? []).every((idle) => idle.ready), "every warm interpreter ready", 90_000);
       const readyPids = warm.warmPool?.idle().map((idle) => `process ${idle.pid} on this machine`);
       const warmEnd = await ended(warm, "exit_warm");
       expect(readyPids, "the run went to a warm interpreter").toContain(warmEnd.placement);

@@ -62,7 +62,7 @@ const RunsSection = z.strictObject({
   /**
    * Hand batch runs to a waiting interpreter (local) or container (Docker) with dlt imported;
    * `false`: every run starts from nothing; `{ perTarget, maxIdle }`: how many wait per
-   * workspace+profile+environment (default 2) and in all (default 4).
+   * workspace+profile+environment (default 3) and in all (default 6).
    */
   warm: z
     .union(

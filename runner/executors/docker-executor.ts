@@ -18,6 +18,7 @@ import { RunLabel, type PreparedRun } from "./prepare-run.js";
 import { ensureLoopbackBindDir } from "./loopback-bind.js";
 import { assertServiceReachable, buildRunContainerSpec, runContainerName, type RunContainerSpec } from "./run-container-spec.js";
 import { createWarmContainers, removeWarmSlot, type WarmContainerOptions, type WarmContainers } from "./warm-containers.js";
+import { refillAfter } from "./warm-python.js";
 import type { AdoptedRunBase, RecoveringExecutor, SupervisedRun } from "./supervisor.js";
 import { crashPoint } from "../../core/crash-point.js";
 
@@ -142,16 +143,20 @@ async function startContainerRun(ctx: DockerContext, run: PreparedRun): Promise<
   if (!hasSettings && run.secretsFile) log.system("sluice: the workspace has no .dlt/ folder, stored secrets were not mounted");
   if (ctx.warm) {
     const template = runSpecOf(ctx, run, environment, hasSettings ? join(ctx.options.overlayRoot, run.runId) : undefined);
-    const taken = await ctx.warm.take(run, template);
+    const warm = ctx.warm;
+    const taken = await warm.take(run, template);
     // the next run like this one finds a warm container (a cold start's included)
-    setImmediate(() => ctx.warm?.prepare(run, template));
+    const refill = (ended: Promise<unknown>) => refillAfter(taken ? warm.waiting(run, template) : 0, ended, () => warm.prepare(run, template));
     if (taken) {
       const startedMs = ctx.options.clock.now();
       taken.attach((stream, chunk) => log.push(stream, chunk));
       // found by the run's name from here on, as a cold run's container (its labels are the warm container's)
       if (template.name) await ctx.engine.renameContainer(taken.containerId, template.name).catch(() => undefined);
-      return followContainer(ctx, { runId: run.runId, containerId: taken.containerId, log, attached: taken.attached, startedMs, timeoutMs: run.limits.timeoutMs, graceMs: run.limits.graceMs, cleanup: taken.cleanup });
+      const followed = followContainer(ctx, { runId: run.runId, containerId: taken.containerId, log, attached: taken.attached, startedMs, timeoutMs: run.limits.timeoutMs, graceMs: run.limits.graceMs, cleanup: taken.cleanup });
+      refill(followed.outcome);
+      return followed;
     }
+    refill(Promise.resolve());
   }
   return startColdContainer(ctx, run, environment, log);
 }

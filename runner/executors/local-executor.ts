@@ -14,7 +14,7 @@ import { launcherArgv } from "./entry-point.js";
 import type { ProcessExit } from "./outcome.js";
 import type { PreparedRun } from "./prepare-run.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
-import { bufferOutput, createWarmPool, isStartupVariable, type RunProcess, type RunSpawn, type WarmPool, type WarmPoolOptions } from "./warm-python.js";
+import { bufferOutput, createWarmPool, refillAfter, isStartupVariable, type RunProcess, type RunSpawn, type WarmPool, type WarmPoolOptions } from "./warm-python.js";
 
 export interface LocalExecutorOptions {
   clock: Clock;
@@ -51,10 +51,9 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       placeSecretsFile(run, log);
       const env = runEnv(options.baseEnv ?? process.env, run);
       const target: RunSpawn = { python, argv: launcherArgv(python, run.entryPoint, run), cwd: run.workspace.dir, env };
-      const { child, attach } = (await warmPool?.take(target)) ?? spawnCold(target);
+      const warm = await warmPool?.take(target);
+      const { child, attach } = warm ?? spawnCold(target);
       const startedMs = options.clock.now();
-      // the next run like this one finds a warm interpreter (a cold start's included)
-      setImmediate(() => warmPool?.prepare({ ...target, env: warmEnv(options.baseEnv ?? process.env, env) }));
       attach((stream, chunk) => log.push(stream, chunk));
       const exited = new Promise<ProcessExit>((resolve) => {
         let exit: ProcessExit | undefined;
@@ -74,6 +73,11 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
         });
         child.on("close", finish);
       });
+      if (warmPool) {
+        // the next run like this one finds a warm interpreter (a cold start's included)
+        const like = { ...target, env: warmEnv(options.baseEnv ?? process.env, env) };
+        refillAfter(warm ? warmPool.waiting(like) : 0, exited, () => warmPool.prepare(like));
+      }
       const processHandle: SupervisedProcess = {
         exited,
         async signal(signal) {

@@ -20,7 +20,7 @@ import type { ContainerSummary, OutputStreamName } from "../docker/index.js";
 import { fillSettingsDir } from "../secrets/index.js";
 import { RunLabel, type PreparedRun } from "./prepare-run.js";
 import { RunPaths, type RunContainerSpec } from "./run-container-spec.js";
-import { WARM_PRELOAD, WARM_SCRIPT_PATH, earlyOutput, envMatches, isStartupVariable, pickWarm, type EarlyOutput } from "./warm-python.js";
+import { WARM_PRELOAD, WARM_SCRIPT_PATH, DEFAULT_MAX_IDLE, DEFAULT_PER_TARGET, earlyOutput, envMatches, isStartupVariable, pickWarm, type EarlyOutput } from "./warm-python.js";
 import type { RunContainerEngine } from "./docker-executor.js";
 
 export const WARM_RUN_PURPOSE = "run-warm";
@@ -41,9 +41,9 @@ export interface WarmContainerOptions {
   scope: Record<string, string>;
   /** Name prefix, e.g. `sluice-warm-<instance>`. */
   namePrefix: string;
-  /** Most idle containers kept, the oldest removed first; default 4. */
+  /** Most idle containers kept, the oldest removed first; default 6 (two targets' three). */
   maxIdle?: number;
-  /** Containers kept waiting per target; default 2 (a downstream run right after its upstream still finds one). */
+  /** Containers kept waiting per target; default 3 (each job of a three-job chain finds one, see `refillAfter`). */
   perTarget?: number;
   /**
    * Aborted when the daemon stops: the containers' output streams are closed (a run's container
@@ -68,6 +68,8 @@ export interface WarmContainers {
   take(run: PreparedRun, spec: RunContainerSpec): Promise<TakenContainer | undefined>;
   /** Keeps warm containers ready for the next run like this one (no-op when there are). */
   prepare(run: PreparedRun, spec: RunContainerSpec): void;
+  /** How many wait (ready or starting) for a run like this one. */
+  waiting(run: PreparedRun, spec: RunContainerSpec): number;
   /** Removes every idle warm container. */
   close(): Promise<void>;
   /** Idle ones, for tests and benches. */
@@ -110,8 +112,8 @@ export function warmTargetKey(run: PreparedRun, spec: RunContainerSpec): string 
 }
 
 export function createWarmContainers(options: WarmContainerOptions): WarmContainers {
-  const maxIdle = options.maxIdle ?? 4;
-  const perTarget = options.perTarget ?? 2;
+  const maxIdle = options.maxIdle ?? DEFAULT_MAX_IDLE;
+  const perTarget = options.perTarget ?? DEFAULT_PER_TARGET;
   const pool: Slot[] = [];
   /** Images whose preload failed: always cold. */
   const cold = new Set<string>();
@@ -122,6 +124,10 @@ export function createWarmContainers(options: WarmContainerOptions): WarmContain
   const remove = (slot: Slot) => {
     drop(slot);
     void stopSlot(options.engine, slot);
+  };
+  const waitingFor = (run: PreparedRun, spec: RunContainerSpec) => {
+    const key = warmTargetKey(run, spec);
+    return key === undefined ? 0 : pool.filter((slot) => slot.state !== "gone" && slot.key === key && envMatches(slot, spec.env ?? {})).length;
   };
   return {
     async take(run, spec) {
@@ -135,12 +141,12 @@ export function createWarmContainers(options: WarmContainerOptions): WarmContain
       if (!taken) void stopSlot(options.engine, slot);
       return taken;
     },
+    waiting: waitingFor,
     prepare(run, spec) {
       const key = warmTargetKey(run, spec);
       if (key === undefined || cold.has(spec.image)) return;
       const env = Object.fromEntries(Object.entries(spec.env ?? {}).filter(([name]) => isStartupVariable(name)));
-      const waiting = pool.filter((slot) => slot.state !== "gone" && slot.key === key && envMatches(slot, spec.env ?? {})).length;
-      for (let i = waiting; i < perTarget; i++) {
+      for (let i = waitingFor(run, spec); i < perTarget; i++) {
         const slot = startSlot(options, spec, key, env, {
           onUnusable: () => cold.add(spec.image),
           onGone: () => remove(slot),

@@ -54,6 +54,8 @@ export interface WarmPool {
   take(run: RunSpawn): Promise<RunProcess | undefined>;
   /** Keeps a warm interpreter ready for the next run like `run` (no-op when one is there). */
   prepare(run: RunSpawn): void;
+  /** How many wait (ready or starting) for a run like `run`. */
+  waiting(run: RunSpawn): number;
   /** Ends every idle warm interpreter. */
   close(): void;
   /** Idle ones, for tests and benches: pid and whether it is ready. */
@@ -61,11 +63,12 @@ export interface WarmPool {
 }
 
 export interface WarmPoolOptions {
-  /** Most idle interpreters kept (the oldest is ended first); default 4 (~110 MB each with dlt imported). */
+  /** Most idle interpreters kept (the oldest is ended first); default 6, two targets' three (~110 MB each with dlt imported). */
   maxIdle?: number;
   /**
-   * Interpreters kept waiting per python, workspace and start-up environment; default 2, so a
-   * downstream job triggered right after its upstream was handed over still finds one ready.
+   * Interpreters kept waiting per python, workspace and start-up environment; default 3, so the
+   * jobs of a chain (ingest → transform → report) triggered one after the other each find one
+   * ready while the replacements wait for the runs to end (`refillAfter`).
    */
   perTarget?: number;
   preload?: readonly string[];
@@ -87,8 +90,8 @@ interface WarmProcess {
 }
 
 export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
-  const maxIdle = options.maxIdle ?? 4;
-  const perTarget = options.perTarget ?? 2;
+  const maxIdle = options.maxIdle ?? DEFAULT_MAX_IDLE;
+  const perTarget = options.perTarget ?? DEFAULT_PER_TARGET;
   const preload = options.preload ?? WARM_PRELOAD;
   const pool: WarmProcess[] = [];
   /** Pythons whose preload failed: always cold. */
@@ -97,7 +100,12 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
     const index = pool.indexOf(warm);
     if (index >= 0) pool.splice(index, 1);
   };
+  const waitingFor = (run: RunSpawn) => {
+    const env = plainEnv(run.env);
+    return pool.filter((warm) => warm.state !== "gone" && sameTarget(warm, run.python, run.cwd) && envMatches(warm, env)).length;
+  };
   return {
+    waiting: waitingFor,
     async take(run) {
       const env = plainEnv(run.env);
       const warm = await pickWarm(pool, (candidate) => sameTarget(candidate, run.python, run.cwd) && envMatches(candidate, env));
@@ -108,8 +116,7 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
     prepare(run) {
       if (cold.has(run.python)) return;
       const env = plainEnv(run.env);
-      const waiting = pool.filter((warm) => warm.state !== "gone" && sameTarget(warm, run.python, run.cwd) && envMatches(warm, env)).length;
-      for (let i = waiting; i < perTarget; i++) {
+      for (let i = waitingFor(run); i < perTarget; i++) {
         const warm = startWarm(run.python, run.cwd, env, preload, {
           onUnusable: () => cold.add(run.python),
           onGone: () => drop(warm),
@@ -123,6 +130,36 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
     },
     idle: () => pool.map((warm) => ({ pid: warm.child.pid, python: warm.python, cwd: warm.cwd, ready: warm.state === "ready" })),
   };
+}
+
+/** Warm ones kept per target by default (local interpreters and Docker containers alike). */
+export const DEFAULT_PER_TARGET = 3;
+/** Warm ones kept in all by default. */
+export const DEFAULT_MAX_IDLE = 6;
+/** The longest a replacement waits for the run that took a warm one to end. */
+export const REFILL_DEFER_MAX_MS = 5_000;
+
+/**
+ * Starts the replacements after a hand-off: at once when no other one waits for the next run like
+ * it (that run would start cold), else when the run has ended, at most REFILL_DEFER_MAX_MS later.
+ * A replacement importing dlt takes a core for ~0.6 s; started at the hand-off, it competed with
+ * the run's own end (CPython's finalisation) and its downstream's start, which is the hop between
+ * two jobs of a chain, while another warm one was ready for that downstream anyway.
+ */
+export function refillAfter(othersWaiting: number, runEnded: Promise<unknown>, refill: () => void): void {
+  if (othersWaiting === 0) {
+    setImmediate(refill);
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const capped = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, REFILL_DEFER_MAX_MS);
+    timer.unref();
+  });
+  void Promise.race([runEnded.catch(() => undefined), capped]).then(() => {
+    clearTimeout(timer);
+    refill();
+  });
 }
 
 /** What `pickWarm` needs of a waiting interpreter or container. */
