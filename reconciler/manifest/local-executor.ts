@@ -59,6 +59,9 @@ export function wrapperEnv(base: NodeJS.ProcessEnv, pycacheDir: string | undefin
   return env;
 }
 
+/** How long the output may still come after the process has exited. */
+const DRAIN_MS = 2_000;
+
 function runProcess(command: string, args: string[], cwd: string, run: WrapperRun, env: NodeJS.ProcessEnv): Promise<ProcessOutput> {
   return new Promise((resolvePromise, reject) => {
     // its own process group: what the generation starts and leaves running is killed when it ends,
@@ -78,7 +81,15 @@ function runProcess(command: string, args: string[], cwd: string, run: WrapperRu
       timedOut = true;
       killGroup();
     }, run.timeoutMs);
-    child.on("exit", killGroup);
+    child.on("exit", (code, signal) => {
+      killGroup();
+      // a process that left the group (setsid) may still hold the pipes: the result does not wait for it
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, DRAIN_MS).unref();
+    });
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", (error) => {
@@ -90,7 +101,10 @@ function runProcess(command: string, args: string[], cwd: string, run: WrapperRu
         }),
       );
     });
-    child.on("close", (code, signal) => {
+    let finished = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
       resolvePromise({
         // killed by a signal: 128 + N, as a container's exit code and a warm fork's status read
@@ -99,6 +113,7 @@ function runProcess(command: string, args: string[], cwd: string, run: WrapperRu
         stderr: Buffer.concat(stderr).toString("utf8"),
         timedOut,
       });
-    });
+    };
+    child.on("close", finish);
   });
 }
