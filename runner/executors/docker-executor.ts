@@ -17,8 +17,8 @@ import { followContainer, removeIdleWarmContainers, runContainers, type DockerCo
 import { RunLabel, type PreparedRun } from "./prepare-run.js";
 import { ensureLoopbackBindDir } from "./loopback-bind.js";
 import { assertServiceReachable, buildRunContainerSpec, runContainerName, type RunContainerSpec } from "./run-container-spec.js";
+import { createRefills } from "./warm-refills.js";
 import { createWarmContainers, removeWarmSlot, type WarmContainerOptions, type WarmContainers } from "./warm-containers.js";
-import { refillAfter } from "./warm-python.js";
 import type { AdoptedRunBase, RecoveringExecutor, SupervisedRun } from "./supervisor.js";
 import { crashPoint } from "../../core/crash-point.js";
 
@@ -93,7 +93,8 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
           signal: detaching.signal,
           ...(options.warm === true ? {} : options.warm),
         });
-  const ctx: DockerContext = { options, engine: options.engine, enforce: options.enforceTimeouts ?? true, detaching, untilDetached: { signal: detaching.signal }, scope, ...(warm ? { warm } : {}) };
+  const refills = createRefills();
+  const ctx: DockerContext = { options, engine: options.engine, enforce: options.enforceTimeouts ?? true, detaching, untilDetached: { signal: detaching.signal }, scope, refills, ...(warm ? { warm } : {}) };
   return {
     ...(warm ? { warmContainers: warm } : {}),
     start: (run) => startContainerRun(ctx, run),
@@ -114,9 +115,13 @@ export function createDockerExecutor(options: DockerExecutorOptions): DockerExec
     },
     async detach() {
       detaching.abort();
+      refills.close();
       await warm?.close();
     },
-    close: async () => warm?.close(),
+    close: async () => {
+      refills.close();
+      await warm?.close();
+    },
   };
 }
 
@@ -146,7 +151,7 @@ async function startContainerRun(ctx: DockerContext, run: PreparedRun): Promise<
     const warm = ctx.warm;
     const taken = await warm.take(run, template);
     // the next run like this one finds a warm container (a cold start's included)
-    const refill = (ended: Promise<unknown>) => refillAfter(taken ? warm.waiting(run, template) : 0, ended, () => warm.prepare(run, template));
+    const refill = (ended: Promise<unknown>) => ctx.refills.runStarted(taken ? warm.waiting(run, template) : 0, ended, () => warm.prepare(run, template));
     if (taken) {
       const startedMs = ctx.options.clock.now();
       taken.attach((stream, chunk) => log.push(stream, chunk));

@@ -13,6 +13,7 @@ import { RUN_PURPOSE, RunLabel } from "./prepare-run.js";
 import { delay, leftToNextDaemon, superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
 import type { DockerExecutorOptions } from "./docker-executor.js";
 import { WARM_RUN_PURPOSE, removeWarmSlot, warmContainerAsRun, type WarmContainers } from "./warm-containers.js";
+import type { Refills } from "./warm-refills.js";
 
 /** Output may arrive a little after the exit is reported; wait at most this long for it. */
 const DRAIN_MS = 3000;
@@ -44,6 +45,8 @@ export interface DockerContext {
   scope: Record<string, string>;
   /** Warm containers batch runs are handed to (absent: every run starts cold). */
   warm?: WarmContainers;
+  /** When the warm containers' replacements start. */
+  refills: Refills;
 }
 
 export const detached = (ctx: DockerContext): boolean => ctx.detaching.signal.aborted;

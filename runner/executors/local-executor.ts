@@ -14,7 +14,8 @@ import { launcherArgv } from "./entry-point.js";
 import type { ProcessExit } from "./outcome.js";
 import type { PreparedRun } from "./prepare-run.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
-import { bufferOutput, createWarmPool, refillAfter, isStartupVariable, type RunProcess, type RunSpawn, type WarmPool, type WarmPoolOptions } from "./warm-python.js";
+import { createRefills } from "./warm-refills.js";
+import { bufferOutput, createWarmPool, isStartupVariable, type RunProcess, type RunSpawn, type WarmPool, type WarmPoolOptions } from "./warm-python.js";
 
 export interface LocalExecutorOptions {
   clock: Clock;
@@ -42,9 +43,13 @@ const DRAIN_MS = 2000;
 
 export function createLocalExecutor(options: LocalExecutorOptions): LocalExecutor {
   const warmPool = options.warm === false ? undefined : createWarmPool(options.warm === true ? {} : options.warm);
+  const refills = createRefills();
   return {
     ...(warmPool ? { warmPool } : {}),
-    close: () => warmPool?.close(),
+    close: () => {
+      refills.close();
+      warmPool?.close();
+    },
     async start(run) {
       const python = await options.pythonFor(run);
       const log = createRunLogWriter(options.logStore, run.runId, { redact: run.redact });
@@ -76,7 +81,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       if (warmPool) {
         // the next run like this one finds a warm interpreter (a cold start's included)
         const like = { ...target, env: warmEnv(options.baseEnv ?? process.env, env) };
-        refillAfter(warm ? warmPool.waiting(like) : 0, exited, () => warmPool.prepare(like));
+        refills.runStarted(warm ? warmPool.waiting(like) : 0, exited, () => warmPool.prepare(like));
       }
       const processHandle: SupervisedProcess = {
         exited,

@@ -43,7 +43,7 @@ export interface WarmContainerOptions {
   namePrefix: string;
   /** Most idle containers kept, the oldest removed first; default 6 (two targets' three). */
   maxIdle?: number;
-  /** Containers kept waiting per target; default 3 (each job of a three-job chain finds one, see `refillAfter`). */
+  /** Containers kept waiting per target; default 3 (each job of a three-job chain finds one, see warm-refills.ts). */
   perTarget?: number;
   /**
    * Aborted when the daemon stops: the containers' output streams are closed (a run's container

@@ -68,7 +68,7 @@ export interface WarmPoolOptions {
   /**
    * Interpreters kept waiting per python, workspace and start-up environment; default 3, so the
    * jobs of a chain (ingest → transform → report) triggered one after the other each find one
-   * ready while the replacements wait for the runs to end (`refillAfter`).
+   * ready while the replacements wait for the runs to end (runner/executors/warm-refills.ts).
    */
   perTarget?: number;
   preload?: readonly string[];
@@ -136,32 +136,6 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
 export const DEFAULT_PER_TARGET = 3;
 /** Warm ones kept in all by default. */
 export const DEFAULT_MAX_IDLE = 6;
-/** The longest a replacement waits for the run that took a warm one to end. */
-export const REFILL_DEFER_MAX_MS = 5_000;
-
-/**
- * Starts the replacements after a hand-off: at once when no other one waits for the next run like
- * it (that run would start cold), else when the run has ended, at most REFILL_DEFER_MAX_MS later.
- * A replacement importing dlt takes a core for ~0.6 s; started at the hand-off, it competed with
- * the run's own end (CPython's finalisation) and its downstream's start, which is the hop between
- * two jobs of a chain, while another warm one was ready for that downstream anyway.
- */
-export function refillAfter(othersWaiting: number, runEnded: Promise<unknown>, refill: () => void): void {
-  if (othersWaiting === 0) {
-    setImmediate(refill);
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const capped = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, REFILL_DEFER_MAX_MS);
-    timer.unref();
-  });
-  void Promise.race([runEnded.catch(() => undefined), capped]).then(() => {
-    clearTimeout(timer);
-    refill();
-  });
-}
-
 /** What `pickWarm` needs of a waiting interpreter or container. */
 export interface Waiting {
   state: "starting" | "ready" | "gone";

@@ -1,0 +1,67 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createRefills } from "./warm-refills.js";
+
+/** A run's end, settled by the test. */
+function run(): { ended: Promise<void>; end(): void } {
+  let end = () => {};
+  const ended = new Promise<void>((resolve) => (end = resolve));
+  return { ended, end };
+}
+
+describe("warm refills", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("starts the replacement at once when no other warm one waits", async () => {
+    const refills = createRefills();
+    const refill = vi.fn();
+    refills.runStarted(0, run().ended, refill);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(refill).toHaveBeenCalledTimes(1);
+  });
+
+  it("with others waiting, waits for the run's end and then for 500 ms without a run starting or ending", async () => {
+    const refills = createRefills();
+    const ingest = run();
+    const refill = vi.fn();
+    refills.runStarted(2, ingest.ended, refill);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(refill, "the run goes on").not.toHaveBeenCalled();
+    ingest.end();
+    await vi.advanceTimersByTimeAsync(400);
+    // the downstream starts 400 ms after: quiet again from here
+    const transform = run();
+    refills.runStarted(1, transform.ended, vi.fn());
+    await vi.advanceTimersByTimeAsync(400);
+    expect(refill, "postponed by the downstream's start").not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(refill).toHaveBeenCalledTimes(1);
+  });
+
+  it("never waits more than 5 s for a long run, nor 5 s more for quiet", async () => {
+    const refills = createRefills();
+    const started = Date.now();
+    let calledAt = 0;
+    refills.runStarted(1, run().ended, () => (calledAt = Date.now()));
+    await vi.advanceTimersByTimeAsync(4_900);
+    expect(calledAt, "the run goes on").toBe(0);
+    // busy from here: a run starts every 300 ms
+    for (let i = 0; i < 40 && calledAt === 0; i++) {
+      refills.runStarted(1, run().ended, () => {});
+      await vi.advanceTimersByTimeAsync(300);
+    }
+    expect(calledAt - started).toBeGreaterThanOrEqual(9_500);
+    expect(calledAt - started).toBeLessThanOrEqual(10_000);
+  });
+
+  it("close() drops the pending replacements", async () => {
+    const refills = createRefills();
+    const first = run();
+    const refill = vi.fn();
+    refills.runStarted(1, first.ended, refill);
+    first.end();
+    refills.close();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(refill).not.toHaveBeenCalled();
+  });
+});
