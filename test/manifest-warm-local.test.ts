@@ -12,21 +12,18 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SluiceError } from "../core/index.js";
 import {
   createLocalManifestExecutor,
   createWarmLocalManifestExecutor,
   generateManifestWith,
   WRAPPER_SCRIPT_PATH,
-  type GeneratedManifest,
-  type ManifestExecutor,
   type WarmLocalManifestExecutor,
 } from "../reconciler/manifest/index.js";
 import { defaultCacheDir, ensureHostVenv } from "../runner/images/index.js";
 import { waitUntil } from "./support/wait.js";
+import { BROKEN_FIXTURES, expectBrokenFailWarmAsCold, expectSameManifest, expectWarmSeesModuleChange, timed } from "./support/manifest-compare.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/workspaces");
-const BROKEN = resolve(import.meta.dirname, "../fixtures/broken");
 const hostVenv = {
   ensureInterpreter: (workspaceDir: string) => ensureHostVenv({ workspaceDir, dependencyGroups: [], onProgress: () => {} }),
   pycacheDir: join(defaultCacheDir(), "pycache"),
@@ -50,13 +47,7 @@ function checkout(fixture: string, name: string): string {
   return dir;
 }
 
-const withoutCreatedAt = (m: GeneratedManifest) => ({ ...m.manifest, created_at: null });
 
-async function timed(executor: ManifestExecutor, workspaceDir: string, timeoutMs = 120_000): Promise<{ generated: GeneratedManifest; ms: number }> {
-  const started = performance.now();
-  const generated = await generateManifestWith({ workspaceDir, executor, timeoutMs });
-  return { generated, ms: Math.round(performance.now() - started) };
-}
 
 /** Pids of this test's warm servers (their command line names this test's control folder). */
 function servers(): number[] {
@@ -83,21 +74,7 @@ const BROKEN_MODULES: Record<string, string> = {
   leaves_process: `import os, subprocess, sys\n\nMARK = "sluice-leftover-${process.pid}"\n\n\ndef running():\n    n = 0\n    for p in os.listdir("/proc"):\n        try:\n            n += p.isdigit() and MARK.encode() in open(f"/proc/{p}/cmdline", "rb").read()\n        except OSError:\n            pass\n    return n\n\n\nbefore = running()\nsubprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)", MARK])\nraise RuntimeError(f"{before} leftover processes were running")\n`,
 };
 
-function brokenCheckout(kind: string): string {
-  const dir = join(root, "checkouts", `broken-${kind}`);
-  cpSync(join(BROKEN, kind in BROKEN_MODULES ? "invalid_trigger" : kind), dir, { recursive: true });
-  if (kind in BROKEN_MODULES) writeFileSync(join(dir, "__deployment__.py"), BROKEN_MODULES[kind] ?? "");
-  return dir;
-}
 
-async function failureOf(executor: ManifestExecutor, workspaceDir: string): Promise<Record<string, unknown>> {
-  const error = await generateManifestWith({ workspaceDir, executor, timeoutMs: 12_000 }).then(
-    () => new Error("the generation succeeded"),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof SluiceError)) throw error;
-  return { code: error.code, message: error.message, hint: error.hint, file: error.details.file, line: error.details.line };
-}
 
 describe("warm manifest generation with a host interpreter", () => {
   for (const fixture of ["usgs_earthquakes_workspace", "jaffle_shop_workspace"]) {
@@ -107,40 +84,20 @@ describe("warm manifest generation with a host interpreter", () => {
       const first = await timed(warm, dir); // starts the server
       const w = await timed(warm, dir);
       console.log(`${fixture} (local): cold ${c.ms} ms, warm first ${first.ms} ms, warm ${w.ms} ms`);
-      expect(withoutCreatedAt(w.generated)).toEqual(withoutCreatedAt(c.generated));
-      expect(w.generated.jobHashes).toEqual(c.generated.jobHashes);
-      expect(w.generated.manifestHash).toBe(c.generated.manifestHash);
+      expectSameManifest(w.generated, c.generated);
       expect(w.generated.environment.executor).toBe("local");
       expect(w.generated.environment.pythonPath).toBe(c.generated.environment.pythonPath);
-      expect(Object.keys(w.generated.jobHashes).length).toBeGreaterThan(0);
     }, 600_000);
   }
 
   it("after the workspace's own module changes, the warm server sees the change (equal to a cold generation of the new code)", async () => {
     const dir = checkout("usgs_earthquakes_workspace", "usgs-change");
-    const before = await timed(warm, dir);
-    const pipeline = join(dir, "usgs_pipeline.py");
-    const source = readFileSync(pipeline, "utf8");
-    expect(source).toContain('trigger=trigger.every("5m")');
-    writeFileSync(pipeline, source.replace('trigger=trigger.every("5m")', 'trigger=trigger.every("10m")'));
-    const after = await timed(warm, dir);
-    const coldAfter = await timed(cold, dir);
-    expect(after.generated.manifestHash).not.toBe(before.generated.manifestHash);
-    expect(after.generated.jobHashes).toEqual(coldAfter.generated.jobHashes);
-    expect(after.generated.manifestHash).toBe(coldAfter.generated.manifestHash);
+    await expectWarmSeesModuleChange(warm, cold, dir);
   }, 600_000);
 
   it("every broken fixture and a module that exits, kills itself, segfaults, hangs or leaves a process running fails warm (twice) with the same code, message, hint and line as cold", async () => {
-    const kinds = [...readdirSync(BROKEN).sort(), ...Object.keys(BROKEN_MODULES)];
-    let compared = 0;
-    for (const kind of kinds) {
-      const dir = brokenCheckout(kind);
-      const expected = await failureOf(cold, dir);
-      expect(await failureOf(warm, dir), kind).toEqual(expected);
-      if (kind !== "never_returns") expect(await failureOf(warm, dir), `${kind}, second warm generation`).toEqual(expected);
-      compared++;
-    }
-    expect(compared).toBe(readdirSync(BROKEN).length + Object.keys(BROKEN_MODULES).length);
+    const compared = await expectBrokenFailWarmAsCold(warm, cold, join(root, "checkouts"), BROKEN_MODULES);
+    expect(compared).toBe(readdirSync(BROKEN_FIXTURES).length + Object.keys(BROKEN_MODULES).length);
   }, 900_000);
 
   it("a hanging generation is killed with what it started, and the same server serves the next one", async () => {

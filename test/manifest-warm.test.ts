@@ -7,16 +7,15 @@
  * served by the same warm container.
  * Times are printed (bench/push-to-applied.ts measures them end to end), not asserted.
  */
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { SluiceError } from "../core/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerodeEngine } from "../runner/docker/index.js";
-import { createDockerManifestExecutor, createWarmDockerManifestExecutor, generateManifestWith, WARM_PURPOSE, type GeneratedManifest, type WarmDockerManifestExecutor } from "../reconciler/manifest/index.js";
+import { createDockerManifestExecutor, createWarmDockerManifestExecutor, generateManifestWith, WARM_PURPOSE, type WarmDockerManifestExecutor } from "../reconciler/manifest/index.js";
+import { BROKEN_FIXTURES, expectBrokenFailWarmAsCold, expectSameManifest, expectWarmSeesModuleChange, timed } from "./support/manifest-compare.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/workspaces");
-const BROKEN = resolve(import.meta.dirname, "../fixtures/broken");
 const engine = createDockerodeEngine();
 const instance = `warm-test-${process.pid}`;
 let root: string;
@@ -39,13 +38,7 @@ function checkout(fixture: string, name: string): string {
   return dir;
 }
 
-const withoutCreatedAt = (m: GeneratedManifest) => ({ ...m.manifest, created_at: null });
 
-async function timed(executor: typeof cold, workspaceDir: string, timeoutMs = 120_000): Promise<{ generated: GeneratedManifest; ms: number }> {
-  const started = performance.now();
-  const generated = await generateManifestWith({ workspaceDir, executor, timeoutMs });
-  return { generated, ms: Math.round(performance.now() - started) };
-}
 
 const warmContainers = async () => (await engine.listContainers({ "sluice.purpose": WARM_PURPOSE, "sluice.instance": instance })).map((c) => c.id);
 
@@ -61,32 +54,12 @@ const BROKEN_MODULES: Record<string, string> = {
   leaves_tmp_state: "import os\n\nif os.path.exists('/tmp/seen'):\n    raise RuntimeError('a previous generation left /tmp/seen')\nopen('/tmp/seen', 'w').write('x')\nraise RuntimeError('first generation')\n",
 };
 
-function brokenCheckout(kind: string): string {
-  const dir = join(root, "checkouts", `broken-${kind}`);
-  cpSync(join(BROKEN, kind in BROKEN_MODULES ? "invalid_trigger" : kind), dir, { recursive: true });
-  if (kind in BROKEN_MODULES) writeFileSync(join(dir, "__deployment__.py"), BROKEN_MODULES[kind] ?? "");
-  return dir;
-}
 
-/** What a user sees of a failed generation: code, message, hint and location. */
-async function failureOf(executor: typeof cold, workspaceDir: string): Promise<Record<string, unknown>> {
-  const error = await generateManifestWith({ workspaceDir, executor, timeoutMs: 12_000 }).then(
-    () => new Error("the generation succeeded"),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof SluiceError)) throw error;
-  return { code: error.code, message: error.message, hint: error.hint, file: error.details.file, line: error.details.line };
-}
 
 describe("warm manifest generation", () => {
   it("every broken fixture and a module that exits, kills itself, segfaults, eats memory, hangs, leaves a process running or leaves /tmp state fails warm (twice) with the same code, message, hint and line as cold", async () => {
-    const kinds = [...readdirSync(BROKEN).sort(), ...Object.keys(BROKEN_MODULES)];
-    for (const kind of kinds) {
-      const dir = brokenCheckout(kind);
-      const expected = await failureOf(cold, dir);
-      expect(await failureOf(warm, dir), kind).toEqual(expected);
-      if (kind !== "never_returns") expect(await failureOf(warm, dir), `${kind}, second warm generation`).toEqual(expected);
-    }
+    const compared = await expectBrokenFailWarmAsCold(warm, cold, join(root, "checkouts"), BROKEN_MODULES);
+    expect(compared).toBe(readdirSync(BROKEN_FIXTURES).length + Object.keys(BROKEN_MODULES).length);
   }, 900_000);
 
   for (const fixture of ["usgs_earthquakes_workspace", "jaffle_shop_workspace"]) {
@@ -96,23 +69,13 @@ describe("warm manifest generation", () => {
       await timed(warm, dir); // the first one starts the container
       const w = await timed(warm, dir);
       console.log(`${fixture}: cold ${c.ms} ms, warm ${w.ms} ms`);
-      expect(withoutCreatedAt(w.generated)).toEqual(withoutCreatedAt(c.generated));
-      expect(w.generated.jobHashes).toEqual(c.generated.jobHashes);
-      expect(w.generated.manifestHash).toBe(c.generated.manifestHash);
-      expect(Object.keys(w.generated.jobHashes).length).toBeGreaterThan(0);
+      expectSameManifest(w.generated, c.generated);
     }, 600_000);
   }
 
   it("after the workspace's own module changes, the warm worker sees the change (equal to a cold generation of the new code)", async () => {
     const dir = checkout("usgs_earthquakes_workspace", "usgs-change");
-    const before = await timed(warm, dir);
-    const pipeline = join(dir, "usgs_pipeline.py");
-    writeFileSync(pipeline, readFileSync(pipeline, "utf8").replace('trigger=trigger.every("5m")', 'trigger=trigger.every("10m")'));
-    const after = await timed(warm, dir);
-    const coldAfter = await timed(cold, dir);
-    expect(after.generated.manifestHash).not.toBe(before.generated.manifestHash);
-    expect(after.generated.jobHashes).toEqual(coldAfter.generated.jobHashes);
-    expect(after.generated.manifestHash).toBe(coldAfter.generated.manifestHash);
+    await expectWarmSeesModuleChange(warm, cold, dir);
   }, 600_000);
 
   it("a deployment module that never returns or eats memory fails its generation only: the same warm container serves the next one", async () => {

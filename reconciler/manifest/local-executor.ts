@@ -27,21 +27,30 @@ export interface LocalExecutorOptions {
 export function createLocalManifestExecutor(options: LocalExecutorOptions): ManifestExecutor {
   return {
     kind: "local",
-    async prepare(workspaceDir, onProgress): Promise<PreparedInterpreter> {
-      const started = performance.now();
-      const interpreter = await options.ensureInterpreter(workspaceDir, onProgress);
-      return {
-        info: {
-          executor: "local",
-          pythonPath: interpreter.pythonPath,
-          reused: interpreter.reused,
-          prepareMs: Math.round(performance.now() - started),
-          pythonVersion: interpreter.pythonVersion ?? "unknown",
-        },
-        workspaceRoot: workspaceDir,
-        runWrapper: (run) => runProcess(interpreter.pythonPath, [WRAPPER_SCRIPT_PATH, ...run.args], workspaceDir, run, wrapperEnv(options.env ?? process.env, options.pycacheDir)),
-      };
+    prepare: (workspaceDir, onProgress) =>
+      prepareHostInterpreter(options, workspaceDir, onProgress, (python) => (run) => runProcess(python, [WRAPPER_SCRIPT_PATH, ...run.args], workspaceDir, run, wrapperEnv(options.env ?? process.env, options.pycacheDir))),
+  };
+}
+
+/** The workspace's host interpreter, found or built, and how a generation runs with it (cold or warm). */
+export async function prepareHostInterpreter(
+  options: LocalExecutorOptions,
+  workspaceDir: string,
+  onProgress: ProgressSink | undefined,
+  runnerFor: (pythonPath: string) => PreparedInterpreter["runWrapper"],
+): Promise<PreparedInterpreter> {
+  const started = performance.now();
+  const interpreter = await options.ensureInterpreter(workspaceDir, onProgress);
+  return {
+    info: {
+      executor: "local",
+      pythonPath: interpreter.pythonPath,
+      reused: interpreter.reused,
+      prepareMs: Math.round(performance.now() - started),
+      pythonVersion: interpreter.pythonVersion ?? "unknown",
     },
+    workspaceRoot: workspaceDir,
+    runWrapper: runnerFor(interpreter.pythonPath),
   };
 }
 

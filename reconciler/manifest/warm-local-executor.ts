@@ -8,9 +8,8 @@
  * close; it also exits when its parent is gone after a kill -9).
  */
 import { spawn } from "node:child_process";
-import type { ManifestExecutor, PreparedInterpreter } from "./executor.js";
-import type { LocalExecutorOptions } from "./local-executor.js";
-import { wrapperEnv } from "./local-executor.js";
+import type { ManifestExecutor } from "./executor.js";
+import { prepareHostInterpreter, wrapperEnv, type LocalExecutorOptions } from "./local-executor.js";
 import { WarmWorker, WarmWorkers, type WarmServer } from "./warm-worker.js";
 import { WRAPPER_SCRIPT_PATH } from "./wrapper-script.js";
 
@@ -31,31 +30,20 @@ export function createWarmLocalManifestExecutor(options: WarmLocalExecutorOption
   const env = wrapperEnv(options.env ?? process.env, options.pycacheDir);
   return {
     kind: "local",
-    async prepare(workspaceDir, onProgress): Promise<PreparedInterpreter> {
-      const started = performance.now();
-      const interpreter = await options.ensureInterpreter(workspaceDir, onProgress);
-      const worker = () =>
-        workers.get(interpreter.pythonPath, (onIdle) =>
-          new WarmWorker({
-            controlRoot: options.controlRoot,
-            where: `with ${interpreter.pythonPath}`,
-            onIdle,
-            start: (control) => startHostServer(interpreter.pythonPath, control, env),
-            ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
-          }),
-        );
-      return {
-        info: {
-          executor: "local",
-          pythonPath: interpreter.pythonPath,
-          reused: interpreter.reused,
-          prepareMs: Math.round(performance.now() - started),
-          pythonVersion: interpreter.pythonVersion ?? "unknown",
-        },
-        workspaceRoot: workspaceDir,
-        runWrapper: (run) => worker().generate(workspaceDir, run.args, run.timeoutMs),
-      };
-    },
+    prepare: (workspaceDir, onProgress) =>
+      prepareHostInterpreter(options, workspaceDir, onProgress, (python) => (run) =>
+        workers
+          .get(python, (onIdle) =>
+            new WarmWorker({
+              controlRoot: options.controlRoot,
+              where: `with ${python}`,
+              onIdle,
+              start: (control) => startHostServer(python, control, env),
+              ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
+            }),
+          )
+          .generate(workspaceDir, run.args, run.timeoutMs),
+      ),
     close: () => workers.close(),
   };
 }
