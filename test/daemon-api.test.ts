@@ -79,9 +79,9 @@ describe("daemon API", () => {
     const d = await start();
     let walked = 0;
     for (const route of d.routes) {
-      // a concrete path for the pattern: every `:param` becomes a name, the anchors go
-      const path = route.pattern.source.replace(/\\\//g, "/").replace(/^\^/, "").replace(/\/\?\$$/, "").replace(/\(\[\^\/\]\+\)/g, "x");
-      expect(path, route.pattern.source).toMatch(/^\/[\w/-]+$/);
+      // a concrete path for the route: every `:param` becomes a name
+      const path = route.path.replace(/:\w+/g, "x");
+      expect(path, route.path).toMatch(/^\/[\w/-]+$/);
       const body = route.method === "GET" ? undefined : JSON.stringify({ name: "x", push: true, selectors: ["x"], dir: "/tmp", job: "x" });
       for (const token of [null, "0".repeat(64), `${d.token}x`]) {
         const res = await call(d, path, { method: route.method, token, ...(body ? { body } : {}) });

@@ -5,7 +5,8 @@ import type { Clock, Logger } from "../../core/index.js";
 import { SluiceError, silentLogger } from "../../core/index.js";
 import { isLoopback } from "./config.js";
 import type { DaemonEventSource } from "./event-hub.js";
-import { decodeUriPart, optionalString, readJsonBody, sendError, sendJson, sendThrown } from "./http-util.js";
+import { optionalString, readJsonBody, sendError, sendJson, sendThrown } from "./http-util.js";
+import { createRouter, route, type Route, type Router } from "./router.js";
 import { runtimeRoutes } from "./runtime-routes.js";
 import type { RuntimeServices } from "./runtime-types.js";
 import type { DaemonServices } from "./services.js";
@@ -31,22 +32,9 @@ export interface ApiServerOptions {
 export interface ApiServer {
   url: string;
   port: number;
-  /** Every route the server answers (method and path pattern), for tests that must cover them all. */
-  routes: ReadonlyArray<{ method: string; pattern: RegExp }>;
+  /** Every route the server answers (method and path), for tests that must cover them all. */
+  routes: Router["routes"];
   close(): Promise<void>;
-}
-
-export type Handler = (ctx: { req: IncomingMessage; res: ServerResponse; params: string[]; url: URL }) => Promise<void> | void;
-
-export interface Route {
-  method: string;
-  pattern: RegExp;
-  handler: Handler;
-}
-
-/** `:name` segments become captured params. */
-export function makeRoute(method: string, path: string, handler: Handler): Route {
-  return { method, pattern: new RegExp(`^${path.replace(/:[a-z]+/g, "([^/]+)")}/?$`), handler };
 }
 
 /** The daemon's HTTP API: loopback only, a bearer token on every request, JSON in and out. */
@@ -57,8 +45,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   }
   const logger = (options.logger ?? silentLogger).child("api");
-  const routes = [...buildRoutes(options), ...runtimeRoutes(options.runtime)];
   const streams = new Set<() => void>();
+  const router = createRouter([eventsRoute(options, streams), ...buildRoutes(options), ...runtimeRoutes(options.runtime)]);
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
@@ -76,28 +64,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       sendError(res, 401, "unauthorized", "Missing or wrong API token.", `Send 'Authorization: Bearer <token>' with the token from ${options.tokenFile}.`);
       return;
     }
-    if (url.pathname === "/v1/events" && req.method === "GET") {
-      const close = openEventStream(req, res, {
-        events: options.events,
-        clock: options.clock,
-        heartbeatMs: options.heartbeatMs ?? 15_000,
-        workspace: url.searchParams.get("workspace") ?? undefined,
-      });
-      streams.add(close);
-      res.on("close", () => streams.delete(close));
-      return;
-    }
-    let pathMatched = false;
-    for (const route of routes) {
-      const match = route.pattern.exec(url.pathname);
-      if (!match) continue;
-      pathMatched = true;
-      if (route.method !== req.method) continue;
-      await route.handler({ req, res, url, params: match.slice(1).map((p) => decodeUriPart(p, "path part")) });
-      return;
-    }
-    if (pathMatched) sendError(res, 405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}.`);
-    else sendError(res, 404, "not_found", `No endpoint ${req.method} ${url.pathname}.`, "See docs/daemon.md for the endpoints.");
+    await router.dispatch(req, res, url);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -121,7 +88,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     url: `http://${hostForUrl}:${port}`,
     port,
-    routes: routes.map(({ method, pattern }) => ({ method, pattern })),
+    routes: router.routes,
     close: () =>
       new Promise<void>((resolve) => {
         for (const close of streams) close();
@@ -131,9 +98,22 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 }
 
+/** `GET /v1/events`: the server-sent event stream (sse.ts); `streams` holds what closes each open one. */
+function eventsRoute(options: ApiServerOptions, streams: Set<() => void>): Route {
+  return route("GET", "/v1/events", ({ req, res, url }) => {
+    const close = openEventStream(req, res, {
+      events: options.events,
+      clock: options.clock,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      workspace: url.searchParams.get("workspace") ?? undefined,
+    });
+    streams.add(close);
+    res.on("close", () => streams.delete(close));
+  });
+}
+
 function buildRoutes(options: ApiServerOptions): Route[] {
   const { services } = options;
-  const route = makeRoute;
   return [
     route("GET", "/v1/health", ({ res }) => sendJson(res, 200, { ok: true })),
     route("GET", "/v1/repos", ({ res }) => sendJson(res, 200, { repos: services.listRepos() })),
@@ -152,8 +132,8 @@ function buildRoutes(options: ApiServerOptions): Route[] {
       });
       sendJson(res, 201, result);
     }),
-    route("GET", "/v1/repos/:name", ({ res, params }) => sendJson(res, 200, services.repoStatus(params[0] ?? ""))),
-    route("DELETE", "/v1/repos/:name", async ({ res, params }) => sendJson(res, 200, await services.removeRepo(params[0] ?? ""))),
+    route("GET", "/v1/repos/:name", ({ res, params }) => sendJson(res, 200, services.repoStatus(params.name ?? ""))),
+    route("DELETE", "/v1/repos/:name", async ({ res, params }) => sendJson(res, 200, await services.removeRepo(params.name ?? ""))),
     route("POST", "/v1/hooks/push", async ({ res }) => {
       await services.poke();
       sendJson(res, 202, { polled: true });
@@ -161,7 +141,7 @@ function buildRoutes(options: ApiServerOptions): Route[] {
     route("GET", "/v1/workspaces/:name/deployments", ({ res, params, url }) => {
       const limit = Number(url.searchParams.get("limit") ?? "50");
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new SluiceError("bad_request", "'limit' must be a whole number 1–1000.");
-      sendJson(res, 200, { deployments: services.deployments(params[0] ?? "", limit) });
+      sendJson(res, 200, { deployments: services.deployments(params.name ?? "", limit) });
     }),
     route("POST", "/v1/workspaces/:name/rollback", async ({ req, res, params }) => {
       const body = await readJsonBody(req);
@@ -169,7 +149,7 @@ function buildRoutes(options: ApiServerOptions): Route[] {
       if (to !== undefined && (typeof to !== "number" || !Number.isInteger(to) || to < 0)) {
         throw new SluiceError("bad_request", "'to' must be a version number (a whole number ≥ 0).");
       }
-      sendJson(res, 200, { deployment: await services.rollback(params[0] ?? "", to) });
+      sendJson(res, 200, { deployment: await services.rollback(params.name ?? "", to) });
     }),
   ];
 }

@@ -1,10 +1,9 @@
 /** HTTP endpoints of the runtime: jobs, trigger, runs, logs, cancel, info, deploy, serve (docs/daemon.md). */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { SluiceError } from "../../core/index.js";
-import type { Route } from "./api-server.js";
-import { makeRoute } from "./api-server.js";
 import { decodeUriPart, optionalString, readJsonBody, sendJson } from "./http-util.js";
 import type { ClusterExec } from "./exec-types.js";
+import { route, type Route } from "./router.js";
 import type { JobScope, LogLineView, RuntimeServices } from "./runtime-types.js";
 
 /** Headers the CLI sends with every request: `-w` and the workspace folder it runs in. */
@@ -31,10 +30,10 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
     return exec;
   };
   return [
-    makeRoute("GET", "/v1/jobs", ({ req, res, url }) => sendJson(res, 200, { jobs: need().listJobs(url.searchParams.getAll("selector"), scopeOf(req)) })),
-    makeRoute("GET", "/v1/dashboard/jobs", ({ res }) => sendJson(res, 200, { jobs: need().dashboardJobs() })),
-    makeRoute("GET", "/v1/jobs/:name", ({ req, res, params }) => sendJson(res, 200, { job: need().jobInfo(params[0] ?? "", scopeOf(req)) })),
-    makeRoute("POST", "/v1/trigger", async ({ req, res }) => {
+    route("GET", "/v1/jobs", ({ req, res, url }) => sendJson(res, 200, { jobs: need().listJobs(url.searchParams.getAll("selector"), scopeOf(req)) })),
+    route("GET", "/v1/dashboard/jobs", ({ res }) => sendJson(res, 200, { jobs: need().dashboardJobs() })),
+    route("GET", "/v1/jobs/:name", ({ req, res, params }) => sendJson(res, 200, { job: need().jobInfo(params.name ?? "", scopeOf(req)) })),
+    route("POST", "/v1/trigger", async ({ req, res }) => {
       const body = await readJsonBody(req);
       const input = {
         selectors: stringList(body.selectors, "selectors"),
@@ -45,31 +44,31 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
       };
       sendJson(res, 200, need().trigger(input, scopeOf(req)));
     }),
-    makeRoute("GET", "/v1/runs", ({ req, res, url }) => {
+    route("GET", "/v1/runs", ({ req, res, url }) => {
       const job = url.searchParams.get("job") ?? undefined;
       const selectors = url.searchParams.getAll("selector");
       sendJson(res, 200, { runs: need().runs({ ...(job ? { job } : {}), selectors, limit: limitOf(url) }, scopeOf(req)) });
     }),
-    makeRoute("GET", "/v1/runs/latest", ({ req, res, url }) => {
+    route("GET", "/v1/runs/latest", ({ req, res, url }) => {
       const job = url.searchParams.get("job") ?? undefined;
       const number = runNumberOf(url);
       sendJson(res, 200, { run: need().resolveRun({ ...(job ? { job } : {}), ...(number === undefined ? {} : { number }) }, scopeOf(req)) });
     }),
-    makeRoute("GET", "/v1/runs/:id", ({ res, params }) => sendJson(res, 200, { run: need().run(params[0] ?? "") })),
-    makeRoute("POST", "/v1/runs/:id/cancel", ({ res, params }) => sendJson(res, 200, { run: need().cancelRun(params[0] ?? "") })),
-    makeRoute("GET", "/v1/runs/:id/logs", async ({ req, res, params, url }) => {
+    route("GET", "/v1/runs/:id", ({ res, params }) => sendJson(res, 200, { run: need().run(params.id ?? "") })),
+    route("POST", "/v1/runs/:id/cancel", ({ res, params }) => sendJson(res, 200, { run: need().cancelRun(params.id ?? "") })),
+    route("GET", "/v1/runs/:id/logs", async ({ req, res, params, url }) => {
       const services = need();
-      const runId = services.run(params[0] ?? "").runId;
+      const runId = services.run(params.id ?? "").runId;
       const after = Number(url.searchParams.get("after") ?? "0");
       if (url.searchParams.get("follow") !== "1") return sendJson(res, 200, { lines: services.logs(runId, Number.isFinite(after) ? after : 0) });
       await streamLogs(services, runId, res, () => req.destroyed);
     }),
-    makeRoute("POST", "/v1/cancel", async ({ req, res }) => {
+    route("POST", "/v1/cancel", async ({ req, res }) => {
       const body = await readJsonBody(req);
       sendJson(res, 200, { runs: need().cancel(stringList(body.selectors, "selectors"), body.dryRun === true, scopeOf(req)) });
     }),
-    makeRoute("GET", "/v1/info", ({ res }) => sendJson(res, 200, need().info())),
-    makeRoute("POST", "/v1/deploy", async ({ req, res }) => {
+    route("GET", "/v1/info", ({ res }) => sendJson(res, 200, need().info())),
+    route("POST", "/v1/deploy", async ({ req, res }) => {
       const body = await readJsonBody(req);
       const dir = optionalString(body, "dir");
       if (!dir) throw new SluiceError("bad_request", "'dir' is required.");
@@ -78,7 +77,7 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
       const result = await need().deployDir({ dir, ...(workspace ? { workspace } : {}), ...(script ? { script } : {}), dryRun: body.dryRun === true, showManifest: body.showManifest === true });
       sendJson(res, 200, result);
     }),
-    makeRoute("POST", "/v1/exec", async ({ req, res }) => {
+    route("POST", "/v1/exec", async ({ req, res }) => {
       const body = await readJsonBody(req);
       const workspace = optionalString(body, "workspace");
       if (!workspace) throw new SluiceError("bad_request", "'workspace' is required.");
@@ -89,11 +88,11 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
       if (exec.runInCluster && body.argv !== undefined) return streamClusterExec(await exec.runInCluster(request, stringList(body.argv, "argv")), res);
       sendJson(res, 200, { exec: await exec.spec(request) });
     }),
-    makeRoute("DELETE", "/v1/exec/:id", ({ res, params }) => {
-      needExec().end(params[0] ?? "");
-      sendJson(res, 200, { ended: params[0] });
+    route("DELETE", "/v1/exec/:id", ({ res, params }) => {
+      needExec().end(params.id ?? "");
+      sendJson(res, 200, { ended: params.id });
     }),
-    makeRoute("POST", "/v1/serve", async ({ req, res }) => {
+    route("POST", "/v1/serve", async ({ req, res }) => {
       const job = optionalString(await readJsonBody(req), "job");
       if (!job) throw new SluiceError("bad_request", "'job' is required.");
       sendJson(res, 200, await need().serve(job, scopeOf(req)));
