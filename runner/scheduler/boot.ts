@@ -13,7 +13,7 @@ import { safely, type EngineContext } from "./engine-context.js";
 import type { RunHandle } from "./executor.js";
 import { planRestoredTrigger } from "./restart-plan.js";
 import { followExit, track } from "./run-start.js";
-import { transitionRun } from "./run-state.js";
+import { skippedRun } from "./run-state.js";
 import type { StoredTrigger } from "./store/scheduler-store.js";
 import { saveTrigger } from "./timed-triggers.js";
 
@@ -64,7 +64,7 @@ export async function restoreOpenRuns(ctx: EngineContext): Promise<void> {
     const job = ctx.known.get(run.jobRef);
     if (run.status === "pending") {
       if (job && ctx.jobs.has(job.jobRef)) ctx.pending.set(run.jobRef, run);
-      else ctx.store.updateRun(transitionRun(run, "skipped", ctx.clock.now(), { reason: "job archived while queued" }));
+      else ctx.store.updateRun(skippedRun(run, ctx.clock.now(), { reason: "job archived while queued" }));
       continue;
     }
     let handle: RunHandle | null = null;

@@ -11,7 +11,7 @@ import type { RunExit } from "./executor.js";
 import { releaseHeld } from "./freshness-hold.js";
 import { clearCascade } from "./refresh.js";
 import { classifyExit, followUpEvent } from "./run-outcome.js";
-import { transitionRun, type RunRecord } from "./run-state.js";
+import { endedRun, type RunRecord } from "./run-state.js";
 import { crashPoint } from "../../core/crash-point.js";
 
 export function finishRun(ctx: EngineContext, runId: string, exit: RunExit): void {
@@ -36,7 +36,7 @@ export function finishRun(ctx: EngineContext, runId: string, exit: RunExit): voi
   crashPoint("run-finishing");
   let cleared: string[] = [];
   const run = ctx.store.transaction(() => {
-    const finished = transitionRun(live.run, status, now, { finishedMs: now, exitCode: exit.exitCode, reason, cancelCause });
+    const finished = endedRun(live.run, status, now, { exitCode: exit.exitCode, reason, cancelCause });
     ctx.store.updateRun(finished);
     if (followUp) ctx.store.addFollowUp(runId, followUp, now);
     if (outcome === "succeeded" && finished.intervalEndMs !== null) {
@@ -114,7 +114,7 @@ export function stopRun(ctx: EngineContext, runId: string, cause: "runtime" | "i
 export function cancelRun(ctx: EngineContext, runId: string): RunRecord | undefined {
   for (const [jobRef, queued] of ctx.pending) {
     if (queued.runId !== runId) continue;
-    const run = transitionRun(queued, "cancelled", ctx.clock.now(), { reason: "cancelled by user", cancelCause: "user" });
+    const run = endedRun(queued, "cancelled", ctx.clock.now(), { exitCode: null, reason: "cancelled by user", cancelCause: "user" });
     ctx.store.updateRun(run);
     ctx.pending.delete(jobRef);
     ctx.events.emit("run:finished", { run, outcome: "cancelled" });

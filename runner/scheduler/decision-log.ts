@@ -52,9 +52,9 @@ export function recordDecisions(
   const offs = [
     scheduler.events.on("run:queued", ({ run }) => records.push(toRecord(run, "queued", run.sinceMs))),
     scheduler.events.on("run:skipped", ({ run }) => records.push(toRecord(run, "skipped", run.sinceMs))),
-    scheduler.events.on("run:started", ({ run }) => records.push(toRecord(run, "started", run.startedMs ?? run.sinceMs))),
+    scheduler.events.on("run:started", ({ run }) => records.push(toRecord(run, "started", run.startedMs))),
     scheduler.events.on("run:finished", ({ run, outcome }) =>
-      records.push(toRecord(run, OUTCOME_EVENT[outcome], run.finishedMs ?? run.sinceMs)),
+      records.push(toRecord(run, OUTCOME_EVENT[outcome], run.finishedMs)),
     ),
   ];
   return { records, stop: () => offs.forEach((off) => off()) };

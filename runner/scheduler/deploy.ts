@@ -17,7 +17,7 @@ import { compileJob, hashJobDefinition, keyOfDefinition } from "./compiled-job.j
 import { nextFireTime } from "./deps.js";
 import { triggerKey } from "./due-keys.js";
 import type { EngineContext } from "./engine-context.js";
-import { transitionRun, type RunRecord } from "./run-state.js";
+import { skippedRun, type RunRecord } from "./run-state.js";
 import { saveTrigger } from "./timed-triggers.js";
 import type { DeployChange } from "./scheduler-events.js";
 import type { HeldRetry, SchedulerStore, StoredTrigger } from "./store/scheduler-store.js";
@@ -150,7 +150,7 @@ export function deployContextOf(ctx: EngineContext): DeployContext {
       const queued = ctx.pending.get(jobRef);
       if (queued) {
         ctx.pending.delete(jobRef);
-        const run = transitionRun(queued, "skipped", ctx.clock.now(), { reason });
+        const run = skippedRun(queued, ctx.clock.now(), { reason });
         ctx.store.updateRun(run);
         ctx.events.emit("run:skipped", { run });
       }

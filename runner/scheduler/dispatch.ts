@@ -9,7 +9,7 @@ import type { CompiledJob } from "./compiled-job.js";
 import { computeRunWindow, parseTrigger } from "./deps.js";
 import { activeRunCount, jobFreshness, type DispatchCause, type EngineContext } from "./engine-context.js";
 import { iso } from "./format.js";
-import { newRunRecord, transitionRun, type RunRecord } from "./run-state.js";
+import { newRunRecord, skippedRun, startingRun, type QueuedRun, type RunRecord, type SkippedRun, type StartingRun } from "./run-state.js";
 import { startRun, track } from "./run-start.js";
 import type { HeldRetry } from "./store/scheduler-store.js";
 import { crashPoint } from "../../core/crash-point.js";
@@ -44,7 +44,7 @@ export function dispatch(ctx: EngineContext, job: CompiledJob, trigger: string, 
 }
 
 /** Past the concurrency check: gate, window, then start (a new record, or the queued one). */
-export function launch(ctx: EngineContext, job: CompiledJob, trigger: string, cause: DispatchCause, queued: RunRecord | null, request: RunRequestOptions = {}): RunRecord {
+export function launch(ctx: EngineContext, job: CompiledJob, trigger: string, cause: DispatchCause, queued: QueuedRun | null, request: RunRequestOptions = {}): RunRecord {
   const now = ctx.clock.now();
   const watermark = ctx.watermarks.get(job.jobRef) ?? null;
   const refresh = watermark === null || job.refreshPolicy === "always";
@@ -75,9 +75,9 @@ export function launch(ctx: EngineContext, job: CompiledJob, trigger: string, ca
     reason: request.reason ?? note?.reason ?? null,
   };
   const run = ctx.store.transaction(() => {
-    let saved: RunRecord;
+    let saved: StartingRun;
     if (queued) {
-      saved = transitionRun(queued, "starting", now, patch);
+      saved = startingRun(queued, now, patch);
       ctx.store.updateRun(saved);
     } else {
       saved = ctx.store.insertRun({ ...newRunRecord(job.jobRef, trigger, "starting", patch.reason, ctx.clock.now()), ...patch, profile: request.profile ?? null });
@@ -109,13 +109,13 @@ function recordSkipped(
   trigger: string,
   reason: string,
   window: { startMs: number; endMs: number } | null,
-  queued: RunRecord | null = null,
-): RunRecord {
+  queued: QueuedRun | null = null,
+): SkippedRun {
   const now = ctx.clock.now();
   const patch = { reason, intervalStartMs: window?.startMs ?? null, intervalEndMs: window?.endMs ?? null };
-  let run: RunRecord;
+  let run: SkippedRun;
   if (queued) {
-    run = transitionRun(queued, "skipped", now, patch);
+    run = skippedRun(queued, now, patch);
     ctx.store.updateRun(run);
     ctx.pending.delete(job.jobRef);
   } else {

@@ -9,7 +9,7 @@ import type { CompiledJob, TriggerCache } from "./compiled-job.js";
 import { checkJobFreshness, type FreshnessGate } from "./freshness-gate.js";
 import type { DueQueue } from "./due-queue.js";
 import type { Executor, RunExit, RunHandle } from "./executor.js";
-import type { CancelCause, RunRecord } from "./run-state.js";
+import type { CancelCause, EndedRun, LiveRunRecord, QueuedRun } from "./run-state.js";
 import type { SchedulerEventMap } from "./scheduler-events.js";
 import type { HeldRetry, SchedulerStore, StoredTrigger } from "./store/scheduler-store.js";
 
@@ -18,7 +18,7 @@ export type DispatchCause = "timed" | "event" | "manual" | "deployment" | "retry
 
 /** A run between `starting` and its terminal status, as the engine follows it. */
 export interface LiveRun {
-  run: RunRecord;
+  run: LiveRunRecord;
   job: CompiledJob;
   handle: RunHandle | undefined;
   timedOut: boolean;
@@ -40,7 +40,7 @@ export interface EngineContext {
   readonly watermarks: Map<string, number | null>;
   readonly triggerStates: Map<string, StoredTrigger>;
   /** One coalesced queued run per job. */
-  readonly pending: Map<string, RunRecord>;
+  readonly pending: Map<string, QueuedRun>;
   /** One freshness retry per job. */
   readonly held: Map<string, HeldRetry>;
   /** One-shot note for a job's next run: the ticks it folds in were missed while down. */
@@ -58,7 +58,7 @@ export interface EngineContext {
   /** While start() restores open runs: follow-ups wait in the outbox until every run is known. */
   booting: boolean;
   /** The run finishRun() recorded last: a run that ends during its own launch is returned from it. */
-  lastFinished: RunRecord | undefined;
+  lastFinished: EndedRun | undefined;
   /** Arms the one clock timer for the earliest due entry (the coordinator's). */
   arm(): void;
   /** Hands a run's exit to completion (wired by the coordinator, so dispatch need not import completion). */

@@ -4,7 +4,7 @@ export type { FreshnessGate } from "./freshness-gate.js";
 export type { Executor, RunExit, RunHandle, RunSpec } from "./executor.js";
 export { SimulatedExecutor, type SigtermBehaviour, type SimulatedExecutorOptions } from "./simulated-executor.js";
 export { SchedulerStore, type HeldRetry, type StoredJob, type StoredTrigger } from "./store/scheduler-store.js";
-export { RUN_STATUSES, transitionRun, canTransition, isTerminal, type RunRecord, type RunStatus, type CancelCause } from "./run-state.js";
+export { RUN_STATUSES, canTransition, isTerminal, type RunRecord, type EndedRun, type RunningRun, type RunStatus, type CancelCause } from "./run-state.js";
 export type { SchedulerEventMap, RunOutcome, DeployChange } from "./scheduler-events.js";
 export { compileJob, hashJobDefinition, keyOfDefinition, shortJobName, type CompiledJob, type JobDefinition } from "./compiled-job.js";
 export type { DeployInput, DeployResult } from "./deploy.js";

@@ -8,11 +8,11 @@ import type { CompiledJob } from "./compiled-job.js";
 import { timeoutKey } from "./due-keys.js";
 import { retryWhileBusy, safely, type EngineContext } from "./engine-context.js";
 import type { RunHandle, RunSpec } from "./executor.js";
-import { transitionRun, type RunRecord } from "./run-state.js";
+import { runningRun, type LiveRunRecord, type StartingRun } from "./run-state.js";
 import { crashPoint } from "../../core/crash-point.js";
 
 /** Follows `run` as live and counts it against its job's concurrency. */
-export function track(ctx: EngineContext, run: RunRecord, job: CompiledJob): void {
+export function track(ctx: EngineContext, run: LiveRunRecord, job: CompiledJob): void {
   ctx.live.set(run.runId, { run, job, handle: undefined, timedOut: false, cancelCause: null });
   let set = ctx.activeByJob.get(job.jobRef);
   if (!set) {
@@ -22,7 +22,7 @@ export function track(ctx: EngineContext, run: RunRecord, job: CompiledJob): voi
   set.add(run.runId);
 }
 
-export function startRun(ctx: EngineContext, run: RunRecord, job: CompiledJob): void {
+export function startRun(ctx: EngineContext, run: StartingRun, job: CompiledJob): void {
   const spec: RunSpec = {
     runId: run.runId,
     jobRef: job.jobRef,
@@ -67,7 +67,7 @@ function attach(ctx: EngineContext, runId: string, handle: RunHandle): void {
   }
   live.handle = handle;
   const now = ctx.clock.now();
-  live.run = transitionRun(live.run, "running", now, { startedMs: now });
+  live.run = runningRun(live.run, now);
   ctx.store.updateRun(live.run);
   if (!live.job.isIdleTimeout) ctx.queue.set(timeoutKey(runId), now + live.job.timeoutMs);
   ctx.events.emit("run:started", { run: live.run });

@@ -1,5 +1,5 @@
 /** Typed events the scheduler emits (core/events.ts: a throwing listener never breaks it). */
-import type { RunRecord } from "./run-state.js";
+import type { EndedRun, QueuedRun, RunningRun, SkippedRun } from "./run-state.js";
 
 export const RUN_OUTCOMES = ["succeeded", "failed", "timed_out", "cancelled"] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
@@ -12,10 +12,10 @@ export interface DeployChange {
 }
 
 export interface SchedulerEventMap {
-  "run:queued": { run: RunRecord };
-  "run:skipped": { run: RunRecord };
-  "run:started": { run: RunRecord };
-  "run:finished": { run: RunRecord; outcome: RunOutcome };
+  "run:queued": { run: QueuedRun };
+  "run:skipped": { run: SkippedRun };
+  "run:started": { run: RunningRun };
+  "run:finished": { run: EndedRun; outcome: RunOutcome };
   /** A timed trigger fired (scheduledMs = its due instant, atMs = when it was processed). */
   "trigger:fired": { jobRef: string; trigger: string; scheduledMs: number; atMs: number };
   /** Ticks were missed (daemon down, or a late timer); the next run's window covers them. */

@@ -5,8 +5,8 @@
  * them in `transaction()` (better-sqlite3 nests it as a savepoint).
  */
 import type { Database } from "../../../core/index.js";
-import { applyMigrations } from "../../../core/index.js";
-import type { CancelCause, RunRecord, RunStatus } from "../run-state.js";
+import { SluiceError, applyMigrations } from "../../../core/index.js";
+import { RUN_STATUSES, type CancelCause, type OmitEach, type OpenRun, type RunRecord, type RunStatus } from "../run-state.js";
 import { SCHEDULER_MIGRATIONS } from "./migrations.js";
 
 export interface StoredJob {
@@ -35,7 +35,7 @@ export interface HeldRetry {
   reason: string;
 }
 
-export type NewRun = Omit<RunRecord, "runId" | "number">;
+export type NewRun = OmitEach<RunRecord, "runId" | "number">;
 
 interface RunRow {
   run_id: string;
@@ -57,26 +57,50 @@ interface RunRow {
   profile: string | null;
 }
 
+/**
+ * A row as the record its status says. A row written before records were typed by status may lack
+ * the instant its status implies: a running run's start or an ended run's end is then the instant it
+ * entered that status (`since_ms`).
+ */
 function toRun(row: RunRow): RunRecord {
-  return {
+  const facts = {
     runId: row.run_id,
     jobRef: row.job_ref,
     trigger: row.trigger,
-    status: row.status as RunStatus,
     reason: row.reason,
     sinceMs: row.since_ms,
     createdMs: row.created_ms,
-    startedMs: row.started_ms,
-    finishedMs: row.finished_ms,
     intervalStartMs: row.interval_start_ms,
     intervalEndMs: row.interval_end_ms,
     refresh: row.refresh === 1,
-    exitCode: row.exit_code,
-    cancelCause: row.cancel_cause as CancelCause | null,
     deploymentVersion: row.deployment_version,
     number: row.job_run_number,
     profile: row.profile,
   };
+  const status = row.status as RunStatus;
+  switch (status) {
+    case "pending":
+    case "starting":
+    case "skipped":
+      return { ...facts, status, startedMs: null, finishedMs: null, exitCode: null, cancelCause: null };
+    case "running":
+      return { ...facts, status, startedMs: row.started_ms ?? row.since_ms, finishedMs: null, exitCode: null, cancelCause: null };
+    case "completed":
+    case "failed":
+    case "cancelled":
+      return {
+        ...facts,
+        status,
+        startedMs: row.started_ms,
+        finishedMs: row.finished_ms ?? row.since_ms,
+        exitCode: row.exit_code,
+        cancelCause: row.cancel_cause as CancelCause | null,
+      };
+    default:
+      throw new SluiceError("store_corrupt", `Run ${row.run_id} has the unknown status '${String(row.status)}'.`, {
+        hint: `Known statuses: ${RUN_STATUSES.join(", ")}. Was the database written by a newer Sluice?`,
+      });
+  }
 }
 
 export class SchedulerStore {
@@ -213,7 +237,7 @@ export class SchedulerStore {
    * Run ids are `run-<seq>`, numbered from the highest stored one (one writer per database);
    * every record of a job also gets the job's next run number (1, 2, 3 …).
    */
-  insertRun(run: NewRun): RunRecord {
+  insertRun<R extends NewRun>(run: R): R & { runId: string; number: number } {
     this.lastSeq ??= (this.statements.maxSeq.get() as { seq: number }).seq;
     const seq = this.lastSeq + 1;
     const runId = `run-${seq}`;
@@ -239,8 +263,8 @@ export class SchedulerStore {
     return row ? toRun(row) : undefined;
   }
 
-  openRuns(): RunRecord[] {
-    return (this.statements.openRuns.all() as RunRow[]).map(toRun);
+  openRuns(): OpenRun[] {
+    return (this.statements.openRuns.all() as RunRow[]).map(toRun).filter((run): run is OpenRun => run.status === "pending" || run.status === "starting" || run.status === "running");
   }
 
   runsOfJob(jobRef: string, limit = 50): RunRecord[] {
