@@ -55,6 +55,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await services?.stopAll();
   await proxy?.close();
+  // the starter's idle warm run containers go with it (else they stay, exited, on the engine)
+  await starter?.detach();
   await runtime?.close();
 });
 

@@ -22,6 +22,7 @@ describe("two batch runs of one workspace writing the same DuckDB file", () => {
   let runtime: FixtureRuntime;
   let jaffle: DeployedWorkspace;
   let starter: RunStarter;
+  const starters: RunStarter[] = [];
 
   beforeAll(async () => {
     runtime = await createFixtureRuntime();
@@ -36,9 +37,12 @@ describe("two batch runs of one workspace writing the same DuckDB file", () => {
       env: { RUNTIME__DLTHUB_TELEMETRY: "false" },
       logger: silentLogger,
     });
+    starters.push(starter);
   });
 
   afterAll(async () => {
+    // both starters' idle warm run containers go with them (else they stay, exited, on the engine)
+    for (const each of starters) await each.detach();
     await runtime?.close();
   });
 
@@ -65,6 +69,7 @@ describe("two batch runs of one workspace writing the same DuckDB file", () => {
 
     // a daemon restart: another starter on the same home adopts the running container
     const restarted = await createRunStarter({ kind: "docker", clock: runtime.clock, logStore: runtime.logStore, secretStore: runtime.secretStore, home: runtime.home, network: "host", env: { RUNTIME__DLTHUB_TELEMETRY: "false" }, logger: silentLogger });
+    starters.push(restarted);
     await restarted.recover();
     const ingest = runtime.prepare(jaffle, jaffle.job("jobs.jaffle_ingestion.ingest_jaffle"));
     const outcome = await (await restarted.start(ingest)).outcome;
