@@ -19,12 +19,13 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
   const config = loadConfig(connection);
   const batch = config.makeApiClient(BatchV1Api);
   const core = config.makeApiClient(CoreV1Api);
-  const logs = new Log(config);
+  return { ...secretsAndClaims(core), ...jobsAndPods(batch, core), followLog: logFollower(new Log(config)) };
+}
+
+type SecretsAndClaims = Pick<KubeApi, "createSecret" | "setSecretOwner" | "listSecrets" | "deleteSecret" | "ensureClaim">;
+
+function secretsAndClaims(core: CoreV1Api): SecretsAndClaims {
   return {
-    async createJob(job) {
-      const created = await batch.createNamespacedJob({ namespace: job.metadata.namespace, body: job as unknown as V1Job });
-      return { uid: created.metadata?.uid ?? "" };
-    },
     async createSecret(secret) {
       await core.createNamespacedSecret({ namespace: secret.metadata.namespace, body: secret as unknown as V1Secret });
     },
@@ -36,6 +37,9 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
       const list = await core.listNamespacedSecret({ namespace, labelSelector: labelSelector(labels) });
       return list.items.map((secret) => ({ name: secret.metadata?.name ?? "", owned: (secret.metadata?.ownerReferences ?? []).length > 0, createdMs: secret.metadata?.creationTimestamp?.getTime() ?? 0 }));
     },
+    async deleteSecret(namespace, name) {
+      await ignoreNotFound(core.deleteNamespacedSecret({ namespace, name }));
+    },
     async ensureClaim(claim) {
       try {
         await core.createNamespacedPersistentVolumeClaim({ namespace: claim.metadata.namespace, body: claim as unknown as V1PersistentVolumeClaim });
@@ -45,12 +49,23 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
         throw error;
       }
     },
-    async deleteSecret(namespace, name) {
-      await ignoreNotFound(core.deleteNamespacedSecret({ namespace, name }));
+  };
+}
+
+type JobsAndPods = Pick<KubeApi, "createJob" | "listJobs" | "deleteJob" | "listPods" | "deletePod" | "removePodFinalizer">;
+
+function jobsAndPods(batch: BatchV1Api, core: CoreV1Api): JobsAndPods {
+  return {
+    async createJob(job) {
+      const created = await batch.createNamespacedJob({ namespace: job.metadata.namespace, body: job as unknown as V1Job });
+      return { uid: created.metadata?.uid ?? "" };
     },
     async listJobs(namespace, labels) {
       const list = await batch.listNamespacedJob({ namespace, labelSelector: labelSelector(labels) });
       return list.items.map(jobView);
+    },
+    async deleteJob(namespace, name) {
+      await ignoreNotFound(batch.deleteNamespacedJob({ namespace, name, propagationPolicy: "Background" }));
     },
     async listPods(namespace, labels) {
       const list = await core.listNamespacedPod({ namespace, labelSelector: labelSelector(labels) });
@@ -58,9 +73,6 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
     },
     async deletePod(namespace, name, graceSeconds) {
       await ignoreNotFound(core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: graceSeconds }));
-    },
-    async deleteJob(namespace, name) {
-      await ignoreNotFound(batch.deleteNamespacedJob({ namespace, name, propagationPolicy: "Background" }));
     },
     async removePodFinalizer(namespace, name, finalizer) {
       const pod = await ignoreNotFound(core.readNamespacedPod({ namespace, name }));
@@ -72,17 +84,21 @@ export function createKubeApi(connection: KubeConnection = {}): KubeApi {
       ];
       await ignoreNotFound(core.patchNamespacedPod({ namespace, name, body: patch }, setHeaderOptions("Content-Type", PatchStrategy.JsonPatch)));
     },
-    async followLog(namespace, pod, container, onChunk) {
-      const sink = new PassThrough();
-      sink.on("data", (chunk: Buffer) => onChunk(chunk));
-      const done = new Promise<void>((resolve) => {
-        sink.on("end", resolve);
-        sink.on("close", resolve);
-        sink.on("error", () => resolve());
-      });
-      const request = await logs.log(namespace, pod, container, sink, { follow: true });
-      return { done, stop: () => request.abort() } satisfies LogFollow;
-    },
+  };
+}
+
+/** A pod container's log, followed: each chunk to `onChunk`, `done` when the stream ends. */
+function logFollower(logs: Log): KubeApi["followLog"] {
+  return async (namespace, pod, container, onChunk) => {
+    const sink = new PassThrough();
+    sink.on("data", (chunk: Buffer) => onChunk(chunk));
+    const done = new Promise<void>((resolve) => {
+      sink.on("end", resolve);
+      sink.on("close", resolve);
+      sink.on("error", () => resolve());
+    });
+    const request = await logs.log(namespace, pod, container, sink, { follow: true });
+    return { done, stop: () => request.abort() } satisfies LogFollow;
   };
 }
 
