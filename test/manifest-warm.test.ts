@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerodeEngine } from "../runner/docker/index.js";
 import { createDockerManifestExecutor, createWarmDockerManifestExecutor, generateManifestWith, WARM_PURPOSE, type WarmDockerManifestExecutor } from "../reconciler/manifest/index.js";
+import { waitUntil } from "./support/wait.js";
 import { BROKEN_FIXTURES, expectBrokenFailWarmAsCold, expectSameManifest, expectWarmSeesModuleChange, timed } from "./support/manifest-compare.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/workspaces");
@@ -92,5 +93,23 @@ describe("warm manifest generation", () => {
     const again = await timed(warm, good);
     expect(Object.keys(again.generated.jobHashes).length).toBeGreaterThan(0);
     expect((await warmContainers()).sort()).toEqual(before.sort());
+  }, 600_000);
+
+  it("a killed daemon's warm containers go: the server ends itself after its idle exit (auto-removed), and a restarted daemon removes the rest at once", async () => {
+    const orphans = `${instance}-orphan`;
+    const containersOf = async (label: string) => (await engine.listContainers({ "sluice.purpose": WARM_PURPOSE, "sluice.instance": label })).map((c) => c.id);
+    // a daemon that is never closed, whose server ends itself 3 s after its last request
+    const killed = createWarmDockerManifestExecutor({ engine, controlRoot: join(root, "control-killed"), instance: orphans, serverIdleExitMs: 3_000 });
+    await timed(killed, checkout("usgs_earthquakes_workspace", "killed"));
+    expect(await containersOf(orphans)).toHaveLength(1);
+    await waitUntil(async () => (await containersOf(orphans)).length === 0, "the orphaned warm container to end and be removed", 60_000);
+
+    // one left running (no idle exit within the test), then a daemon restarts on the same instance
+    const leftBehind = createWarmDockerManifestExecutor({ engine, controlRoot: join(root, "control-left"), instance: orphans });
+    await timed(leftBehind, checkout("usgs_earthquakes_workspace", "left"));
+    expect(await containersOf(orphans)).toHaveLength(1);
+    const restarted = createWarmDockerManifestExecutor({ engine, controlRoot: join(root, "control-restarted"), instance: orphans });
+    await waitUntil(async () => (await containersOf(orphans)).length === 0, "the restarted daemon to remove the left warm container without a push", 30_000);
+    await restarted.close();
   }, 600_000);
 });

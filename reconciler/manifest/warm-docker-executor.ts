@@ -36,9 +36,18 @@ export interface WarmDockerExecutorOptions {
   cacheDir?: string;
   /** A warm container with no request for this long is removed (default 10 minutes). */
   idleMs?: number;
+  /**
+   * The server in a container ends itself after this long without a request (default: idleMs + 1
+   * minute): it cannot see its daemon die, so a killed daemon's containers end (and are removed, as
+   * they auto-remove) within that time. The daemon stops an idle one before.
+   */
+  serverIdleExitMs?: number;
   /** Label value telling this Sluice's warm containers from others' (removed at start and close). */
   instance?: string;
 }
+
+const DEFAULT_IDLE_MS = 600_000;
+const SERVER_IDLE_MARGIN_MS = 60_000;
 
 export interface WarmDockerManifestExecutor extends ManifestExecutor {
   /** Removes every warm container (daemon stop). */
@@ -48,17 +57,19 @@ export interface WarmDockerManifestExecutor extends ManifestExecutor {
 export function createWarmDockerManifestExecutor(options: WarmDockerExecutorOptions): WarmDockerManifestExecutor {
   const workers = new WarmWorkers();
   const labels = { "sluice.instance": options.instance ?? "none" };
-  let sweep: Promise<void> | undefined;
-  const sweepLeftovers = () => (sweep ??= removeWarmContainers(options.engine, labels));
+  // a restarted daemon removes what its killed predecessor left, at once (its first generation waits for it)
+  const sweep = removeWarmContainers(options.engine, labels);
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  const serverIdleExitMs = options.serverIdleExitMs ?? idleMs + SERVER_IDLE_MARGIN_MS;
   const workerFor = async (image: string, checkouts: string): Promise<WarmWorker> => {
-    await sweepLeftovers();
+    await sweep;
     return workers.get(`${image}\0${checkouts}`, (onIdle) =>
       new WarmWorker({
         controlRoot: options.controlRoot,
         where: `in ${image}`,
         onIdle,
-        start: (control) => startWarmContainer(options.engine, image, checkouts, control, labels),
-        ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }),
+        start: (control) => startWarmContainer(options.engine, { image, checkouts, control, labels, serverIdleExitMs }),
+        idleMs,
       }),
     );
   };
@@ -84,11 +95,16 @@ async function removeWarmContainers(engine: ContainerEngine, labels: Record<stri
 }
 
 /** The server in a container with the cold generation's limits; removing the container ends it. */
-async function startWarmContainer(engine: ContainerEngine, image: string, checkouts: string, control: string, labels: Record<string, string>): Promise<WarmServer> {
+async function startWarmContainer(
+  engine: ContainerEngine,
+  { image, checkouts, control, labels, serverIdleExitMs }: { image: string; checkouts: string; control: string; labels: Record<string, string>; serverIdleExitMs: number },
+): Promise<WarmServer> {
   const script = await readWrapperScript();
   const id = await engine.createContainer({
     image,
-    cmd: ["python", "-c", script, "--serve", CONTROL_MOUNT],
+    cmd: ["python", "-c", script, "--serve", CONTROL_MOUNT, "--idle-exit", String(serverIdleExitMs / 1000)],
+    // a server that ended itself (its daemon gone) leaves no container behind
+    autoRemove: true,
     purpose: WARM_PURPOSE,
     labels,
     env: { ...WRAPPER_ENV, HOME: "/tmp" },

@@ -17,7 +17,7 @@ hashes and the manifest content hash. Prints exactly one JSON document on stdout
 
 Always exits 0 when it could report; a non-zero exit means the wrapper itself broke.
 
-Warm mode (``--serve CONTROL_DIR [--keep-tmp]``): dlt and its manifest machinery are imported
+Warm mode (``--serve CONTROL_DIR [--keep-tmp] [--idle-exit SECONDS]``): dlt and its manifest machinery are imported
 once, then each request is generated in a fresh fork of that process. The daemon writes ``CONTROL_DIR/<id>.req``
 (JSON: ``{"cwd", "args", "timeout"}``); the fork chdirs to ``cwd`` and runs ``main`` with
 ``args`` exactly as a cold process would, its result document going to ``<id>.out``; the server
@@ -29,7 +29,9 @@ After each generation, as when a cold container ends, the processes it started a
 fork leads its own process group) and whatever it left in ``/tmp`` (dlt's pipeline state and local
 data of a module that runs a pipeline, ``~/.dlt`` with ``HOME=/tmp``) is removed: each fork starts
 from the ``/tmp`` the server had when it became ready. A server on the host (``--keep-tmp``)
-leaves /tmp alone, as a cold host process does.
+leaves /tmp alone, as a cold host process does. With ``--idle-exit`` the server also ends after
+that many seconds without a request: a server in a container cannot see its daemon's death
+through its parent, and the daemon stops an idle server well before that.
 """
 
 import argparse
@@ -407,12 +409,13 @@ WARM_IMPORTS = (
 )
 
 
-def serve(control_dir, keep_tmp=False, poll_seconds=0.01):
+def serve(control_dir, keep_tmp=False, idle_exit=None, poll_seconds=0.01):
     """Warm mode: one fork per request file, one at a time (see the module docstring).
 
     `keep_tmp` (a server on the host, `--keep-tmp`): /tmp is the machine's, shared with everything
     else, and a cold host process leaves it as it is too, so nothing there is removed. The server
-    ends when its parent (the daemon) is gone, or on SIGTERM, taking a running fork with it."""
+    ends when its parent (the daemon) is gone, after `idle_exit` seconds without a request, or on
+    SIGTERM, taking a running fork with it."""
     import importlib
     import signal
 
@@ -428,10 +431,13 @@ def serve(control_dir, keep_tmp=False, poll_seconds=0.01):
     with open(ready + ".tmp", "w") as f:
         f.write(str(os.getpid()))
     os.replace(ready + ".tmp", ready)
+    last_request = time.monotonic()
     while True:
         requests = sorted(n for n in os.listdir(control_dir) if n.endswith(".req"))
         if not requests:
             if os.getppid() != parent:
+                end_serving()
+            if idle_exit is not None and time.monotonic() - last_request > idle_exit:
                 end_serving()
             time.sleep(poll_seconds)
             continue
@@ -439,6 +445,7 @@ def serve(control_dir, keep_tmp=False, poll_seconds=0.01):
             serve_one(control_dir, name[: -len(".req")])
             if baseline is not None:
                 reset_tmp(baseline)
+        last_request = time.monotonic()
 
 
 # the fork being served, killed with the server
@@ -566,6 +573,10 @@ def wait_child(pid, timeout):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) in (3, 4) and sys.argv[1] == "--serve":
-        serve(sys.argv[2], keep_tmp=sys.argv[3:] == ["--keep-tmp"])
+    if len(sys.argv) >= 3 and sys.argv[1] == "--serve":
+        options = argparse.ArgumentParser(prog="sluice_manifest --serve")
+        options.add_argument("--keep-tmp", action="store_true")
+        options.add_argument("--idle-exit", type=float, default=None)
+        served = options.parse_args(sys.argv[3:])
+        serve(sys.argv[2], keep_tmp=served.keep_tmp, idle_exit=served.idle_exit)
     sys.exit(main())
