@@ -7,13 +7,13 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock, Database, Logger } from "../../core/index.js";
 import { SystemClock, TypedEvents, createLogger, openDatabase } from "../../core/index.js";
-import { createGitCli } from "../../reconciler/git/index.js";
+import { createGitCli, type Git } from "../../reconciler/git/index.js";
 import type { GitHubService } from "../../reconciler/github/index.js";
 import { GitHubStore, startGitHubService } from "../../reconciler/github/index.js";
 import { DeploymentHistory, RepoStore } from "../../reconciler/history/index.js";
 import type { DeploymentTarget, ManifestPort, ManifestValidatorPort, ReconcilerEventMap } from "../../reconciler/reconcile/index.js";
 import { GitOpsService, InMemoryDeploymentTarget, dltManifestPort, schemaManifestValidator } from "../../reconciler/reconcile/index.js";
-import { createWarmManifestExecutor } from "../../reconciler/manifest/index.js";
+import { createWarmManifestExecutor, type WarmManifestExecutor } from "../../reconciler/manifest/index.js";
 import type { ApiServer } from "./api-server.js";
 import { startApiServer } from "./api-server.js";
 import type { DaemonOptions } from "./config.js";
@@ -77,7 +77,7 @@ export interface RunningDaemon {
   runtime: DaemonRuntime | undefined;
   /** GitHub reporting, when sluice.yaml has a `github:` section. */
   github: GitHubService | undefined;
-  /** The API's routes (method and path pattern). */
+  /** The API's routes (method and path). */
   routes: ApiServer["routes"];
   stop(): Promise<void>;
 }
@@ -86,31 +86,15 @@ export interface RunningDaemon {
 export const DAEMON_INFO_FILE = "daemon.json";
 
 export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemon> {
-  const layout = await prepareHome(input.home);
-  const loaded = await loadDaemonConfig(input.configFile ?? layout.configFile, { required: input.configFile !== undefined });
-  const options: DaemonOptions = { ...loaded, ...input.overrides };
-  const logger = input.logger ?? createLogger("sluice", { minLevel: options.logLevel });
-  const clock = input.clock ?? new SystemClock();
-  const { token, created, tightened } = await ensureToken(layout.tokenFile);
-  if (created) logger.info("api token created", { file: layout.tokenFile });
-  if (tightened) logger.warn("api token file was readable by others; mode set to 0600", { file: layout.tokenFile });
-
-  const db = openDatabase(layout.dbFile);
-  const events = new TypedEvents<ReconcilerEventMap>((event, error) => logger.error("event listener failed", { event, error: String(error) }));
-  const hub = new EventHub();
-  const unforward = forwardReconcilerEvents(events, hub);
-  const validator = input.ports?.validator === null ? undefined : (input.ports?.validator ?? schemaManifestValidator());
-  const history = new DeploymentHistory(db, () => clock.now());
-  const repos = new RepoStore(db, () => clock.now());
-  // `manifest.warm`: one warm worker per environment (Docker image, or host venv) generates pushed commits
-  const warm = !input.ports?.manifests && options.manifestWarm
-    ? createWarmManifestExecutor(options.manifestExecutor, { controlRoot: join(layout.home, "cache", "manifest-warm"), instance: createHash("sha256").update(layout.home).digest("hex").slice(0, 16) })
-    : undefined;
+  const base = await openDaemonBase(input);
+  const { layout, options, logger, db, unforward } = base;
+  const warm = warmManifestExecutor(input, options, layout);
   const manifests = input.ports?.manifests ?? dltManifestPort({ executor: warm ?? options.manifestExecutor, timeoutMs: options.generateTimeoutMs });
   let runtime: DaemonRuntime | undefined;
   try {
-    runtime = await input.runtime?.({ layout, options, db, clock, logger, hub, events, history, repos, manifests, validator });
+    runtime = await input.runtime?.({ ...base, manifests });
   } catch (error) {
+    await warm?.close().catch(() => undefined);
     unforward();
     db.close();
     throw error;
@@ -121,79 +105,33 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
     target = new InMemoryDeploymentTarget();
   }
   const git = createGitCli();
-  const gitops = new GitOpsService({
-    git,
-    history,
-    repos,
-    layout: { reposDir: layout.reposDir, mirrorsDir: layout.mirrorsDir, checkoutsDir: layout.checkoutsDir },
-    manifests,
-    validator,
-    target,
-    clock,
-    events,
-    pollIntervalMs: options.pollIntervalMs,
-    retryAfterMs: options.retryAfterMs,
-    logger,
-  });
-
-  let api: ApiServer;
-  let github: GitHubService | undefined;
-  let unreport = () => {};
+  const gitops = gitOpsOf(base, { git, manifests, target });
+  let front: DaemonFront;
   try {
-    await runtime?.start();
-    if (options.github) {
-      github = await startGitHubService({
-        settings: options.github,
-        db,
-        repos,
-        history,
-        events,
-        poke: () => gitops.poke(),
-        preview: { git, repos, history, manifests, validator, target, mirrorsDir: layout.mirrorsDir, checkoutsDir: layout.checkoutsDir },
-        logger,
-        now: () => clock.now(),
-      });
-      const reporter = github.reporter;
-      if (options.github.runReports === "failures") unreport = reportFailedRuns(hub, reporter, () => runtime?.services);
-    }
-    api = await startApiServer({
-      host: options.api.host,
-      port: options.api.port,
-      token,
-      tokenFile: layout.tokenFile,
-      services: withGitHubBindings(gitops, github?.store ?? new GitHubStore(db, () => clock.now())),
-      ...(runtime ? { runtime: runtime.services } : {}),
-      events: hub,
-      clock,
-      logger,
-    });
+    front = await startFront(base, { runtime, gitops, preview: { git, manifests, target } });
   } catch (error) {
-    unreport();
-    await github?.stop().catch(() => undefined);
-    await runtime?.stop().catch(() => undefined);
-    unforward();
-    db.close();
+    await warm?.close().catch(() => undefined);
     throw error;
   }
   gitops.start();
   const infoFile = join(layout.home, DAEMON_INFO_FILE);
-  await writeFile(infoFile, `${JSON.stringify({ url: api.url, pid: process.pid }, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(infoFile, `${JSON.stringify({ url: front.api.url, pid: process.pid }, null, 2)}\n`, { mode: 0o600 });
 
   return {
     layout,
     options,
-    url: api.url,
-    routes: api.routes,
-    token,
+    url: front.api.url,
+    routes: front.api.routes,
+    token: base.token,
     gitops,
-    hub,
+    hub: base.hub,
     db,
     runtime,
-    github,
+    github: front.github,
     async stop() {
-      await api.close();
-      unreport();
-      await github?.stop();
+      await front.api.close();
+      front.unreport();
+      await front.github?.stop();
       await gitops.stop();
       await runtime?.stop();
       await warm?.close();
@@ -202,4 +140,121 @@ export async function startDaemon(input: StartDaemonInput): Promise<RunningDaemo
       await rm(infoFile, { force: true });
     },
   };
+}
+
+/** Polling, deploying and history of the repos, on the daemon's stores. */
+function gitOpsOf(base: DaemonBase, parts: { git: Git; manifests: ManifestPort; target: DeploymentTarget }): GitOpsService {
+  const { layout, options } = base;
+  return new GitOpsService({
+    ...parts,
+    history: base.history,
+    repos: base.repos,
+    layout: { reposDir: layout.reposDir, mirrorsDir: layout.mirrorsDir, checkoutsDir: layout.checkoutsDir },
+    validator: base.validator,
+    clock: base.clock,
+    events: base.events,
+    pollIntervalMs: options.pollIntervalMs,
+    retryAfterMs: options.retryAfterMs,
+    logger: base.logger,
+  });
+}
+
+/** Home, config, logger, token, SQLite, stores and the event plumbing: what every part of the daemon shares. */
+interface DaemonBase extends Omit<RuntimeContext, "manifests"> {
+  token: string;
+  /** Stops forwarding reconciler events to the hub. */
+  unforward: () => void;
+}
+
+async function openDaemonBase(input: StartDaemonInput): Promise<DaemonBase> {
+  const layout = await prepareHome(input.home);
+  const loaded = await loadDaemonConfig(input.configFile ?? layout.configFile, { required: input.configFile !== undefined });
+  const options: DaemonOptions = { ...loaded, ...input.overrides };
+  const logger = input.logger ?? createLogger("sluice", { minLevel: options.logLevel });
+  const clock = input.clock ?? new SystemClock();
+  const { token, created, tightened } = await ensureToken(layout.tokenFile);
+  if (created) logger.info("api token created", { file: layout.tokenFile });
+  if (tightened) logger.warn("api token file was readable by others; mode set to 0600", { file: layout.tokenFile });
+  const db = openDatabase(layout.dbFile);
+  const events = new TypedEvents<ReconcilerEventMap>((event, error) => logger.error("event listener failed", { event, error: String(error) }));
+  const hub = new EventHub();
+  return {
+    layout,
+    options,
+    logger,
+    clock,
+    token,
+    db,
+    events,
+    hub,
+    unforward: forwardReconcilerEvents(events, hub),
+    validator: input.ports?.validator === null ? undefined : (input.ports?.validator ?? schemaManifestValidator()),
+    history: new DeploymentHistory(db, () => clock.now()),
+    repos: new RepoStore(db, () => clock.now()),
+  };
+}
+
+/** `manifest.warm`: one warm worker per environment (Docker image, or host venv) generates pushed commits. */
+function warmManifestExecutor(input: StartDaemonInput, options: DaemonOptions, layout: HomeLayout): WarmManifestExecutor | undefined {
+  if (input.ports?.manifests || !options.manifestWarm) return undefined;
+  const instance = createHash("sha256").update(layout.home).digest("hex").slice(0, 16);
+  return createWarmManifestExecutor(options.manifestExecutor, { controlRoot: join(layout.home, "cache", "manifest-warm"), instance });
+}
+
+/** What faces outside once the runtime runs: GitHub reporting (when configured) and the API. */
+interface DaemonFront {
+  api: ApiServer;
+  github: GitHubService | undefined;
+  unreport: () => void;
+}
+
+/**
+ * Starts the runtime, GitHub reporting and the API, in that order; if one fails, what started is
+ * stopped again and the database closed.
+ */
+async function startFront(
+  base: DaemonBase,
+  parts: { runtime: DaemonRuntime | undefined; gitops: GitOpsService; preview: { git: Git; manifests: ManifestPort; target: DeploymentTarget } },
+): Promise<DaemonFront> {
+  const { options, layout, db, clock, logger } = base;
+  const { runtime, gitops } = parts;
+  let github: GitHubService | undefined;
+  let unreport = () => {};
+  try {
+    await runtime?.start();
+    if (options.github) {
+      github = await startGitHubService({
+        settings: options.github,
+        db,
+        repos: base.repos,
+        history: base.history,
+        events: base.events,
+        poke: () => gitops.poke(),
+        preview: { ...parts.preview, repos: base.repos, history: base.history, validator: base.validator, mirrorsDir: layout.mirrorsDir, checkoutsDir: layout.checkoutsDir },
+        logger,
+        now: () => clock.now(),
+      });
+      const reporter = github.reporter;
+      if (options.github.runReports === "failures") unreport = reportFailedRuns(base.hub, reporter, () => runtime?.services);
+    }
+    const api = await startApiServer({
+      host: options.api.host,
+      port: options.api.port,
+      token: base.token,
+      tokenFile: layout.tokenFile,
+      services: withGitHubBindings(gitops, github?.store ?? new GitHubStore(db, () => clock.now())),
+      ...(runtime ? { runtime: runtime.services } : {}),
+      events: base.hub,
+      clock,
+      logger,
+    });
+    return { api, github, unreport };
+  } catch (error) {
+    unreport();
+    await github?.stop().catch(() => undefined);
+    await runtime?.stop().catch(() => undefined);
+    base.unforward();
+    db.close();
+    throw error;
+  }
 }
