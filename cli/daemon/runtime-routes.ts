@@ -24,11 +24,14 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
     if (!runtime) throw new SluiceError("no_runtime", "This daemon runs without a scheduler: jobs and runs are not available.", { hint: "Start it with `sluice up`." });
     return runtime;
   };
-  const needExec = () => {
-    const exec = need().exec;
-    if (!exec) throw new SluiceError("no_exec", "This daemon does not offer `sluice exec`.", { hint: "Start it with `sluice up`." });
-    return exec;
-  };
+  return [...jobRoutes(need), ...runRoutes(need), ...workspaceRoutes(need)];
+}
+
+/** The runtime's services, or the `no_runtime` error (503) of a daemon without a scheduler. */
+type Need = () => RuntimeServices;
+
+/** Jobs: list, the dashboard's view, one job, trigger. */
+function jobRoutes(need: Need): Route[] {
   return [
     route("GET", "/v1/jobs", ({ req, res, url }) => sendJson(res, 200, { jobs: need().listJobs(url.searchParams.getAll("selector"), scopeOf(req)) })),
     route("GET", "/v1/dashboard/jobs", ({ res }) => sendJson(res, 200, { jobs: need().dashboardJobs() })),
@@ -44,6 +47,12 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
       };
       sendJson(res, 200, need().trigger(input, scopeOf(req)));
     }),
+  ];
+}
+
+/** Runs: list, latest, one run, its logs, cancel. */
+function runRoutes(need: Need): Route[] {
+  return [
     route("GET", "/v1/runs", ({ req, res, url }) => {
       const job = url.searchParams.get("job") ?? undefined;
       const selectors = url.searchParams.getAll("selector");
@@ -67,6 +76,17 @@ export function runtimeRoutes(runtime: RuntimeServices | undefined): Route[] {
       const body = await readJsonBody(req);
       sendJson(res, 200, { runs: need().cancel(stringList(body.selectors, "selectors"), body.dryRun === true, scopeOf(req)) });
     }),
+  ];
+}
+
+/** The daemon and workspace folders: info, deploy a folder, exec in a workspace's environment, serve. */
+function workspaceRoutes(need: Need): Route[] {
+  const needExec = () => {
+    const exec = need().exec;
+    if (!exec) throw new SluiceError("no_exec", "This daemon does not offer `sluice exec`.", { hint: "Start it with `sluice up`." });
+    return exec;
+  };
+  return [
     route("GET", "/v1/info", ({ res }) => sendJson(res, 200, need().info())),
     route("POST", "/v1/deploy", async ({ req, res }) => {
       const body = await readJsonBody(req);
