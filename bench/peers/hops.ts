@@ -4,10 +4,9 @@
  * function returned (its stamp) → its end recorded (`sched_runs.finished_ms`) → the downstream run
  * created → running → its function entered (its stamp). Numbers only.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { parseStamps, type Stamp } from "./measure.js";
+import { runLogStamps, type Stamp } from "./measure.js";
 
 interface RunRow {
   run_id: string;
@@ -25,7 +24,7 @@ if (!home) {
 const db = new Database(join(home, "sluice.db"), { readonly: true });
 const rows = db.prepare("SELECT run_id, job_ref, created_ms, started_ms, finished_ms FROM sched_runs WHERE status = 'completed' ORDER BY created_ms").all() as RunRow[];
 const runs = rows.flatMap((row) => {
-  const stamp: Stamp | undefined = parseStamps(readFileSync(join(home, "logs", `${row.run_id}.jsonl`), "utf8").replaceAll('\\"', '"'))[0];
+  const stamp: Stamp | undefined = runLogStamps(join(home, "logs", `${row.run_id}.jsonl`))[0];
   return stamp && row.started_ms !== null && row.finished_ms !== null ? [{ ...row, started_ms: row.started_ms, finished_ms: row.finished_ms, stamp }] : [];
 });
 

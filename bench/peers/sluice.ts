@@ -4,10 +4,10 @@
  * Runs cannot write to the bench's folder from a container, so stamps are read from the run logs.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
-import { parseStamps, type Stamp } from "./measure.js";
+import { runLogStamps, type Stamp } from "./measure.js";
 import { FRUITSHOP_DIR, PEERS_DIR, type BenchSystem, type Running, type Variant } from "./peers.js";
 import { startGroup, stopGroups, tail, waitFor } from "./process.js";
 
@@ -39,7 +39,7 @@ function logStamps(home: string): Stamp[] {
   if (!existsSync(logs)) return [];
   return readdirSync(logs)
     .filter((name) => name.endsWith(".jsonl"))
-    .flatMap((name) => parseStamps(readFileSync(join(logs, name), "utf8").replaceAll('\\"', '"')));
+    .flatMap((name) => runLogStamps(join(logs, name)));
 }
 
 function removeRunContainers(home: string): void {
