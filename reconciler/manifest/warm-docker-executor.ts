@@ -16,7 +16,7 @@ import { basename, dirname, resolve } from "node:path";
 import type { ContainerEngine } from "../../runner/docker/index.js";
 import { MANIFEST_MEMORY_BYTES, manifestEnvironment } from "./docker-executor.js";
 import type { ManifestExecutor, PreparedInterpreter } from "./executor.js";
-import { WarmWorker, WarmWorkers, type WarmServer } from "./warm-worker.js";
+import { DEFAULT_WARM_IDLE_MS, WarmWorker, WarmWorkers, type WarmServer } from "./warm-worker.js";
 import { WRAPPER_ENV, readWrapperScript } from "./wrapper-script.js";
 
 export const WARM_PURPOSE = "manifest-warm";
@@ -46,7 +46,6 @@ export interface WarmDockerExecutorOptions {
   instance?: string;
 }
 
-const DEFAULT_IDLE_MS = 600_000;
 const SERVER_IDLE_MARGIN_MS = 60_000;
 
 export interface WarmDockerManifestExecutor extends ManifestExecutor {
@@ -59,7 +58,7 @@ export function createWarmDockerManifestExecutor(options: WarmDockerExecutorOpti
   const labels = { "sluice.instance": options.instance ?? "none" };
   // a restarted daemon removes what its killed predecessor left, at once (its first generation waits for it)
   const sweep = removeWarmContainers(options.engine, labels);
-  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  const idleMs = options.idleMs ?? DEFAULT_WARM_IDLE_MS;
   const serverIdleExitMs = options.serverIdleExitMs ?? idleMs + SERVER_IDLE_MARGIN_MS;
   const workerFor = async (image: string, checkouts: string): Promise<WarmWorker> => {
     await sweep;

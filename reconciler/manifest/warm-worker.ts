@@ -11,6 +11,9 @@ import { join } from "node:path";
 import type { ProcessOutput } from "./wrapper-output.js";
 
 /** A started server: whether it still runs, and how to end it. */
+/** A warm server with no request for this long is stopped. */
+export const DEFAULT_WARM_IDLE_MS = 600_000;
+
 export interface WarmServer {
   /** False once the server is known to be gone (a request to it would never be answered). */
   alive(): boolean;
@@ -137,7 +140,7 @@ export class WarmWorker {
       this.broken = true;
       this.options.onIdle();
       void this.stop();
-    }, this.options.idleMs ?? 600_000);
+    }, this.options.idleMs ?? DEFAULT_WARM_IDLE_MS);
     this.idleTimer.unref();
   }
 }
