@@ -6,7 +6,7 @@
  */
 import type { Database } from "../../../core/index.js";
 import { SluiceError, applyMigrations } from "../../../core/index.js";
-import { RUN_STATUSES, type CancelCause, type OmitEach, type OpenRun, type RunRecord, type RunStatus } from "../run-state.js";
+import { RUN_STATUSES, isTerminal, type CancelCause, type OmitEach, type OpenRun, type RunRecord, type RunStatus } from "../run-state.js";
 import { SCHEDULER_MIGRATIONS } from "./migrations.js";
 
 export interface StoredJob {
@@ -264,7 +264,7 @@ export class SchedulerStore {
   }
 
   openRuns(): OpenRun[] {
-    return (this.statements.openRuns.all() as RunRow[]).map(toRun).filter((run): run is OpenRun => run.status === "pending" || run.status === "starting" || run.status === "running");
+    return (this.statements.openRuns.all() as RunRow[]).map(toRun).filter((run): run is OpenRun => !isTerminal(run.status));
   }
 
   runsOfJob(jobRef: string, limit = 50): RunRecord[] {
