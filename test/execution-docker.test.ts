@@ -180,6 +180,8 @@ describe("docker executor", () => {
     const id = await engine.createContainer(buildRunContainerSpec(run, { image, python: "/usr/bin/python3", network: "none" }));
     await engine.startContainer(id);
     await engine.waitContainer(id);
+    // ended while Sluice was down: also in the engine's state (the exit's event can come first)
+    await waitUntil(async () => (await containersOf(run.runId))[0]?.state === "exited", "the container listed as exited", 10_000);
     const adopted = await makeExecutor().adopt(run.runId);
     expect(adopted?.alive).toBe(false);
     if (!adopted) throw new Error(`run ${run.runId} was not adopted`);

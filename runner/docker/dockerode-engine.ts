@@ -3,6 +3,8 @@ import Docker from "dockerode";
 import type { Readable } from "node:stream";
 import { toCreateOptions } from "./container-spec.js";
 import { createDemuxer } from "./demux.js";
+import { createExitEvents, type EventStream, type ExitEvents } from "./exit-events.js";
+import { SluiceLabel } from "./labels.js";
 import type { CommitOptions, ContainerEngine, ContainerSpec, ContainerSummary, FollowOptions, ImageInfo, ImportImageOptions, OutputStreamName } from "./engine.js";
 
 export interface DockerodeEngineOptions {
@@ -12,6 +14,7 @@ export interface DockerodeEngineOptions {
 
 export function createDockerodeEngine(options: DockerodeEngineOptions = {}): ContainerEngine {
   const docker = options.socketPath ? new Docker({ socketPath: options.socketPath }) : new Docker();
+  const exits = dockerExitEvents(docker);
 
   const inspectImage = async (ref: string): Promise<ImageInfo | undefined> => {
     try {
@@ -85,17 +88,7 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
       await docker.getContainer(containerId).start();
     },
     async waitContainer(containerId, follow: FollowOptions = {}) {
-      follow.signal?.throwIfAborted();
-      // a per-call signal linked to the long-lived one, unlinked after: no listener piles up per run
-      const link = new AbortController();
-      const abort = () => link.abort(follow.signal?.reason);
-      follow.signal?.addEventListener("abort", abort, { once: true });
-      try {
-        const result = (await docker.getContainer(containerId).wait(follow.signal ? { abortSignal: link.signal } : {})) as { StatusCode: number };
-        return result.StatusCode;
-      } finally {
-        follow.signal?.removeEventListener("abort", abort);
-      }
+      return waitForExit(docker, exits, containerId, follow);
     },
     async killContainer(containerId, signal = "SIGKILL") {
       try {
@@ -114,6 +107,8 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
     },
     async commitContainer(containerId, commitOptions: CommitOptions) {
       const [repo, tag] = splitTag(commitOptions.tag);
+      // an exit known from the die event may precede the engine's release of the container: wait for it
+      await docker.getContainer(containerId).wait();
       const result = (await docker.getContainer(containerId).commit({ repo, tag, changes: commitOptions.changes })) as { Id: string };
       return result.Id;
     },
@@ -139,6 +134,45 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
       );
     },
   };
+}
+
+/** The `die` events of Sluice's containers (exit-events.ts). */
+function dockerExitEvents(docker: Docker): ExitEvents {
+  return createExitEvents(async (since) => {
+    const filters = { type: ["container"], event: ["die"], label: [`${SluiceLabel.managed}=true`] };
+    return (await docker.getEvents({ since, filters: JSON.stringify(filters) } as object)) as unknown as EventStream;
+  });
+}
+
+/** The engine's exit events alone, without `docker wait` (tests and benches). */
+export function createEngineExitEvents(options: DockerodeEngineOptions = {}): ExitEvents {
+  return dockerExitEvents(options.socketPath ? new Docker({ socketPath: options.socketPath }) : new Docker());
+}
+
+/**
+ * The container's exit code from whichever answers first: the engine's `die` event or `docker wait`
+ * (exit-events.ts). Rejects when `follow.signal` aborts first.
+ */
+async function waitForExit(docker: Docker, exits: ExitEvents, containerId: string, follow: FollowOptions): Promise<number> {
+  follow.signal?.throwIfAborted();
+  // a per-call signal linked to the long-lived one, unlinked after: no listener piles up per run
+  const link = new AbortController();
+  const abort = () => link.abort(follow.signal?.reason);
+  follow.signal?.addEventListener("abort", abort, { once: true });
+  const died = exits.exitOf(containerId);
+  try {
+    const waited = (docker.getContainer(containerId).wait({ abortSignal: link.signal }) as Promise<{ StatusCode: number }>).then((result) => result.StatusCode);
+    const aborted = new Promise<never>((_, reject) => {
+      if (link.signal.aborted) reject(link.signal.reason);
+      link.signal.addEventListener("abort", () => reject(link.signal.reason), { once: true });
+    });
+    return await Promise.race([waited, died.exited, aborted]);
+  } finally {
+    died.cancel();
+    follow.signal?.removeEventListener("abort", abort);
+    // the wait is not needed once the event answered (its request would stay open until the engine answers)
+    link.abort();
+  }
 }
 
 /** `repo:tag` → [repo, tag]; the tag separator is the last `:` after the last `/`. */

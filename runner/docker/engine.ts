@@ -113,7 +113,12 @@ export interface ContainerEngine {
    */
   attach(containerId: string, onData: (stream: OutputStreamName, chunk: Buffer) => void, options?: FollowOptions): Promise<{ done: Promise<void> }>;
   startContainer(containerId: string): Promise<void>;
-  /** Waits for the container to exit and returns its exit code (rejects when `signal` aborts first). */
+  /**
+   * Waits for the container's process to exit and returns its exit code (rejects when `signal`
+   * aborts first). It answers from the engine's `die` event when that comes first: the engine may
+   * then still be releasing the container (its state reads `running` for up to ~0.1 s more);
+   * `removeContainer` and `commitContainer` wait for that.
+   */
   waitContainer(containerId: string, options?: FollowOptions): Promise<number>;
   killContainer(containerId: string, signal?: string): Promise<void>;
   stopContainer(containerId: string, options?: { graceSeconds?: number }): Promise<void>;
