@@ -39,22 +39,22 @@ describe("createExitEvents", () => {
     expect(opened).toHaveLength(1);
     expect(sinces).toEqual([1_699_999_998]);
     const line = `${die("a", 3)}\n${die("b", 0)}\n`;
-    opened[0].write(line.slice(0, 17));
-    opened[0].write(line.slice(17));
+    opened[0]!.write(line.slice(0, 17));
+    opened[0]!.write(line.slice(17));
     expect(await first.exited).toBe(3);
     expect(await second.exited).toBe(0);
-    expect(opened[0].destroyed).toBe(true);
+    expect(opened[0]!.destroyed).toBe(true);
   });
 
   it("answers a waiter that comes after its container's event from what it saw, and closes on the last cancel", async () => {
     const { events, opened } = streams();
     const waiting = events.exitOf("a");
     await settle();
-    opened[0].write(`${die("late", 9)}\n`);
+    opened[0]!.write(`${die("late", 9)}\n`);
     await settle();
     expect(await events.exitOf("late").exited).toBe(9);
-    expect(opened[0].destroyed).toBe(false);
+    expect(opened[0]!.destroyed).toBe(false);
     waiting.cancel();
-    expect(opened[0].destroyed).toBe(true);
+    expect(opened[0]!.destroyed).toBe(true);
   });
 });
