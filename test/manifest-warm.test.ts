@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDockerodeEngine } from "../runner/docker/index.js";
+import { ensureBaseImage } from "../runner/images/index.js";
 import { createDockerManifestExecutor, createWarmDockerManifestExecutor, generateManifestWith, WARM_PURPOSE, type WarmDockerManifestExecutor } from "../reconciler/manifest/index.js";
 import { waitUntil } from "./support/wait.js";
 import { BROKEN_FIXTURES, expectBrokenFailWarmAsCold, expectSameManifest, expectWarmSeesModuleChange, timed } from "./support/manifest-compare.js";
@@ -112,4 +113,34 @@ describe("warm manifest generation", () => {
     await waitUntil(async () => (await containersOf(orphans)).length === 0, "the restarted daemon to remove the left warm container without a push", 30_000);
     await restarted.close();
   }, 600_000);
+
+  it("a generation container left ended by a killed Sluice is removed when the next manifest executor (cold or warm) is made; a running one stays", async () => {
+    const image = (await ensureBaseImage(engine)).tag;
+    const left = async (cmd: string[]) => {
+      const id = await engine.createContainer({ image, cmd, purpose: "manifest", network: "none" });
+      await engine.startContainer(id);
+      return id;
+    };
+    const listed = async () => (await engine.listContainers({ "sluice.purpose": "manifest" })).map((c) => c.id);
+    const makers = [
+      () => ({ close: async () => undefined, executor: createDockerManifestExecutor({ engine }) }),
+      () => {
+        const executor = createWarmDockerManifestExecutor({ engine, controlRoot: join(root, "control-sweep"), instance: `${instance}-sweep` });
+        return { close: () => executor.close(), executor };
+      },
+    ];
+    for (const make of makers) {
+      const ended = await left(["true"]);
+      const running = await left(["sleep", "60"]);
+      try {
+        await waitUntil(async () => (await engine.listContainers({ "sluice.purpose": "manifest" })).some((c) => c.id === ended && c.state === "exited"), "the left container to be exited", 30_000);
+        const made = make();
+        await waitUntil(async () => !(await listed()).includes(ended), "the ended generation container to be removed", 30_000);
+        expect(await listed()).toContain(running);
+        await made.close();
+      } finally {
+        await engine.removeContainer(running, { force: true });
+      }
+    }
+  }, 300_000);
 });

@@ -16,6 +16,9 @@ export interface DockerExecutorOptions {
   cacheDir?: string;
 }
 
+/** The `sluice.purpose` of a generation's container. */
+export const MANIFEST_PURPOSE = "manifest";
+
 /** The environment image puts its venv first on PATH. */
 const CONTAINER_PYTHON = "python";
 
@@ -23,6 +26,7 @@ const CONTAINER_PYTHON = "python";
 export const MANIFEST_MEMORY_BYTES = 1024 * 1024 * 1024;
 
 export function createDockerManifestExecutor(options: DockerExecutorOptions): ManifestExecutor {
+  void removeEndedManifestContainers(options.engine);
   return {
     kind: "docker",
     async prepare(workspaceDir, onProgress): Promise<PreparedInterpreter> {
@@ -39,7 +43,7 @@ export function createDockerManifestExecutor(options: DockerExecutorOptions): Ma
             network: "none",
             readOnlyWorkspace: true,
             env: { ...WRAPPER_ENV, HOME: "/tmp" },
-            purpose: "manifest",
+            purpose: MANIFEST_PURPOSE,
           });
           // a `__deployment__.py` that eats memory is OOM-killed here instead of taking the host's
           const spec = { ...base, resources: { memoryBytes: MANIFEST_MEMORY_BYTES } };
@@ -52,6 +56,16 @@ export function createDockerManifestExecutor(options: DockerExecutorOptions): Ma
       };
     },
   };
+}
+
+/**
+ * Removes generation containers that ended and were never removed: their Sluice was killed between
+ * the container's start and its removal. Their output was read when they ended (or never will be),
+ * so any Sluice may remove them; a running or created one may be another Sluice's and stays.
+ */
+export async function removeEndedManifestContainers(engine: ContainerEngine): Promise<void> {
+  const ended = (await engine.listContainers({ "sluice.managed": "true", "sluice.purpose": MANIFEST_PURPOSE }).catch(() => [])).filter((c) => c.state === "exited" || c.state === "dead");
+  await Promise.all(ended.map((c) => engine.removeContainer(c.id, { force: true }).catch(() => undefined)));
 }
 
 /**

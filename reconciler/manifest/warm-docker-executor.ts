@@ -14,7 +14,7 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import type { ContainerEngine } from "../../runner/docker/index.js";
-import { MANIFEST_MEMORY_BYTES, manifestEnvironment } from "./docker-executor.js";
+import { MANIFEST_MEMORY_BYTES, manifestEnvironment, removeEndedManifestContainers } from "./docker-executor.js";
 import type { ManifestExecutor, PreparedInterpreter } from "./executor.js";
 import { DEFAULT_WARM_IDLE_MS, WarmWorker, WarmWorkers, type WarmServer } from "./warm-worker.js";
 import { WRAPPER_ENV, readWrapperScript } from "./wrapper-script.js";
@@ -57,7 +57,7 @@ export function createWarmDockerManifestExecutor(options: WarmDockerExecutorOpti
   const workers = new WarmWorkers();
   const labels = { "sluice.instance": options.instance ?? "none" };
   // a restarted daemon removes what its killed predecessor left, at once (its first generation waits for it)
-  const sweep = removeWarmContainers(options.engine, labels);
+  const sweep = Promise.all([removeWarmContainers(options.engine, labels), removeEndedManifestContainers(options.engine)]);
   const idleMs = options.idleMs ?? DEFAULT_WARM_IDLE_MS;
   const serverIdleExitMs = options.serverIdleExitMs ?? idleMs + SERVER_IDLE_MARGIN_MS;
   const workerFor = async (image: string, checkouts: string): Promise<WarmWorker> => {
