@@ -14,8 +14,10 @@ export interface DockerodeEngineOptions {
 
 export function createDockerodeEngine(options: DockerodeEngineOptions = {}): ContainerEngine {
   const docker = options.socketPath ? new Docker({ socketPath: options.socketPath }) : new Docker();
-  const exits = dockerExitEvents(docker);
+  return { ...imageCalls(docker), ...containerCalls(docker, dockerExitEvents(docker)), ...containerUpkeep(docker) };
+}
 
+function imageCalls(docker: Docker): Pick<ContainerEngine, "ping" | "inspectImage" | "imageExists" | "removeImage" | "importImage"> {
   const inspectImage = async (ref: string): Promise<ImageInfo | undefined> => {
     try {
       const info = await docker.getImage(ref).inspect();
@@ -58,32 +60,17 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
       if (!image) throw new Error(`docker import finished but image ${importOptions.tag} is missing`);
       return image.id;
     },
+  };
+}
+
+/** A container's life: created, attached, started, waited for, signalled. */
+function containerCalls(docker: Docker, exits: ExitEvents): Pick<ContainerEngine, "createContainer" | "attach" | "startContainer" | "waitContainer" | "killContainer" | "stopContainer"> {
+  return {
     async createContainer(spec: ContainerSpec) {
       const container = await docker.createContainer(toCreateOptions(spec));
       return container.id;
     },
-    async attach(containerId, onData: (stream: OutputStreamName, chunk: Buffer) => void, follow: FollowOptions = {}) {
-      const stream = (await docker.getContainer(containerId).attach({ stream: true, stdout: true, stderr: true, logs: true })) as NodeJS.ReadableStream & { destroy?: () => void };
-      const demux = createDemuxer(onData);
-      let close = () => {};
-      const done = new Promise<void>((resolve) => {
-        stream.on("data", (chunk: Buffer) => {
-          if (!follow.signal?.aborted) demux(chunk);
-        });
-        stream.on("end", () => resolve());
-        stream.on("close", () => resolve());
-        stream.on("error", () => resolve());
-        // the socket of an open attach keeps the process alive: aborting closes it (the container is not touched)
-        close = () => {
-          stream.destroy?.();
-          resolve();
-        };
-        if (follow.signal?.aborted) close();
-        else follow.signal?.addEventListener("abort", close, { once: true });
-      });
-      // the signal outlives the run (one per executor): drop this run's listener when the stream ends
-      return { done: done.finally(() => follow.signal?.removeEventListener("abort", close)) };
-    },
+    attach: (containerId, onData, follow) => attachOutput(docker, containerId, onData, follow),
     async startContainer(containerId) {
       await docker.getContainer(containerId).start();
     },
@@ -105,6 +92,12 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
         if (statusCode(error) !== 304 && statusCode(error) !== 404) throw error;
       }
     },
+  };
+}
+
+/** Ended containers: committed, removed, renamed, read, listed. */
+function containerUpkeep(docker: Docker): Pick<ContainerEngine, "commitContainer" | "removeContainer" | "renameContainer" | "readLogs" | "listContainers"> {
+  return {
     async commitContainer(containerId, commitOptions: CommitOptions) {
       const [repo, tag] = splitTag(commitOptions.tag);
       // an exit known from the die event may precede the engine's release of the container: wait for it
@@ -134,6 +127,30 @@ export function createDockerodeEngine(options: DockerodeEngineOptions = {}): Con
       );
     },
   };
+}
+
+/** Output of a container, demultiplexed into `onData`, until its stream ends or `follow.signal` aborts. */
+async function attachOutput(docker: Docker, containerId: string, onData: (stream: OutputStreamName, chunk: Buffer) => void, follow: FollowOptions = {}): Promise<{ done: Promise<void> }> {
+  const stream = (await docker.getContainer(containerId).attach({ stream: true, stdout: true, stderr: true, logs: true })) as NodeJS.ReadableStream & { destroy?: () => void };
+  const demux = createDemuxer(onData);
+  let close = () => {};
+  const done = new Promise<void>((resolve) => {
+    stream.on("data", (chunk: Buffer) => {
+      if (!follow.signal?.aborted) demux(chunk);
+    });
+    stream.on("end", () => resolve());
+    stream.on("close", () => resolve());
+    stream.on("error", () => resolve());
+    // the socket of an open attach keeps the process alive: aborting closes it (the container is not touched)
+    close = () => {
+      stream.destroy?.();
+      resolve();
+    };
+    if (follow.signal?.aborted) close();
+    else follow.signal?.addEventListener("abort", close, { once: true });
+  });
+  // the signal outlives the run (one per executor): drop this run's listener when the stream ends
+  return { done: done.finally(() => follow.signal?.removeEventListener("abort", close)) };
 }
 
 /** The `die` events of Sluice's containers (exit-events.ts). */
