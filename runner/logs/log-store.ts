@@ -80,11 +80,65 @@ interface StoredRecord {
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function createLogStore(options: LogStoreOptions): LogStore {
-  const maxBytes = options.maxBytesPerRun ?? 4 * 1024 * 1024;
   const maxLineBytes = options.maxLineBytes ?? 16 * 1024;
   const now = options.now ?? Date.now;
+  const files = createRunFiles(options);
+  const live = createLiveSubscribers();
+
+  const nextLine = (state: RunFileState, stream: LogStream, text: string): LogLine => {
+    state.lastSeq += 1;
+    return { seq: state.lastSeq, timeMs: now(), stream, text };
+  };
+
+  /** After failed writes: once writing works again, a system line says what was lost. */
+  const noteUnstored = (runId: string, state: RunFileState) => {
+    const text = `${state.unstored} log line(s) of this run were not stored: writing ${options.dir} failed (${state.failure}); free disk space there`;
+    const note = nextLine(state, "system", text);
+    const failure = state.failure;
+    if (files.persist(runId, state, note)) {
+      state.unstored = 0;
+      state.failure = null;
+      live.notify(runId, note);
+    } else {
+      state.lastSeq -= 1; // still failing: the note waits for the next line
+      state.failure = failure;
+    }
+  };
+
+  return {
+    append(runId, stream, text) {
+      const state = files.stateOf(runId);
+      if (state.failure !== null) noteUnstored(runId, state);
+      const line = nextLine(state, stream, cut(text, maxLineBytes));
+      if (!files.persist(runId, state, line)) state.unstored += 1;
+      live.notify(runId, line);
+      return line;
+    },
+    read(runId, readOptions = {}) {
+      const file = files.fileOf(runId);
+      if (!existsSync(file)) return { lines: [], trimmedLines: 0, trimmedByStream: emptyCounts() };
+      const page = parse(readFileSync(file, "utf8"));
+      let lines = page.lines;
+      if (readOptions.afterSeq !== undefined) lines = lines.filter((line) => line.seq > (readOptions.afterSeq ?? 0));
+      if (readOptions.tail !== undefined) lines = readOptions.tail <= 0 ? [] : lines.slice(-readOptions.tail);
+      return { ...page, lines };
+    },
+    subscribe: live.subscribe,
+    end(runId) {
+      files.forget(runId);
+      live.end(runId);
+    },
+    remove(runId) {
+      files.forget(runId);
+      rmSync(files.fileOf(runId), { force: true });
+    },
+  };
+}
+
+/** The runs' files: where each is, what is known of it, and appending a line to it (bounded). */
+function createRunFiles(options: LogStoreOptions) {
+  const maxBytes = options.maxBytesPerRun ?? 4 * 1024 * 1024;
   const states = new Map<string, RunFileState>();
-  const subscribers = new Map<string, Set<LogSubscriber>>();
   mkdirSync(options.dir, { recursive: true });
 
   const fileOf = (runId: string) => {
@@ -105,32 +159,6 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     return state;
   };
 
-  const compact = (runId: string, state: RunFileState) => {
-    const file = fileOf(runId);
-    const rows = readFileSync(file, "utf8").split("\n").filter((row) => row.length > 0 && !row.startsWith('{"trimmed"'));
-    let kept = 0;
-    let start = rows.length;
-    while (start > 0 && kept + (rows[start - 1]?.length ?? 0) + 1 <= maxBytes) {
-      start -= 1;
-      kept += (rows[start]?.length ?? 0) + 1;
-    }
-    state.trimmed += start;
-    for (const row of rows.slice(0, start)) {
-      const stream = streamOf(row);
-      state.byStream[stream] += 1;
-    }
-    const header = `${JSON.stringify({ trimmed: state.trimmed, by: state.byStream })}\n`;
-    const body = rows.slice(start).join("\n");
-    const temp = `${file}.compact`;
-    try {
-      writeFileSync(temp, header + (body ? `${body}\n` : ""));
-      renameSync(temp, file);
-    } catch {
-      rmSync(temp, { force: true }); // no room to compact: keep the longer file, try again later
-    }
-    state.bytes = statSync(file).size;
-  };
-
   /** Appends one line's row; false (and the reason kept) when the write fails. */
   const persist = (runId: string, state: RunFileState, line: LogLine): boolean => {
     const row = `${JSON.stringify({ q: line.seq, t: line.timeMs, s: line.stream, l: line.text })}\n`;
@@ -145,59 +173,53 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       return false;
     }
     state.bytes += Buffer.byteLength(prefix + row);
-    if (state.bytes > maxBytes + maxBytes / 4) compact(runId, state);
+    if (state.bytes > maxBytes + maxBytes / 4) compactRunFile(fileOf(runId), state, maxBytes);
     return true;
   };
 
-  const nextLine = (state: RunFileState, stream: LogStream, text: string): LogLine => {
-    state.lastSeq += 1;
-    return { seq: state.lastSeq, timeMs: now(), stream, text };
-  };
+  return { fileOf, stateOf, persist, forget: (runId: string) => states.delete(runId) };
+}
 
-  const notify = (runId: string, line: LogLine) => {
-    for (const subscriber of subscribers.get(runId) ?? []) {
-      try {
-        subscriber.onLine(line);
-      } catch {
-        // A broken subscriber must not stop logging.
-      }
-    }
-  };
+/** Drops the head of a run's file so that the newest `maxBytes` remain, counting what was dropped in a header. */
+function compactRunFile(file: string, state: RunFileState, maxBytes: number): void {
+  const rows = readFileSync(file, "utf8").split("\n").filter((row) => row.length > 0 && !row.startsWith('{"trimmed"'));
+  let kept = 0;
+  let start = rows.length;
+  while (start > 0 && kept + (rows[start - 1]?.length ?? 0) + 1 <= maxBytes) {
+    start -= 1;
+    kept += (rows[start]?.length ?? 0) + 1;
+  }
+  state.trimmed += start;
+  for (const row of rows.slice(0, start)) {
+    const stream = streamOf(row);
+    state.byStream[stream] += 1;
+  }
+  const header = `${JSON.stringify({ trimmed: state.trimmed, by: state.byStream })}\n`;
+  const body = rows.slice(start).join("\n");
+  const temp = `${file}.compact`;
+  try {
+    writeFileSync(temp, header + (body ? `${body}\n` : ""));
+    renameSync(temp, file);
+  } catch {
+    rmSync(temp, { force: true }); // no room to compact: keep the longer file, try again later
+  }
+  state.bytes = statSync(file).size;
+}
 
-  /** After failed writes: once writing works again, a system line says what was lost. */
-  const noteUnstored = (runId: string, state: RunFileState) => {
-    const text = `${state.unstored} log line(s) of this run were not stored: writing ${options.dir} failed (${state.failure}); free disk space there`;
-    const note = nextLine(state, "system", text);
-    const failure = state.failure;
-    if (persist(runId, state, note)) {
-      state.unstored = 0;
-      state.failure = null;
-      notify(runId, note);
-    } else {
-      state.lastSeq -= 1; // still failing: the note waits for the next line
-      state.failure = failure;
-    }
-  };
-
+/** Live readers of runs' logs: each gets every new line, and the end. A broken one never stops logging. */
+function createLiveSubscribers() {
+  const subscribers = new Map<string, Set<LogSubscriber>>();
   return {
-    append(runId, stream, text) {
-      const state = stateOf(runId);
-      if (state.failure !== null) noteUnstored(runId, state);
-      const line = nextLine(state, stream, cut(text, maxLineBytes));
-      if (!persist(runId, state, line)) state.unstored += 1;
-      notify(runId, line);
-      return line;
+    notify(runId: string, line: LogLine) {
+      for (const subscriber of subscribers.get(runId) ?? []) {
+        try {
+          subscriber.onLine(line);
+        } catch {
+          // A broken subscriber must not stop logging.
+        }
+      }
     },
-    read(runId, readOptions = {}) {
-      const file = fileOf(runId);
-      if (!existsSync(file)) return { lines: [], trimmedLines: 0, trimmedByStream: emptyCounts() };
-      const page = parse(readFileSync(file, "utf8"));
-      let lines = page.lines;
-      if (readOptions.afterSeq !== undefined) lines = lines.filter((line) => line.seq > (readOptions.afterSeq ?? 0));
-      if (readOptions.tail !== undefined) lines = readOptions.tail <= 0 ? [] : lines.slice(-readOptions.tail);
-      return { ...page, lines };
-    },
-    subscribe(runId, subscriber) {
+    subscribe(runId: string, subscriber: LogSubscriber) {
       let set = subscribers.get(runId);
       if (!set) {
         set = new Set();
@@ -209,10 +231,9 @@ export function createLogStore(options: LogStoreOptions): LogStore {
         if (set.size === 0) subscribers.delete(runId);
       };
     },
-    end(runId) {
+    end(runId: string) {
       const set = subscribers.get(runId);
       subscribers.delete(runId);
-      states.delete(runId);
       for (const subscriber of set ?? []) {
         try {
           subscriber.onEnd?.();
@@ -220,10 +241,6 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           // ignored, as above
         }
       }
-    },
-    remove(runId) {
-      states.delete(runId);
-      rmSync(fileOf(runId), { force: true });
     },
   };
 }
