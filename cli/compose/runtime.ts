@@ -25,77 +25,16 @@ import { createRuntimeServices } from "./runtime-services.js";
 export const SLUICE_VERSION = "0.1.0";
 
 export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime> {
-  const { layout, options, db, clock, logger, history } = ctx;
+  const { layout, options, clock, logger } = ctx;
   const logStore = createLogStore({ dir: layout.logsDir, onWriteError: (runId, error) => logger.warn("cannot write a run's log; lines are counted and noted once writing works again", { runId, error: error.message }) });
   const secretStore = createSecretStore(layout.secretsDir);
   const context: PrepareContext = { secretStore, dataRoot: join(layout.home, "data"), machines: options.machines };
   const starter = await createRunStarter({ kind: options.runExecutor, clock, logStore, secretStore, home: layout.home, network: options.runNetwork, env: options.runEnv, warm: options.runWarm, logger: logger.child("runs"), kubernetes: options.kubernetes });
-
-  const placements = createRunPlacements(db);
-  const late: { target?: SchedulerDeploymentTarget; interactive?: ReturnType<typeof createInteractive> } = {};
-  const workspaceOf = (spec: RunSpec) => {
-    const deployed = late.target?.workspaceOfJob(spec.jobRef);
-    if (!deployed) throw new SluiceError("workspace_unknown", `No deployed workspace holds ${spec.jobRef}.`);
-    return { name: deployed.workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) };
-  };
-  const inner = createSchedulerExecutor({
-    executor: starter,
-    clock,
-    context,
-    workspaceOf,
-    // every interactive run gets a port behind the proxy, however it was started
-    runArgsFor: (spec, job, workspace) => late.interactive?.runArgsFor(spec, job, workspace),
-    onStarted: (spec, prepared, supervised) => {
-      placements.follow(spec.runId, supervised);
-      late.interactive?.onStarted(spec, prepared, supervised);
-    },
-  });
-  const scheduler = new Scheduler({
-    clock,
-    store: new SchedulerStore(db),
-    logger,
-    executor: inner,
-  });
-  const target = new SchedulerDeploymentTarget({ scheduler });
-  late.target = target;
-  const interactive = createInteractive({ clock, scheduler, port: options.proxyPort });
-  late.interactive = interactive;
-  const deployDir = createLocalDeployer({
-    checkoutsDir: layout.checkoutsDir,
-    history,
-    repos: ctx.repos,
-    target,
-    validator: ctx.validator,
-    events: ctx.events,
-    clock,
-    executor: options.manifestExecutor,
-    timeoutMs: options.generateTimeoutMs,
-    logger,
-  });
+  const placements = createRunPlacements(ctx.db);
+  const parts: RuntimeParts = { ...composeScheduling(ctx, { starter, context, placements }), starter, context, placements, logStore };
+  const { scheduler, target, interactive } = parts;
+  const services = composeServices(ctx, parts);
   let unpublish = () => {};
-
-  const services = createRuntimeServices({
-    scheduler,
-    target,
-    logStore,
-    history,
-    repos: ctx.repos,
-    deployDir,
-    serve: (job, scope) => interactive.serve(job, scope),
-    whereOf: (runId) => placements.get(runId),
-    daemonInfo: () => ({
-      version: SLUICE_VERSION,
-      url: "",
-      executor: options.runExecutor,
-      proxyUrl: interactive.url(),
-      dltVersions: [...new Set(target.deployed().map((d) => history.active(d.workspace)?.dltVersion).filter((v): v is string => !!v))],
-    }),
-  });
-
-  // `sluice exec` runs in the workspace's environment on the daemon's Docker engine, also with executor: kubernetes,
-  // except when runs keep their data on claims: then in a Job on the cluster
-  const cluster = starter.execInCluster ? { start: starter.execInCluster, logStore } : undefined;
-  services.exec = createExecServices({ executor: options.runExecutor === "local" ? "local" : "docker", ...(cluster ? { cluster } : {}), target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
 
   return {
     target,
@@ -119,6 +58,89 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
       await starter.detach();
     },
   };
+}
+
+type RunStarter = Awaited<ReturnType<typeof createRunStarter>>;
+
+interface RuntimeParts {
+  starter: RunStarter;
+  context: PrepareContext;
+  placements: ReturnType<typeof createRunPlacements>;
+  logStore: ReturnType<typeof createLogStore>;
+  scheduler: Scheduler;
+  target: SchedulerDeploymentTarget;
+  interactive: ReturnType<typeof createInteractive>;
+}
+
+/** The scheduler over the run starter, the deployment target the reconciler applies to, and the interactive jobs' proxy. */
+function composeScheduling(
+  ctx: RuntimeContext,
+  { starter, context, placements }: Pick<RuntimeParts, "starter" | "context" | "placements">,
+): Pick<RuntimeParts, "scheduler" | "target" | "interactive"> {
+  const { options, db, clock, logger } = ctx;
+  const late: { target?: SchedulerDeploymentTarget; interactive?: ReturnType<typeof createInteractive> } = {};
+  const workspaceOf = (spec: RunSpec) => {
+    const deployed = late.target?.workspaceOfJob(spec.jobRef);
+    if (!deployed) throw new SluiceError("workspace_unknown", `No deployed workspace holds ${spec.jobRef}.`);
+    return { name: deployed.workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) };
+  };
+  const inner = createSchedulerExecutor({
+    executor: starter,
+    clock,
+    context,
+    workspaceOf,
+    // every interactive run gets a port behind the proxy, however it was started
+    runArgsFor: (spec, job, workspace) => late.interactive?.runArgsFor(spec, job, workspace),
+    onStarted: (spec, prepared, supervised) => {
+      placements.follow(spec.runId, supervised);
+      late.interactive?.onStarted(spec, prepared, supervised);
+    },
+  });
+  const scheduler = new Scheduler({ clock, store: new SchedulerStore(db), logger, executor: inner });
+  const target = new SchedulerDeploymentTarget({ scheduler });
+  late.target = target;
+  const interactive = createInteractive({ clock, scheduler, port: options.proxyPort });
+  late.interactive = interactive;
+  return { scheduler, target, interactive };
+}
+
+/** What the daemon's API calls: runtime services, local deploys and `sluice exec`. */
+function composeServices(ctx: RuntimeContext, { scheduler, target, interactive, logStore, placements, starter, context }: RuntimeParts): DaemonRuntime["services"] {
+  const { layout, options, clock, logger, history } = ctx;
+  const deployDir = createLocalDeployer({
+    checkoutsDir: layout.checkoutsDir,
+    history,
+    repos: ctx.repos,
+    target,
+    validator: ctx.validator,
+    events: ctx.events,
+    clock,
+    executor: options.manifestExecutor,
+    timeoutMs: options.generateTimeoutMs,
+    logger,
+  });
+  const services = createRuntimeServices({
+    scheduler,
+    target,
+    logStore,
+    history,
+    repos: ctx.repos,
+    deployDir,
+    serve: (job, scope) => interactive.serve(job, scope),
+    whereOf: (runId) => placements.get(runId),
+    daemonInfo: () => ({
+      version: SLUICE_VERSION,
+      url: "",
+      executor: options.runExecutor,
+      proxyUrl: interactive.url(),
+      dltVersions: [...new Set(target.deployed().map((d) => history.active(d.workspace)?.dltVersion).filter((v): v is string => !!v))],
+    }),
+  });
+  // `sluice exec` runs in the workspace's environment on the daemon's Docker engine, also with executor: kubernetes,
+  // except when runs keep their data on claims: then in a Job on the cluster
+  const cluster = starter.execInCluster ? { start: starter.execInCluster, logStore } : undefined;
+  services.exec = createExecServices({ executor: options.runExecutor === "local" ? "local" : "docker", ...(cluster ? { cluster } : {}), target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
+  return services;
 }
 
 /** The active deployment of every workspace the history knows (repos and local deploys). */
