@@ -45,85 +45,89 @@ export function parseDieEvent(line: string): { containerId: string; exitCode: nu
 }
 
 export function createExitEvents(subscribe: SubscribeExitEvents, nowMs: () => number = Date.now): ExitEvents {
-  const waiters = new Map<string, Set<(exitCode: number) => void>>();
-  const recent = new Map<string, number>();
-  let stream: EventStream | undefined;
-  let opening = false;
+  return new DieEvents(subscribe, nowMs);
+}
 
-  const waiting = () => [...waiters.values()].some((set) => set.size > 0);
+class DieEvents implements ExitEvents {
+  private readonly waiters = new Map<string, Set<(exitCode: number) => void>>();
+  /** Exit codes by container, oldest first. */
+  private readonly recent = new Map<string, number>();
+  private stream: EventStream | undefined;
+  private opening = false;
 
-  const deliver = (containerId: string, exitCode: number) => {
-    recent.delete(containerId);
-    recent.set(containerId, exitCode);
-    if (recent.size > RECENT_EXITS) recent.delete(recent.keys().next().value as string);
-    const found = waiters.get(containerId);
-    waiters.delete(containerId);
+  constructor(
+    private readonly subscribe: SubscribeExitEvents,
+    private readonly nowMs: () => number,
+  ) {}
+
+  exitOf(containerId: string): { exited: Promise<number>; cancel: () => void } {
+    const known = this.recent.get(containerId);
+    if (known !== undefined) return { exited: Promise.resolve(known), cancel: () => undefined };
+    let resolver: (exitCode: number) => void = () => undefined;
+    const exited = new Promise<number>((resolve) => {
+      resolver = resolve;
+    });
+    const set = this.waiters.get(containerId) ?? new Set();
+    set.add(resolver);
+    this.waiters.set(containerId, set);
+    this.open();
+    const cancel = () => {
+      set.delete(resolver);
+      if (set.size === 0 && this.waiters.get(containerId) === set) this.waiters.delete(containerId);
+      this.closeWhenUnused();
+    };
+    return { exited, cancel };
+  }
+
+  private deliver(containerId: string, exitCode: number): void {
+    this.recent.delete(containerId);
+    this.recent.set(containerId, exitCode);
+    if (this.recent.size > RECENT_EXITS) this.recent.delete(this.recent.keys().next().value as string);
+    const found = this.waiters.get(containerId);
+    this.waiters.delete(containerId);
     for (const resolve of found ?? []) resolve(exitCode);
-    closeWhenUnused();
-  };
+    this.closeWhenUnused();
+  }
 
-  const closeWhenUnused = () => {
-    if (waiting() || !stream) return;
-    const open = stream;
-    stream = undefined;
+  private closeWhenUnused(): void {
+    if (this.waiters.size > 0 || !this.stream) return;
+    const open = this.stream;
+    this.stream = undefined;
     open.destroy();
-  };
+  }
 
-  const listen = (opened: EventStream) => {
-    stream = opened;
+  private open(): void {
+    if (this.stream || this.opening) return;
+    this.opening = true;
+    this.subscribe(Math.floor(this.nowMs() / 1000) - REPLAY_SECONDS).then(
+      (opened) => {
+        this.opening = false;
+        this.listen(opened);
+      },
+      // no events: the waiters still have `docker wait`
+      () => {
+        this.opening = false;
+      },
+    );
+  }
+
+  private listen(opened: EventStream): void {
+    this.stream = opened;
     let pending = "";
     opened.on("data", (chunk) => {
       pending += chunk.toString();
       for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n")) {
         const exit = parseDieEvent(pending.slice(0, newline));
         pending = pending.slice(newline + 1);
-        if (exit) deliver(exit.containerId, exit.exitCode);
+        if (exit) this.deliver(exit.containerId, exit.exitCode);
       }
     });
     const closed = () => {
-      if (stream === opened) stream = undefined;
+      if (this.stream === opened) this.stream = undefined;
     };
     opened.on("end", closed);
     opened.on("close", closed);
     opened.on("error", closed);
-    closeWhenUnused();
-  };
-
-  const open = () => {
-    if (stream || opening) return;
-    opening = true;
-    subscribe(Math.floor(nowMs() / 1000) - REPLAY_SECONDS).then(
-      (opened) => {
-        opening = false;
-        listen(opened);
-      },
-      // no events: the waiters still have `docker wait`
-      () => {
-        opening = false;
-      },
-    );
-  };
-
-  return {
-    exitOf(containerId) {
-      const known = recent.get(containerId);
-      if (known !== undefined) return { exited: Promise.resolve(known), cancel: () => undefined };
-      let resolver: ((exitCode: number) => void) | undefined;
-      const exited = new Promise<number>((resolve) => {
-        resolver = resolve;
-      });
-      const set = waiters.get(containerId) ?? new Set();
-      set.add(resolver!);
-      waiters.set(containerId, set);
-      open();
-      return {
-        exited,
-        cancel: () => {
-          set.delete(resolver!);
-          if (set.size === 0 && waiters.get(containerId) === set) waiters.delete(containerId);
-          closeWhenUnused();
-        },
-      };
-    },
-  };
+    this.closeWhenUnused();
+  }
 }
