@@ -51,87 +51,8 @@ export interface ReverseProxy {
 }
 
 export function createReverseProxy(router: ServiceRouter): ReverseProxy {
-  const upstreamPath = (route: ProxyRoute, target: ServiceTarget, url: string) => (target.stripPrefix ? route.rest : url);
-
-  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
-    const route = parseProxyPath(req.url ?? "/");
-    if (!route) return fail(res, 404, "not an interactive job path; use /w/<workspace>/<job>/");
-    if (req.url === route.prefix) {
-      res.writeHead(308, { location: `${route.prefix}/` }).end();
-      return;
-    }
-    let target: ServiceTarget | undefined;
-    try {
-      target = await router.resolve(route.workspace, route.job);
-    } catch (error) {
-      return fail(res, 503, `the service of ${route.workspace}/${route.job} could not be started: ${String(error instanceof Error ? error.message : error)}`);
-    }
-    if (!target) return fail(res, 404, `no interactive job ${route.job} in workspace ${route.workspace}`);
-    router.activity(route.workspace, route.job, 1);
-    let closed = false;
-    const done = () => {
-      if (closed) return;
-      closed = true;
-      router.activity(route.workspace, route.job, -1);
-    };
-    res.on("close", done);
-    const upstream = httpRequest(
-      { host: "127.0.0.1", port: target.port, method: req.method, path: upstreamPath(route, target, req.url ?? "/"), headers: forwardedHeaders(req) },
-      (answer) => {
-        if (target.stripPrefix && isEventStream(answer.headers["content-type"])) {
-          const headers = { ...answer.headers };
-          delete headers["content-length"];
-          res.writeHead(answer.statusCode ?? 502, headers);
-          answer.pipe(createSseEndpointRewrite(route.prefix)).pipe(res);
-          return;
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", (error) => {
-      if (!res.headersSent) fail(res, 502, `upstream error: ${error.message}`);
-      else res.destroy();
-    });
-    req.pipe(upstream);
-  };
-
-  const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const route = parseProxyPath(req.url ?? "/");
-    const target = route ? await router.resolve(route.workspace, route.job).catch(() => undefined) : undefined;
-    if (!route || !target) {
-      socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
-      return;
-    }
-    router.activity(route.workspace, route.job, 1);
-    let closed = false;
-    const upstream: Socket = connect({ host: "127.0.0.1", port: target.port }, () => {
-      const lines = [`${req.method ?? "GET"} ${upstreamPath(route, target, req.url ?? "/")} HTTP/${req.httpVersion}`];
-      const headers = forwardedHeaders(req);
-      for (const [key, value] of Object.entries(headers)) {
-        for (const item of Array.isArray(value) ? value : [value]) if (item !== undefined) lines.push(`${key}: ${item}`);
-      }
-      upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
-      if (head.length > 0) upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    const done = () => {
-      if (closed) return;
-      closed = true;
-      router.activity(route.workspace, route.job, -1);
-      upstream.destroy();
-      socket.destroy();
-    };
-    // http server sockets allow half-open connections: a FIN from either side ends the tunnel.
-    for (const event of ["error", "end", "close"]) {
-      upstream.on(event, done);
-      socket.on(event, done);
-    }
-  };
-
-  const server = createServer((req, res) => void onRequest(req, res));
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head));
+  const server = createServer((req, res) => void proxyRequest(router, req, res));
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void proxyUpgrade(router, req, socket, head));
   return {
     server,
     listen(port, host = "127.0.0.1") {
@@ -148,6 +69,91 @@ export function createReverseProxy(router: ServiceRouter): ReverseProxy {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+const upstreamPath = (route: ProxyRoute, target: ServiceTarget, url: string) => (target.stripPrefix ? route.rest : url);
+
+/** One HTTP request to `/w/<workspace>/<job>/…`: its service found or started, then the request forwarded. */
+async function proxyRequest(router: ServiceRouter, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const route = parseProxyPath(req.url ?? "/");
+  if (!route) return fail(res, 404, "not an interactive job path; use /w/<workspace>/<job>/");
+  if (req.url === route.prefix) {
+    res.writeHead(308, { location: `${route.prefix}/` }).end();
+    return;
+  }
+  let target: ServiceTarget | undefined;
+  try {
+    target = await router.resolve(route.workspace, route.job);
+  } catch (error) {
+    return fail(res, 503, `the service of ${route.workspace}/${route.job} could not be started: ${String(error instanceof Error ? error.message : error)}`);
+  }
+  if (!target) return fail(res, 404, `no interactive job ${route.job} in workspace ${route.workspace}`);
+  router.activity(route.workspace, route.job, 1);
+  let closed = false;
+  res.on("close", () => {
+    if (closed) return;
+    closed = true;
+    router.activity(route.workspace, route.job, -1);
+  });
+  forwardRequest(req, res, route, target);
+}
+
+/** Sends the request to the service on loopback and its answer back (an event stream's endpoints rewritten under the prefix). */
+function forwardRequest(req: IncomingMessage, res: ServerResponse, route: ProxyRoute, target: ServiceTarget): void {
+  const upstream = httpRequest(
+    { host: "127.0.0.1", port: target.port, method: req.method, path: upstreamPath(route, target, req.url ?? "/"), headers: forwardedHeaders(req) },
+    (answer) => {
+      if (target.stripPrefix && isEventStream(answer.headers["content-type"])) {
+        const headers = { ...answer.headers };
+        delete headers["content-length"];
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(createSseEndpointRewrite(route.prefix)).pipe(res);
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on("error", (error) => {
+    if (!res.headersSent) fail(res, 502, `upstream error: ${error.message}`);
+    else res.destroy();
+  });
+  req.pipe(upstream);
+}
+
+/** A websocket upgrade: a tunnel to the service, counted as one open connection until either side ends it. */
+async function proxyUpgrade(router: ServiceRouter, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const route = parseProxyPath(req.url ?? "/");
+  const target = route ? await router.resolve(route.workspace, route.job).catch(() => undefined) : undefined;
+  if (!route || !target) {
+    socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");
+    return;
+  }
+  router.activity(route.workspace, route.job, 1);
+  let closed = false;
+  const upstream: Socket = connect({ host: "127.0.0.1", port: target.port }, () => {
+    const lines = [`${req.method ?? "GET"} ${upstreamPath(route, target, req.url ?? "/")} HTTP/${req.httpVersion}`];
+    const headers = forwardedHeaders(req);
+    for (const [key, value] of Object.entries(headers)) {
+      for (const item of Array.isArray(value) ? value : [value]) if (item !== undefined) lines.push(`${key}: ${item}`);
+    }
+    upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  const done = () => {
+    if (closed) return;
+    closed = true;
+    router.activity(route.workspace, route.job, -1);
+    upstream.destroy();
+    socket.destroy();
+  };
+  // http server sockets allow half-open connections: a FIN from either side ends the tunnel.
+  for (const event of ["error", "end", "close"]) {
+    upstream.on(event, done);
+    socket.on(event, done);
+  }
 }
 
 function forwardedHeaders(req: IncomingMessage): Record<string, string | string[] | undefined> {
