@@ -44,100 +44,112 @@ export interface InteractiveServices extends ServiceRouter {
 }
 
 export function createInteractiveServices(options: InteractiveServicesOptions): InteractiveServices {
-  const { clock } = options;
-  const entries = new Map<string, Entry>();
-  const keyOf = (workspace: string, job: string) => `${workspace}/${job}`;
-  const waitReady =
-    options.waitReady ?? ((service: StartedService, gaveUp: () => boolean) => waitForHttp(service.port, { gaveUp, timeoutMs: 120_000 }));
+  return new ServiceTable(options);
+}
 
-  const armIdle = (entry: Entry) => {
+const keyOf = (workspace: string, job: string) => `${workspace}/${job}`;
+
+/** The services behind the proxy, one entry per job: started on demand, stopped when idle. */
+class ServiceTable implements InteractiveServices {
+  private readonly entries = new Map<string, Entry>();
+  private readonly clock: Clock;
+  private readonly waitReady: (service: StartedService, gaveUp: () => boolean) => Promise<void>;
+
+  constructor(private readonly options: InteractiveServicesOptions) {
+    this.clock = options.clock;
+    this.waitReady = options.waitReady ?? ((service, gaveUp) => waitForHttp(service.port, { gaveUp, timeoutMs: 120_000 }));
+  }
+
+  adopt(workspace: string, job: string, service: StartedService): void {
+    const key = keyOf(workspace, job);
+    const entry: Entry = { ready: Promise.resolve(service), service, open: 0, lastActivityMs: this.clock.now() };
+    this.forgetWhenEnded(key, entry, service);
+    if (!this.entries.has(key)) this.entries.set(key, entry);
+    this.armIdle(entry);
+  }
+
+  async resolve(workspace: string, job: string): Promise<ServiceTarget | undefined> {
+    const key = keyOf(workspace, job);
+    let entry = this.entries.get(key);
+    if (entry?.service?.run.isStopping()) {
+      await entry.service.run.outcome;
+      entry = this.entries.get(key);
+    }
+    if (!entry) {
+      entry = this.launch(key, workspace, job);
+      this.entries.set(key, entry);
+    }
+    const service = await entry.ready;
+    if (!service) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return { port: service.port, stripPrefix: service.stripPrefix };
+  }
+
+  activity(workspace: string, job: string, delta: 0 | 1 | -1): void {
+    const entry = this.entries.get(keyOf(workspace, job));
+    if (!entry) return;
+    entry.open = Math.max(0, entry.open + delta);
+    entry.lastActivityMs = this.clock.now();
+    this.armIdle(entry);
+  }
+
+  list(): ReturnType<InteractiveServices["list"]> {
+    return [...this.entries.entries()].map(([key, entry]) => {
+      const [workspace = "", job = ""] = key.split("/");
+      return { workspace, job, port: entry.service?.port, runId: entry.service?.run.runId, open: entry.open, lastActivityMs: entry.lastActivityMs };
+    });
+  }
+
+  async stopAll(): Promise<void> {
+    const running = [...this.entries.values()].map((entry) => entry.service).filter((service): service is StartedService => service !== undefined);
+    for (const service of running) service.run.stop("runtime");
+    await Promise.all(running.map((service) => service.run.outcome));
+  }
+
+  private armIdle(entry: Entry): void {
     entry.idleTimer?.cancel();
     const service = entry.service;
     if (!service || entry.open > 0) return;
     const at = entry.lastActivityMs + service.idleTimeoutMs;
-    entry.idleTimer = clock.setTimer(at, () => {
-      if (entry.open === 0 && clock.now() >= entry.lastActivityMs + service.idleTimeoutMs) service.run.stop("idle");
+    entry.idleTimer = this.clock.setTimer(at, () => {
+      if (entry.open === 0 && this.clock.now() >= entry.lastActivityMs + service.idleTimeoutMs) service.run.stop("idle");
     });
-  };
+  }
 
-  const launch = (key: string, workspace: string, job: string): Entry => {
-    const entry: Entry = { ready: Promise.resolve(undefined), open: 0, lastActivityMs: clock.now() };
+  /** Starts the job's service and waits until it answers; a service that ends or never answers leaves the table. */
+  private launch(key: string, workspace: string, job: string): Entry {
+    const entry: Entry = { ready: Promise.resolve(undefined), open: 0, lastActivityMs: this.clock.now() };
     entry.ready = (async () => {
-      const service = await options.start(workspace, job);
+      const service = await this.options.start(workspace, job);
       if (!service) return undefined;
       let ended = false;
       void service.run.outcome.then(() => {
         ended = true;
-        entry.idleTimer?.cancel();
-        if (entries.get(key) === entry) entries.delete(key);
       });
+      this.forgetWhenEnded(key, entry, service);
       try {
-        await waitReady(service, () => ended);
+        await this.waitReady(service, () => ended);
       } catch (error) {
         service.run.stop("runtime");
         throw error;
       }
       entry.service = service;
-      entry.lastActivityMs = clock.now();
-      armIdle(entry);
+      entry.lastActivityMs = this.clock.now();
+      this.armIdle(entry);
       return service;
     })();
     entry.ready.catch(() => {
-      if (entries.get(key) === entry) entries.delete(key);
+      if (this.entries.get(key) === entry) this.entries.delete(key);
     });
     return entry;
-  };
+  }
 
-  const follow = (key: string, entry: Entry, service: StartedService) => {
+  private forgetWhenEnded(key: string, entry: Entry, service: StartedService): void {
     void service.run.outcome.then(() => {
       entry.idleTimer?.cancel();
-      if (entries.get(key) === entry) entries.delete(key);
+      if (this.entries.get(key) === entry) this.entries.delete(key);
     });
-  };
-
-  return {
-    adopt(workspace, job, service) {
-      const key = keyOf(workspace, job);
-      const entry: Entry = { ready: Promise.resolve(service), service, open: 0, lastActivityMs: clock.now() };
-      follow(key, entry, service);
-      if (!entries.has(key)) entries.set(key, entry);
-      armIdle(entry);
-    },
-    async resolve(workspace, job) {
-      const key = keyOf(workspace, job);
-      let entry = entries.get(key);
-      if (entry?.service?.run.isStopping()) {
-        await entry.service.run.outcome;
-        entry = entries.get(key);
-      }
-      if (!entry) {
-        entry = launch(key, workspace, job);
-        entries.set(key, entry);
-      }
-      const service = await entry.ready;
-      if (!service) {
-        entries.delete(key);
-        return undefined;
-      }
-      return { port: service.port, stripPrefix: service.stripPrefix };
-    },
-    activity(workspace, job, delta) {
-      const entry = entries.get(keyOf(workspace, job));
-      if (!entry) return;
-      entry.open = Math.max(0, entry.open + delta);
-      entry.lastActivityMs = clock.now();
-      armIdle(entry);
-    },
-    list() {
-      return [...entries.entries()].map(([key, entry]) => {
-        const [workspace = "", job = ""] = key.split("/");
-        return { workspace, job, port: entry.service?.port, runId: entry.service?.run.runId, open: entry.open, lastActivityMs: entry.lastActivityMs };
-      });
-    },
-    async stopAll() {
-      const running = [...entries.values()].map((entry) => entry.service).filter((service): service is StartedService => service !== undefined);
-      for (const service of running) service.run.stop("runtime");
-      await Promise.all(running.map((service) => service.run.outcome));
-    },
-  };
+  }
 }
