@@ -14,7 +14,7 @@ import type { Clock } from "../../core/index.js";
 import { SluiceError, errorText } from "../../core/index.js";
 import type { PreparedRun, RunArgs, RunnableJob, SupervisedRun, WorkspaceRef } from "../../runner/executors/index.js";
 import { asRunnableJob, isInteractive } from "../../runner/executors/index.js";
-import { createInteractiveServices, createReverseProxy, serviceIdleTimeoutMs, serviceRunArgs, type ServicePort, type StartedService } from "../../runner/proxy/index.js";
+import { createInteractiveServices, createReverseProxy, serviceIdleTimeoutMs, serviceRunArgs, type InteractiveServices, type ServicePort, type StartedService } from "../../runner/proxy/index.js";
 import type { CompiledJob, NameScope, RunRecord, RunSpec, Scheduler } from "../../runner/scheduler/index.js";
 import { shortJobName } from "../../runner/scheduler/index.js";
 import { findJob } from "./job-lookup.js";
@@ -110,12 +110,7 @@ export function createInteractive(options: InteractiveOptions) {
     },
   });
 
-  // a deployment that archives jobs (a job dropped, a workspace folder gone, `repo remove`) stops
-  // the services of the interactive jobs that are no longer deployed
-  const offArchived = scheduler.events.on("deploy:applied", ({ changes }) => {
-    const archived = new Set(changes.filter((c) => c.status === "archived").map((c) => c.jobRef));
-    for (const [runId, entry] of live) if (archived.has(entry.key)) scheduler.stopRun(runId, "runtime", "stopped: its job is no longer deployed");
-  });
+  const offArchived = stopArchivedServices(scheduler, live);
 
   const proxy = createReverseProxy(services);
   return {
@@ -146,43 +141,70 @@ export function createInteractive(options: InteractiveOptions) {
     async start() {
       const port = await proxy.listen(options.port, "127.0.0.1");
       url = `http://127.0.0.1:${port}`;
-      // services re-attached at boot have no proxy route (their port was the last daemon's): end them
-      for (const run of scheduler.store.openRuns()) {
-        const job = scheduler.known.get(run.jobRef);
-        if (job && isInteractiveJob(job) && !live.has(run.runId)) scheduler.stopRun(run.runId, "runtime", "stopped: the daemon restarted; the next request starts the service again");
-      }
+      endUnroutedServices(scheduler, live);
     },
 
     /** Daemon stop: services end with it (recorded as such); the next request after a restart starts them again. */
     async stop() {
       offArchived();
       waiters.dispose();
-      const ending = [...live.entries()].map(([runId, entry]) => {
-        scheduler.stopRun(runId, "runtime", "stopped with the daemon; the next request starts it again");
-        return entry.service.run.outcome;
-      });
-      await Promise.race([Promise.all(ending), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]).catch((error: unknown) => errorText(error));
+      await stopLiveServices(scheduler, live);
       await proxy.close();
     },
 
     url: () => url,
 
-    async serve(name: string, scope: NameScope = {}) {
-      const job = findJob(scheduler, name, scope);
-      if (!isInteractiveJob(job) || !job.workspace) {
-        throw new SluiceError("not_interactive", `Job '${job.shortName}' is not an interactive job.`, { hint: "`sluice job interactive list` lists the interactive jobs; batch jobs start with `sluice launch`." });
-      }
-      const ready = await services.resolve(job.workspace, job.shortName);
-      if (!ready) throw new SluiceError("serve_failed", `The service of '${job.shortName}' did not start.`, { hint: `See \`sluice logs ${job.jobRef}\`.` });
-      const runId = [...live.entries()].find(([, entry]) => entry.key === job.jobRef)?.[0];
-      const number = runId ? scheduler.store.getRun(runId)?.number : undefined;
-      return {
-        url: `${url}/w/${job.workspace}/${job.shortName}/`,
-        jobRef: job.jobRef,
-        workspace: job.workspace,
-        ...(runId ? { runId } : {}),
-        ...(number === undefined ? {} : { number }),
-      };
-    },
+    serve: (name: string, scope: NameScope = {}) => serveJob({ scheduler, services, live, url }, name, scope),
+  };
+}
+
+/**
+ * A deployment that archives jobs (a job dropped, a workspace folder gone, `repo remove`) stops
+ * the services of the interactive jobs that are no longer deployed. Returns the unsubscribe.
+ */
+function stopArchivedServices(scheduler: Scheduler, live: Map<string, LiveService>): () => void {
+  return scheduler.events.on("deploy:applied", ({ changes }) => {
+    const archived = new Set(changes.filter((c) => c.status === "archived").map((c) => c.jobRef));
+    for (const [runId, entry] of live) if (archived.has(entry.key)) scheduler.stopRun(runId, "runtime", "stopped: its job is no longer deployed");
+  });
+}
+
+/** Every live service stops with the daemon (at most 30 s are waited for their ends). */
+async function stopLiveServices(scheduler: Scheduler, live: Map<string, LiveService>): Promise<void> {
+  const ending = [...live.entries()].map(([runId, entry]) => {
+    scheduler.stopRun(runId, "runtime", "stopped with the daemon; the next request starts it again");
+    return entry.service.run.outcome;
+  });
+  await Promise.race([Promise.all(ending), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]).catch((error: unknown) => errorText(error));
+}
+
+/** Services re-attached at boot have no proxy route (their port was the last daemon's): they end. */
+function endUnroutedServices(scheduler: Scheduler, live: Map<string, LiveService>): void {
+  for (const run of scheduler.store.openRuns()) {
+    const job = scheduler.known.get(run.jobRef);
+    if (job && isInteractiveJob(job) && !live.has(run.runId)) scheduler.stopRun(run.runId, "runtime", "stopped: the daemon restarted; the next request starts the service again");
+  }
+}
+
+/** `sluice serve`: the job's service, started when needed, and the URL it is reached at. */
+async function serveJob(
+  { scheduler, services, live, url }: { scheduler: Scheduler; services: InteractiveServices; live: Map<string, LiveService>; url: string | null },
+  name: string,
+  scope: NameScope,
+) {
+  const job = findJob(scheduler, name, scope);
+  if (!isInteractiveJob(job) || !job.workspace) {
+    throw new SluiceError("not_interactive", `Job '${job.shortName}' is not an interactive job.`, { hint: "`sluice job interactive list` lists the interactive jobs; batch jobs start with `sluice launch`." });
+  }
+  const ready = await services.resolve(job.workspace, job.shortName);
+  if (!ready) throw new SluiceError("serve_failed", `The service of '${job.shortName}' did not start.`, { hint: `See \`sluice logs ${job.jobRef}\`.` });
+  const runId = [...live.entries()].find(([, entry]) => entry.key === job.jobRef)?.[0];
+  const number = runId ? scheduler.store.getRun(runId)?.number : undefined;
+  return {
+    url: `${url}/w/${job.workspace}/${job.shortName}/`,
+    jobRef: job.jobRef,
+    workspace: job.workspace,
+    ...(runId ? { runId } : {}),
+    ...(number === undefined ? {} : { number }),
   };
 }
