@@ -15,7 +15,7 @@ import { Scheduler, SchedulerStore, triggerJobs, type RunRecord } from "../runne
 import { fakeLauncher } from "./support/fake-launcher.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
 import { createRunHome } from "./support/run-home.js";
-import { waitUntil, within } from "./support/wait.js";
+import { delay, waitUntil, within } from "./support/wait.js";
 import { writeFiles } from "./support/workspaces.js";
 
 describe("two batch runs of one workspace writing the same DuckDB file", () => {
@@ -130,5 +130,52 @@ describe("the data gate under the real scheduler", () => {
     expect(lines[0]).toBe(`sluice: waiting for ws/prod data: run ${hold.runId} is writing`);
     expect(lines).toContain("done quick");
     expect(quick.startedMs!).toBeGreaterThanOrEqual(hold.finishedMs!);
+  });
+
+  it("the next writer starts when the previous writer's process ends, not when its executor's cleanup (2 s here) is done", async () => {
+    const runHome = createRunHome("sluice-gate-cleanup-");
+    const { home, clock, logStore, context } = runHome;
+    const ws = join(home, "ws");
+    writeFiles(ws, { "fake_launcher.py": SCRIPT });
+    const local = createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false });
+    // an executor whose cleanup after the process (a container's removal) takes 2 s before `outcome` settles
+    const slowCleanup = {
+      async start(run: Parameters<typeof local.start>[0]) {
+        const supervised = await local.start(run);
+        return { ...supervised, outcome: supervised.outcome.then(async (outcome) => (await delay(2_000), outcome)) };
+      },
+    };
+    const gated = createWorkspaceData({ inner: slowCleanup, dataRoot: context.dataRoot, logStore, clock });
+    const scheduler = new Scheduler({
+      clock,
+      store: new SchedulerStore(openDatabase(join(home, "state.db"))),
+      executor: createSchedulerExecutor({ executor: gated, clock, context, workspaceOf: () => ({ name: "ws", dir: ws }) }),
+    });
+    await scheduler.start();
+    const job = (fn: string) => ({
+      job_ref: `jobs.fake.${fn}`,
+      entry_point: { module: "fake", function: fn, job_type: "batch", launcher: "fake_launcher" },
+      triggers: [],
+      expose: { manual: true },
+      execute: { timeout: { timeout: 30, grace_period: 1 }, concurrency: 1 },
+    });
+    scheduler.deploy({ manifest: { jobs: [job("first"), job("second")] } });
+    const started: RunRecord[] = [];
+    const finished: RunRecord[] = [];
+    scheduler.events.on("run:started", ({ run }) => void started.push(run));
+    scheduler.events.on("run:finished", ({ run }) => void finished.push(run));
+    try {
+      triggerJobs(scheduler, ["jobs.fake.first"]);
+      await waitUntil(() => started.length === 1, "the first writer to start", 30_000);
+      triggerJobs(scheduler, ["jobs.fake.second"]);
+      await waitUntil(() => finished.length === 2, "both writers to finish", 30_000);
+    } finally {
+      scheduler.stop();
+    }
+    const first = finished.find((run) => run.jobRef === "jobs.fake.first")!;
+    const second = started.find((run) => run.jobRef === "jobs.fake.second")!;
+    expect(logStore.read(second.runId).lines[0]?.text).toBe(`sluice: waiting for ws/prod data: run ${first.runId} is writing`);
+    expect(second.startedMs!).toBeGreaterThanOrEqual(first.finishedMs!);
+    expect(second.startedMs! - first.finishedMs!).toBeLessThan(1_500);
   });
 });

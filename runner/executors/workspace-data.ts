@@ -18,7 +18,7 @@ import type { LogStore } from "../logs/index.js";
 import { createDataGate, type DataGate } from "./data-gate.js";
 import { createDataSnapshots, type DataSnapshots } from "./data-snapshots.js";
 import { RunLabel, type PreparedRun } from "./prepare-run.js";
-import type { SupervisedRun } from "./supervisor.js";
+import type { RunOutcome, SupervisedRun } from "./supervisor.js";
 
 /** The profile whose data a reader under `profile` sees: `access` reads what `prod` loaded. */
 export function readsFrom(profile: string): string {
@@ -108,9 +108,15 @@ async function startWriter(ctx: DataContext, run: PreparedRun): Promise<Supervis
     release();
     throw error;
   }
-  // `outcome` settles once the snapshot is taken and the gate is free; `onExit` still fires at the process end
+  // The data is free once the process has ended: the snapshot and the next writer do not wait for
+  // the executor's cleanup (a container's removal waits for the engine to release its network).
+  // Data elsewhere (Kubernetes claims) stays with the pod until it is deleted: there the outcome decides.
+  let finishing: Promise<void> | undefined;
+  const finish = (outcome: RunOutcome) => (finishing ??= finishWriter(ctx, run.workspace.name, run.profile, outcome.status === "completed", release));
+  if (!ctx.options.dataElsewhere) supervised.onExit(finish);
+  // `outcome` settles once the snapshot is taken and the gate is free
   const settled = supervised.outcome.then(async (outcome) => {
-    await finishWriter(ctx, run.workspace.name, run.profile, outcome.status === "completed", release);
+    await finish(outcome);
     return outcome;
   });
   return { ...supervised, outcome: settled };
