@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRunStarter, type RunStarter } from "../cli/compose/run-starter.js";
 import { openDatabase, silentLogger } from "../core/index.js";
 import { JAFFLE_COUNTS } from "../fixtures/fake-sources/index.js";
-import { createLocalExecutor, createSchedulerExecutor, createWorkspaceData, Launcher } from "../runner/executors/index.js";
+import { createLocalExecutor, createSchedulerExecutor, createWorkspaceData, Launcher, type PreparedRun, type SupervisedRun } from "../runner/executors/index.js";
 import { Scheduler, SchedulerStore, triggerJobs, type RunRecord } from "../runner/scheduler/index.js";
 import { fakeLauncher } from "./support/fake-launcher.js";
 import { createFixtureRuntime, type DeployedWorkspace, type FixtureRuntime } from "./support/fixture-runtime.js";
@@ -89,39 +89,54 @@ time.sleep(3 if entry["function"] == "hold" else 1)
 print("done", entry["function"], flush=True)
 `);
 
+type Starter = { start(run: PreparedRun): Promise<SupervisedRun> };
+
+/** The real scheduler over the gated local executor (wrapped by `wrap`), for a workspace holding SCRIPT. */
+async function gatedScheduler(prefix: string, wrap: (local: Starter) => Starter = (local) => local) {
+  const { home, clock, logStore, context } = createRunHome(prefix);
+  const ws = join(home, "ws");
+  writeFiles(ws, { "fake_launcher.py": SCRIPT });
+  const local = createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false });
+  const gated = createWorkspaceData({ inner: wrap(local), dataRoot: context.dataRoot, logStore, clock });
+  const scheduler = new Scheduler({
+    clock,
+    store: new SchedulerStore(openDatabase(join(home, "state.db"))),
+    executor: createSchedulerExecutor({ executor: gated, clock, context, workspaceOf: () => ({ name: "ws", dir: ws }) }),
+  });
+  await scheduler.start();
+  return { scheduler, logStore };
+}
+
+const job = (fn: string, timeout: number) => ({
+  job_ref: `jobs.fake.${fn}`,
+  entry_point: { module: "fake", function: fn, job_type: "batch", launcher: "fake_launcher" },
+  triggers: [],
+  expose: { manual: true },
+  execute: { timeout: { timeout, grace_period: 1 }, concurrency: 1 },
+});
+
+/** Triggers `first`, then `second` once `first` runs; resolves with the started and finished records once both ended. */
+async function oneWhileTheOtherWrites(scheduler: Scheduler, first: string, second: string) {
+  const started: RunRecord[] = [];
+  const finished: RunRecord[] = [];
+  scheduler.events.on("run:started", ({ run }) => void started.push(run));
+  scheduler.events.on("run:finished", ({ run }) => void finished.push(run));
+  try {
+    triggerJobs(scheduler, [first]);
+    await waitUntil(() => started.length === 1, `${first} to start`, 30_000);
+    triggerJobs(scheduler, [second]);
+    await waitUntil(() => finished.length === 2, "both runs to finish", 30_000);
+  } finally {
+    scheduler.stop();
+  }
+  return { started, finished };
+}
+
 describe("the data gate under the real scheduler", () => {
   it("a run that waited 3 s for the gate completes within its 2 s timeout: the timeout counts from its process start", async () => {
-    const runHome = createRunHome("sluice-gate-");
-    const { home, clock, logStore, context } = runHome;
-    const ws = join(home, "ws");
-    writeFiles(ws, { "fake_launcher.py": SCRIPT });
-    const local = createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false });
-    const gated = createWorkspaceData({ inner: local, dataRoot: context.dataRoot, logStore, clock });
-    const scheduler = new Scheduler({
-      clock,
-      store: new SchedulerStore(openDatabase(join(home, "state.db"))),
-      executor: createSchedulerExecutor({ executor: gated, clock, context, workspaceOf: () => ({ name: "ws", dir: ws }) }),
-    });
-    await scheduler.start();
-    const job = (fn: string, timeout: number) => ({
-      job_ref: `jobs.fake.${fn}`,
-      entry_point: { module: "fake", function: fn, job_type: "batch", launcher: "fake_launcher" },
-      triggers: [],
-      expose: { manual: true },
-      execute: { timeout: { timeout, grace_period: 1 }, concurrency: 1 },
-    });
+    const { scheduler, logStore } = await gatedScheduler("sluice-gate-");
     scheduler.deploy({ manifest: { jobs: [job("hold", 30), job("quick", 2)] } });
-    const finished: RunRecord[] = [];
-    scheduler.events.on("run:finished", ({ run }) => void finished.push(run));
-    try {
-      const holdStarted = scheduler.events.waitFor("run:started");
-      triggerJobs(scheduler, ["jobs.fake.hold"]);
-      await within(holdStarted, "the hold run to start");
-      triggerJobs(scheduler, ["jobs.fake.quick"]);
-      await waitUntil(() => finished.length === 2, "both runs to finish", 30_000);
-    } finally {
-      scheduler.stop();
-    }
+    const { finished } = await oneWhileTheOtherWrites(scheduler, "jobs.fake.hold", "jobs.fake.quick");
     const quick = finished.find((run) => run.jobRef === "jobs.fake.quick")!;
     const hold = finished.find((run) => run.jobRef === "jobs.fake.hold")!;
     expect(hold).toMatchObject({ status: "completed" });
@@ -133,45 +148,15 @@ describe("the data gate under the real scheduler", () => {
   });
 
   it("the next writer starts when the previous writer's process ends, not when its executor's cleanup (2 s here) is done", async () => {
-    const runHome = createRunHome("sluice-gate-cleanup-");
-    const { home, clock, logStore, context } = runHome;
-    const ws = join(home, "ws");
-    writeFiles(ws, { "fake_launcher.py": SCRIPT });
-    const local = createLocalExecutor({ clock, logStore, pythonFor: () => "python3", enforceTimeouts: false });
     // an executor whose cleanup after the process (a container's removal) takes 2 s before `outcome` settles
-    const slowCleanup = {
-      async start(run: Parameters<typeof local.start>[0]) {
+    const { scheduler, logStore } = await gatedScheduler("sluice-gate-cleanup-", (local) => ({
+      async start(run) {
         const supervised = await local.start(run);
         return { ...supervised, outcome: supervised.outcome.then(async (outcome) => (await delay(2_000), outcome)) };
       },
-    };
-    const gated = createWorkspaceData({ inner: slowCleanup, dataRoot: context.dataRoot, logStore, clock });
-    const scheduler = new Scheduler({
-      clock,
-      store: new SchedulerStore(openDatabase(join(home, "state.db"))),
-      executor: createSchedulerExecutor({ executor: gated, clock, context, workspaceOf: () => ({ name: "ws", dir: ws }) }),
-    });
-    await scheduler.start();
-    const job = (fn: string) => ({
-      job_ref: `jobs.fake.${fn}`,
-      entry_point: { module: "fake", function: fn, job_type: "batch", launcher: "fake_launcher" },
-      triggers: [],
-      expose: { manual: true },
-      execute: { timeout: { timeout: 30, grace_period: 1 }, concurrency: 1 },
-    });
-    scheduler.deploy({ manifest: { jobs: [job("first"), job("second")] } });
-    const started: RunRecord[] = [];
-    const finished: RunRecord[] = [];
-    scheduler.events.on("run:started", ({ run }) => void started.push(run));
-    scheduler.events.on("run:finished", ({ run }) => void finished.push(run));
-    try {
-      triggerJobs(scheduler, ["jobs.fake.first"]);
-      await waitUntil(() => started.length === 1, "the first writer to start", 30_000);
-      triggerJobs(scheduler, ["jobs.fake.second"]);
-      await waitUntil(() => finished.length === 2, "both writers to finish", 30_000);
-    } finally {
-      scheduler.stop();
-    }
+    }));
+    scheduler.deploy({ manifest: { jobs: [job("first", 30), job("second", 30)] } });
+    const { started, finished } = await oneWhileTheOtherWrites(scheduler, "jobs.fake.first", "jobs.fake.second");
     const first = finished.find((run) => run.jobRef === "jobs.fake.first")!;
     const second = started.find((run) => run.jobRef === "jobs.fake.second")!;
     expect(logStore.read(second.runId).lines[0]?.text).toBe(`sluice: waiting for ws/prod data: run ${first.runId} is writing`);
