@@ -7,6 +7,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
 
+/** Groups started and not stopped yet: an interrupted bench stops them (they are detached, so nothing else would). */
+const started = new Set<number>();
+
+function stopStartedOn(signal: NodeJS.Signals): void {
+  process.once(signal, () => {
+    process.stderr.write(`[peers] ${signal}: stopping ${started.size} started process group(s)\n`);
+    void stopGroups([...started], 10_000).finally(() => process.exit(130));
+  });
+}
+
 /** Starts `command` as the leader of a new process group, stdout and stderr appended to `log`; returns its pid. */
 export function startGroup(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; log: string }): number {
   const fd = openSync(options.log, "a");
@@ -14,6 +24,11 @@ export function startGroup(command: string, args: string[], options: { cwd: stri
   closeSync(fd);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${command}: see ${options.log}`);
+  if (started.size === 0 && process.listenerCount("SIGINT") === 0) {
+    stopStartedOn("SIGINT");
+    stopStartedOn("SIGTERM");
+  }
+  started.add(child.pid);
   return child.pid;
 }
 
@@ -32,6 +47,7 @@ export async function stopGroups(pgids: number[], graceMs = 20_000): Promise<voi
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && pgids.some(groupAlive)) await sleep(250);
   for (const pgid of pgids) if (groupAlive(pgid)) process.kill(-pgid, "SIGKILL");
+  for (const pgid of pgids) started.delete(pgid);
 }
 
 /** Polls `check` every 500 ms; throws after `timeoutMs` with what was awaited and the end of `log`. */
