@@ -12,8 +12,10 @@ export interface DockerodeEngineOptions {
   socketPath?: string;
 }
 
+const dockerClient = (options: DockerodeEngineOptions): Docker => (options.socketPath ? new Docker({ socketPath: options.socketPath }) : new Docker());
+
 export function createDockerodeEngine(options: DockerodeEngineOptions = {}): ContainerEngine {
-  const docker = options.socketPath ? new Docker({ socketPath: options.socketPath }) : new Docker();
+  const docker = dockerClient(options);
   return { ...imageCalls(docker), ...containerCalls(docker, dockerExitEvents(docker)), ...containerUpkeep(docker) };
 }
 
@@ -163,7 +165,7 @@ function dockerExitEvents(docker: Docker): ExitEvents {
 
 /** The engine's exit events alone, without `docker wait` (tests and benches). */
 export function createEngineExitEvents(options: DockerodeEngineOptions = {}): ExitEvents {
-  return dockerExitEvents(options.socketPath ? new Docker({ socketPath: options.socketPath }) : new Docker());
+  return dockerExitEvents(dockerClient(options));
 }
 
 /**

@@ -10,6 +10,8 @@
  * one to leave closes it, so a process using the engine is never kept alive by it.
  */
 
+import { createLineSplitter } from "./demux.js";
+
 /** A stream of the engine's JSON events, one per line, starting `sinceSeconds` (Unix time) back. */
 export type SubscribeExitEvents = (sinceSeconds: number) => Promise<EventStream>;
 
@@ -113,15 +115,11 @@ class DieEvents implements ExitEvents {
 
   private listen(opened: EventStream): void {
     this.stream = opened;
-    let pending = "";
-    opened.on("data", (chunk) => {
-      pending += chunk.toString();
-      for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n")) {
-        const exit = parseDieEvent(pending.slice(0, newline));
-        pending = pending.slice(newline + 1);
-        if (exit) this.deliver(exit.containerId, exit.exitCode);
-      }
+    const lines = createLineSplitter((line) => {
+      const exit = parseDieEvent(line);
+      if (exit) this.deliver(exit.containerId, exit.exitCode);
     });
+    opened.on("data", (chunk) => lines.push(chunk));
     const closed = () => {
       if (this.stream === opened) this.stream = undefined;
     };
