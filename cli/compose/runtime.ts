@@ -10,7 +10,7 @@ import type { JobDefinition, RunSpec } from "../../runner/scheduler/index.js";
 import { Scheduler, SchedulerStore } from "../../runner/scheduler/index.js";
 import type { PrepareContext } from "../../runner/executors/index.js";
 import { createSchedulerExecutor } from "../../runner/executors/index.js";
-import { createLogStore } from "../../runner/logs/index.js";
+import { createLogStore, type LogStore } from "../../runner/logs/index.js";
 import { createSecretStore } from "../../runner/secrets/index.js";
 import { SluiceError } from "../../core/index.js";
 import type { DaemonRuntime, RuntimeContext } from "../daemon/daemon.js";
@@ -18,8 +18,8 @@ import { createExecServices } from "./exec.js";
 import { createInteractive } from "./interactive.js";
 import { createLocalDeployer } from "./local-deploy.js";
 import { publishRunEvents } from "./run-events.js";
-import { createRunPlacements } from "./run-placements.js";
-import { createRunStarter } from "./run-starter.js";
+import { createRunPlacements, type RunPlacements } from "./run-placements.js";
+import { createRunStarter, type RunStarter } from "./run-starter.js";
 import { createRuntimeServices } from "./runtime-services.js";
 
 export const SLUICE_VERSION = "0.1.0";
@@ -60,13 +60,11 @@ export async function composeRuntime(ctx: RuntimeContext): Promise<DaemonRuntime
   };
 }
 
-type RunStarter = Awaited<ReturnType<typeof createRunStarter>>;
-
 interface RuntimeParts {
   starter: RunStarter;
   context: PrepareContext;
-  placements: ReturnType<typeof createRunPlacements>;
-  logStore: ReturnType<typeof createLogStore>;
+  placements: RunPlacements;
+  logStore: LogStore;
   scheduler: Scheduler;
   target: SchedulerDeploymentTarget;
   interactive: ReturnType<typeof createInteractive>;
