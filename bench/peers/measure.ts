@@ -22,12 +22,12 @@ export interface Chain {
   report: Stamp;
 }
 
-/** Rows of `text` (stamps.jsonl lines, or log lines) that carry a stamp. */
 /** The stamps in a Sluice run log (`<home>/logs/<run>.jsonl`): its lines are JSON strings, so their quotes come escaped. */
 export function runLogStamps(file: string): Stamp[] {
   return parseStamps(readFileSync(file, "utf8").replaceAll('\\"', '"'));
 }
 
+/** Rows of `text` (stamps.jsonl lines, or log lines) that carry a stamp. */
 export function parseStamps(text: string): Stamp[] {
   const rows: Stamp[] = [];
   for (const match of text.matchAll(/\{[^{}]*"job": "(?:ingest|transform|report)"[^{}]*\}/g)) {

@@ -9,6 +9,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** Groups started and not stopped yet: an interrupted bench stops them (they are detached, so nothing else would). */
 const started = new Set<number>();
+let stopsOnSignals = false;
 
 function stopStartedOn(signal: NodeJS.Signals): void {
   process.once(signal, () => {
@@ -24,7 +25,8 @@ export function startGroup(command: string, args: string[], options: { cwd: stri
   closeSync(fd);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${command}: see ${options.log}`);
-  if (started.size === 0 && process.listenerCount("SIGINT") === 0) {
+  if (!stopsOnSignals) {
+    stopsOnSignals = true;
     stopStartedOn("SIGINT");
     stopStartedOn("SIGTERM");
   }

@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import type { ProcessOutput } from "./wrapper-output.js";
 
-/** A started server: whether it still runs, and how to end it. */
 /** A warm server with no request for this long is stopped. */
 export const DEFAULT_WARM_IDLE_MS = 600_000;
 
+/** A started server: whether it still runs, and how to end it. */
 export interface WarmServer {
   /** False once the server is known to be gone (a request to it would never be answered). */
   alive(): boolean;
