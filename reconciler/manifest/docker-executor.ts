@@ -5,7 +5,7 @@
  * nothing but the workspace needs mounting.
  */
 import type { ContainerEngine } from "../../runner/docker/index.js";
-import { runOneShot } from "../../runner/docker/index.js";
+import { managedLabels, runOneShot } from "../../runner/docker/index.js";
 import { WORKSPACE_MOUNT, environmentContainerSpec, ensureWorkspaceEnvironment, type WorkspaceEnvironment } from "../../runner/images/index.js";
 import type { ManifestExecutor, PreparedInterpreter, ProgressSink } from "./executor.js";
 import { WRAPPER_ENV, readWrapperScript } from "./wrapper-script.js";
@@ -64,7 +64,7 @@ export function createDockerManifestExecutor(options: DockerExecutorOptions): Ma
  * so any Sluice may remove them; a running or created one may be another Sluice's and stays.
  */
 export async function removeEndedManifestContainers(engine: ContainerEngine): Promise<void> {
-  const ended = (await engine.listContainers({ "sluice.managed": "true", "sluice.purpose": MANIFEST_PURPOSE }).catch(() => [])).filter((c) => c.state === "exited" || c.state === "dead");
+  const ended = (await engine.listContainers(managedLabels(MANIFEST_PURPOSE)).catch(() => [])).filter((c) => c.state === "exited" || c.state === "dead");
   await Promise.all(ended.map((c) => engine.removeContainer(c.id, { force: true }).catch(() => undefined)));
 }
 

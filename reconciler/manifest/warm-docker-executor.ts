@@ -13,7 +13,7 @@
  * differs (`/checkouts/<folder>` instead of `/workspace`), which dlt does not put in the manifest.
  */
 import { basename, dirname, resolve } from "node:path";
-import type { ContainerEngine } from "../../runner/docker/index.js";
+import { managedLabels, type ContainerEngine } from "../../runner/docker/index.js";
 import { MANIFEST_MEMORY_BYTES, manifestEnvironment, removeEndedManifestContainers } from "./docker-executor.js";
 import type { ManifestExecutor, PreparedInterpreter } from "./executor.js";
 import { DEFAULT_WARM_IDLE_MS, WarmWorker, WarmWorkers, type WarmServer } from "./warm-worker.js";
@@ -89,7 +89,7 @@ export function createWarmDockerManifestExecutor(options: WarmDockerExecutorOpti
 }
 
 async function removeWarmContainers(engine: ContainerEngine, labels: Record<string, string>): Promise<void> {
-  const left = await engine.listContainers({ "sluice.managed": "true", "sluice.purpose": WARM_PURPOSE, ...labels }).catch(() => []);
+  const left = await engine.listContainers(managedLabels(WARM_PURPOSE, labels)).catch(() => []);
   await Promise.all(left.map((c) => engine.removeContainer(c.id, { force: true }).catch(() => undefined)));
 }
 
