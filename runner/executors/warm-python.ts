@@ -52,8 +52,8 @@ export interface RunSpawn {
 export interface WarmPool {
   /** The run's process from a warm interpreter, or undefined: start it cold. */
   take(run: RunSpawn): Promise<RunProcess | undefined>;
-  /** Keeps a warm interpreter ready for the next run like `run` (no-op when one is there). */
-  prepare(run: RunSpawn): void;
+  /** Starts warm interpreters for runs like `run` until `perTarget` wait; `count` 1: at most one now. */
+  prepare(run: RunSpawn, count?: RefillCount): void;
   /** How many wait (ready or starting) for a run like `run`. */
   waiting(run: RunSpawn): number;
   /** Ends every idle warm interpreter. */
@@ -113,10 +113,11 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
       drop(warm);
       return handOff(warm, run, env);
     },
-    prepare(run) {
+    prepare(run, count = "top-up") {
       if (cold.has(run.python)) return;
       const env = plainEnv(run.env);
-      for (let i = waitingFor(run); i < perTarget; i++) {
+      const wanted = Math.min(perTarget - waitingFor(run), count === 1 ? 1 : perTarget);
+      for (let i = 0; i < wanted; i++) {
         const warm = startWarm(run.python, run.cwd, env, preload, {
           onUnusable: () => cold.add(run.python),
           onGone: () => drop(warm),

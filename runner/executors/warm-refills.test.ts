@@ -12,12 +12,20 @@ describe("warm refills", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it("starts the replacement at once when no other warm one waits", async () => {
+  it("when no other warm one waits, starts one replacement at once and tops the pool up only after the run's end and 500 ms of quiet", async () => {
     const refills = createRefills();
+    const last = run();
     const refill = vi.fn();
-    refills.runStarted(0, run().ended, refill);
+    refills.runStarted(0, last.ended, refill);
     await vi.advanceTimersByTimeAsync(1);
-    expect(refill).toHaveBeenCalledTimes(1);
+    expect(refill.mock.calls).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(refill.mock.calls, "the run goes on").toEqual([[1]]);
+    last.end();
+    await vi.advanceTimersByTimeAsync(499);
+    expect(refill.mock.calls).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(refill.mock.calls).toEqual([[1], ["top-up"]]);
   });
 
   it("with others waiting, waits for the run's end and then for 500 ms without a run starting or ending", async () => {
@@ -35,7 +43,7 @@ describe("warm refills", () => {
     await vi.advanceTimersByTimeAsync(400);
     expect(refill, "postponed by the downstream's start").not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(100);
-    expect(refill).toHaveBeenCalledTimes(1);
+    expect(refill.mock.calls).toEqual([["top-up"]]);
   });
 
   it("never waits more than 5 s for a long run, nor 5 s more for quiet", async () => {
