@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLocalExecutor, Launcher, prepareRun, type LocalExecutor, type PreparedRun } from "../runner/executors/index.js";
-import type { WarmPoolOptions } from "../runner/executors/warm-python.js";
+import { WARM_PRELOAD, type WarmPoolOptions } from "../runner/executors/warm-python.js";
 import { ensureHostVenv } from "../runner/images/index.js";
 import { createRunHome, type RunHome } from "./support/run-home.js";
 import { delay, waitUntil, within } from "./support/wait.js";
@@ -111,6 +111,17 @@ def exit_probe():
     print("written", flush=True)
 `;
 
+/** A job printing whether croniter and a module that is not installed are imported when it starts. */
+const MODULES_PROBE = `
+import sys
+from dlt.hub.run import job
+
+
+@job
+def modules():
+    print("modules", "croniter" in sys.modules, "sluice_not_installed_module" in sys.modules, flush=True)
+`;
+
 let runHome: RunHome;
 let ws: string;
 let python: string;
@@ -119,7 +130,7 @@ beforeAll(async () => {
   runHome = createRunHome("sluice-local-warm-");
   ws = join(runHome.home, "fruitshop");
   copyFixtureWorkspace("fruitshop", ws);
-  writeFiles(ws, { "warm_probe.py": PROBE, "warm_exit.py": EXIT_PROBE });
+  writeFiles(ws, { "warm_probe.py": PROBE, "warm_exit.py": EXIT_PROBE, "warm_modules.py": MODULES_PROBE });
   python = (await ensureHostVenv({ workspaceDir: ws, onProgress: () => {} })).pythonPath;
 });
 
@@ -306,6 +317,23 @@ describe("local executor with warm interpreters", () => {
       expect(run.placement).toBe(`process ${warmPid} on this machine`);
       expect(run.outcome.status, run.lines.join("\n")).toBe("completed");
       expect(run.lines).toContain(`stdout:purchases 40 in ${join(runHome.home, "data", "fruitshop", "dev", "var", "pipelines", "fruitshop")}`);
+    } finally {
+      warm.close();
+    }
+  });
+
+  it("a warm interpreter imports croniter (dlt imports it lazily for schedules) before the hand-off, skips a `?` preload module that is not installed, and still takes a run whose other variables differ", async () => {
+    const modules = (runId: string, env: Record<string, string>) => prepared(runId, env, "prod", "warm_modules", "modules");
+    const cold = await observe(executor(false), modules("mods_cold", {}));
+    const warm = executor({ preload: [...WARM_PRELOAD, "?sluice_not_installed_module"] });
+    try {
+      await observe(warm, modules("mods_prime", {}));
+      const warmPid = await readyWarm(warm);
+      // croniter's import copies the whole environment (platform.architecture): not a read that must match
+      const run = await observe(warm, modules("mods_warm", { PROBE_TAG: "differs" }));
+      expect(run.placement).toBe(`process ${warmPid} on this machine`);
+      expect(cold.lines).toContain("stdout:modules False False");
+      expect(run.lines).toContain("stdout:modules True False");
     } finally {
       warm.close();
     }

@@ -1,11 +1,11 @@
 """Sluice: a warm interpreter for the local executor (runner/executors/warm-python.ts).
 
 Started as `python sluice_warm.py <module>...` in the workspace directory with the environment of
-a run. It imports the given modules (dlt and dlt's launchers) the way `python -m` in that
-directory would find them, reports which environment variables the imports read, then waits for
-ONE hand-off on the control channel (fd 3): `{"module", "args", "env", "cwd", "argv0", "spawned"}`
-(`spawned`: the environment this process was started with). It then
-becomes that run: environment replaced, cwd, sys.argv / sys.orig_argv / sys.path[0] and a fresh
+a run. It imports the given modules (dlt and dlt's launchers; `?name`: only if installed) the way
+`python -m` in that directory would find them, reports which environment variables the imports
+read, then waits for ONE hand-off on the control channel (fd 3): `{"module", "args", "env", "cwd",
+"argv0", "spawned"}` (`spawned`: the environment this process was started with). It then becomes
+that run: environment replaced, cwd, sys.argv / sys.orig_argv / sys.path[0] and a fresh
 `__main__` as `python -m <module> <args>` has them, the launcher module executed fresh, and the
 exit code of `python -m` (SystemExit as is, an uncaught exception: traceback on stderr, exit 1).
 
@@ -74,6 +74,10 @@ def _read_line():
 
 # modules that read the environment at import by scanning it for a prefix: they record the prefix
 ENV_SCANNERS = {"fsspec.config": "FSSPEC*"}
+# modules whose reads are not recorded: `platform` copies the whole environment only for the `file`
+# command it runs on the interpreter's binary (is it 32-bit? croniter asks at import), whose answer
+# is the same in every environment of a run (the locale is forced to C)
+ENV_IGNORED = {"platform"}
 _PLUMBING = {"os", "_collections_abc", "collections.abc"}
 
 
@@ -84,8 +88,20 @@ def _caller_module():
     return frame.f_globals.get("__name__") if frame is not None else None
 
 
+def _import(name):
+    """Imports `name`; `?name`: only when installed (an optional module dlt imports lazily)."""
+    if not name.startswith("?"):
+        importlib.import_module(name)
+        return
+    try:
+        importlib.import_module(name[1:])
+    except ModuleNotFoundError as exc:
+        if exc.name != name[1:]:
+            raise
+
+
 def _preload(modules, launchers):
-    """Imports `modules`; records every environment variable read meanwhile.
+    """Imports `modules` (`?name`: if installed); records every environment variable read meanwhile.
 
     A name, `PREFIX*` for a known scanner (every variable with that prefix), or `*` when other
     code iterated over the whole environment.
@@ -94,8 +110,10 @@ def _preload(modules, launchers):
     plain = type(os.environ)
 
     def record(name, whole):
-        scanner = ENV_SCANNERS.get(_caller_module())
-        read.add(scanner or ("*" if whole else name))
+        caller = _caller_module()
+        if caller in ENV_IGNORED:
+            return
+        read.add(ENV_SCANNERS.get(caller) or ("*" if whole else name))
 
     class Recording(plain):
         def __getitem__(self, key):
@@ -109,7 +127,7 @@ def _preload(modules, launchers):
     os.environ.__class__ = Recording
     try:
         for name in modules:
-            importlib.import_module(name)
+            _import(name)
     finally:
         os.environ.__class__ = plain
     # launcher modules run fresh as __main__, as with `python -m`: only their imports stay loaded

@@ -14,11 +14,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Launcher } from "./job-shape.js";
+import type { RefillCount } from "./warm-refills.js";
 
 export const WARM_SCRIPT_PATH = fileURLToPath(new URL("./sluice_warm.py", import.meta.url));
 
-/** Imported before a run: dlt, then the batch launchers (re-run fresh as `__main__` for each run). */
-export const WARM_PRELOAD: readonly string[] = ["dlt", Launcher.job, Launcher.module];
+/**
+ * Imported before a run: dlt, the batch launchers (re-run fresh as `__main__` for each run), and,
+ * when installed (`?`), croniter: dlt imports it lazily in every run of a workspace that declares a
+ * schedule, and its import (regular expressions, and a `file` subprocess it starts to ask whether
+ * the interpreter is 32-bit) took 7–13 ms of each run's start (docs/performance.md).
+ */
+export const WARM_PRELOAD: readonly string[] = ["dlt", Launcher.job, Launcher.module, "?croniter"];
 
 /** Read by the interpreter itself at start-up (flags, sys.path, encodings, time zone, user site, executable lookup). */
 export function isStartupVariable(name: string): boolean {
