@@ -4,7 +4,7 @@
  * runner/images, so asking per run is cheap once built.
  */
 import type { ContainerEngine } from "../docker/index.js";
-import { ContainerPaths, ensureHostVenv, ensureWorkspaceEnvironment, type ProgressSink } from "../images/index.js";
+import { ContainerPaths, createHostVenvLookup, ensureWorkspaceEnvironment, type ProgressSink } from "../images/index.js";
 import type { RunEnvironment } from "./docker-executor.js";
 import type { PreparedRun } from "./prepare-run.js";
 
@@ -20,6 +20,6 @@ export function imageEnvironments(engine: ContainerEngine, options: { cacheDir?:
 }
 
 export function hostVenvPythons(options: { cacheDir?: string; onProgress?: ProgressSink } = {}): (run: PreparedRun) => Promise<string> {
-  return async (run) =>
-    (await ensureHostVenv({ workspaceDir: run.workspace.dir, dependencyGroups: run.job.require?.dependency_groups ?? [], ...options })).pythonPath;
+  const lookup = createHostVenvLookup(options);
+  return async (run) => (await lookup(run.workspace.dir, run.job.require?.dependency_groups ?? [])).pythonPath;
 }

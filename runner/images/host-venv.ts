@@ -4,12 +4,13 @@
  * so one is built in place under `<cacheDir>/venvs/<key>` and marked complete at the end;
  * a directory without the marker is a failed build and is rebuilt.
  */
+import { existsSync, statSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SluiceError } from "../../core/index.js";
 import { GROUPS_HELPER_FILE, checkGroupsResolvable, parseUndefinedGroups, undefinedGroupsError } from "./env-groups.js";
 import type { EnvironmentBuildInfo } from "./env-key.js";
-import { environmentKey, readDependencyInputs } from "./env-key.js";
+import { DEPENDENCY_FILES, environmentKey, normalizeGroups, readDependencyInputs } from "./env-key.js";
 import { environmentScript, parseScriptMarkers } from "./env-script.js";
 import { withFileLock } from "./file-lock.js";
 import { runHostCommand } from "./host-command.js";
@@ -34,7 +35,8 @@ export interface HostVenv extends EnvironmentBuildInfo {
   venvDir: string;
 }
 
-const MARKER_FILE = ".sluice-env.json";
+/** Written into a host venv once it is complete. */
+export const HOST_VENV_MARKER = ".sluice-env.json";
 
 interface Marker {
   key: string;
@@ -145,7 +147,7 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
         }
         const markers = parseScriptMarkers(run.stdout);
         const marker: Marker = { key, pythonVersion: markers.pythonVersion ?? python.version, fallbackDlt: markers.fallbackDlt || inputs.mode === "fallback", bytecode: true };
-        await writeFile(join(venvDir, MARKER_FILE), JSON.stringify(marker));
+        await writeFile(join(venvDir, HOST_VENV_MARKER), JSON.stringify(marker));
         progress.line(`built host venv ${venvDir}`);
         return result(marker, false);
       } finally {
@@ -173,14 +175,47 @@ async function compileBytecode(venvDir: string, cacheDir: string, marker: Marker
       progress.line(`compileall in ${venvDir} exited with ${run.exitCode}; the files it could compile are cached`);
     }
     const compiled = { ...current, bytecode: true };
-    await writeFile(join(venvDir, MARKER_FILE), JSON.stringify(compiled));
+    await writeFile(join(venvDir, HOST_VENV_MARKER), JSON.stringify(compiled));
     return compiled;
   });
 }
 
+/**
+ * `ensureHostVenv` for every run of a workspace, answered from memory while the workspace's
+ * dependency files (inode, size, mtime), the host interpreter (`findHostPythonCached`) and the
+ * venv's marker file are unchanged: reading and hashing the files and reading the marker took
+ * 2–4 ms of each local run's start (docs/performance.md). Anything changed: `ensureHostVenv` again.
+ */
+export function createHostVenvLookup(
+  options: Omit<EnsureHostVenvOptions, "workspaceDir" | "dependencyGroups"> = {},
+  ensure: (options: EnsureHostVenvOptions) => Promise<HostVenv> = ensureHostVenv,
+): (workspaceDir: string, dependencyGroups: readonly string[]) => Promise<HostVenv> {
+  const remembered = new Map<string, { files: string; python: HostPython; venv: HostVenv }>();
+  return async (workspaceDir, dependencyGroups) => {
+    const key = JSON.stringify([workspaceDir, normalizeGroups(dependencyGroups)]);
+    // taken before ensure() reads the files: a change in between is seen by the next lookup
+    const files = dependencyFilesStamp(workspaceDir);
+    const python = await findHostPythonCached(options.python);
+    const known = remembered.get(key);
+    if (known && known.files === files && known.python.executable === python.executable && known.python.version === python.version && existsSync(join(known.venv.venvDir, HOST_VENV_MARKER))) {
+      return { ...known.venv, reused: true, seconds: 0 };
+    }
+    const venv = await ensure({ ...options, workspaceDir, dependencyGroups });
+    remembered.set(key, { files, python, venv });
+    return venv;
+  };
+}
+
+function dependencyFilesStamp(workspaceDir: string): string {
+  return DEPENDENCY_FILES.map((name) => {
+    const stat = statSync(join(workspaceDir, name), { bigint: true, throwIfNoEntry: false });
+    return stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}` : "-";
+  }).join("|");
+}
+
 async function readMarker(venvDir: string, key: string): Promise<Marker | undefined> {
   try {
-    const marker = JSON.parse(await readFile(join(venvDir, MARKER_FILE), "utf8")) as Marker;
+    const marker = JSON.parse(await readFile(join(venvDir, HOST_VENV_MARKER), "utf8")) as Marker;
     return marker.key === key ? marker : undefined;
   } catch {
     return undefined;

@@ -4,7 +4,7 @@ export { BASE_IMAGE_REPO, UV_VERSION, baseImageRecipe, baseImageTag, recipeHash 
 export { ContainerPaths, ENV_IMAGE_REPO, EnvLabel, envImageTag } from "./env-build-spec.js";
 export { DEPENDENCY_FILES, EnvironmentMode, FALLBACK_DLT_SPEC, environmentKey, normalizeGroups, readDependencyInputs } from "./env-key.js";
 export type { DependencyInputs } from "./env-key.js";
-export { ensureHostVenv, findHostPython } from "./host-venv.js";
+export { createHostVenvLookup, ensureHostVenv, findHostPython } from "./host-venv.js";
 export type { EnsureHostVenvOptions, HostPython, HostVenv } from "./host-venv.js";
 export { defaultCacheDir, sluiceHome } from "./paths.js";
 export type { ProgressSink } from "./progress.js";
