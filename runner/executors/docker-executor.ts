@@ -151,7 +151,7 @@ async function startContainerRun(ctx: DockerContext, run: PreparedRun): Promise<
     const warm = ctx.warm;
     const taken = await warm.take(run, template);
     // the next run like this one finds a warm container (a cold start's included)
-    const refill = (ended: Promise<unknown>) => ctx.refills.runStarted(taken ? warm.waiting(run, template) : 0, ended, (count) => warm.prepare(run, template, count));
+    const refill = (ended: Promise<unknown>) => ctx.refills.runStarted(taken ? { othersWaiting: warm.waiting(run, template) } : "cold", ended, (count) => warm.prepare(run, template, count));
     if (taken) {
       const startedMs = ctx.options.clock.now();
       taken.attach((stream, chunk) => log.push(stream, chunk));

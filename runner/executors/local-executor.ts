@@ -81,7 +81,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       if (warmPool) {
         // the next run like this one finds a warm interpreter (a cold start's included)
         const like = { ...target, env: warmEnv(options.baseEnv ?? process.env, env) };
-        refills.runStarted(warm ? warmPool.waiting(like) : 0, exited, (count) => warmPool.prepare(like, count));
+        refills.runStarted(warm ? { othersWaiting: warmPool.waiting(like) } : "cold", exited, (count) => warmPool.prepare(like, count));
       }
       const processHandle: SupervisedProcess = {
         exited,

@@ -12,11 +12,11 @@ describe("warm refills", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it("when no other warm one waits, starts one replacement at once and tops the pool up only after the run's end and 500 ms of quiet", async () => {
+  it("a run that took the last warm one starts one replacement at once and tops the pool up only after the run's end and 500 ms of quiet", async () => {
     const refills = createRefills();
     const last = run();
     const refill = vi.fn();
-    refills.runStarted(0, last.ended, refill);
+    refills.runStarted({ othersWaiting: 0 }, last.ended, refill);
     await vi.advanceTimersByTimeAsync(1);
     expect(refill.mock.calls).toEqual([[1]]);
     await vi.advanceTimersByTimeAsync(3_000);
@@ -28,18 +28,26 @@ describe("warm refills", () => {
     expect(refill.mock.calls).toEqual([[1], ["top-up"]]);
   });
 
+  it("a run that started cold fills the pool at once", async () => {
+    const refills = createRefills();
+    const refill = vi.fn();
+    refills.runStarted("cold", run().ended, refill);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(refill.mock.calls).toEqual([["top-up"]]);
+  });
+
   it("with others waiting, waits for the run's end and then for 500 ms without a run starting or ending", async () => {
     const refills = createRefills();
     const ingest = run();
     const refill = vi.fn();
-    refills.runStarted(2, ingest.ended, refill);
+    refills.runStarted({ othersWaiting: 2 }, ingest.ended, refill);
     await vi.advanceTimersByTimeAsync(2_000);
     expect(refill, "the run goes on").not.toHaveBeenCalled();
     ingest.end();
     await vi.advanceTimersByTimeAsync(400);
     // the downstream starts 400 ms after: quiet again from here
     const transform = run();
-    refills.runStarted(1, transform.ended, vi.fn());
+    refills.runStarted({ othersWaiting: 1 }, transform.ended, vi.fn());
     await vi.advanceTimersByTimeAsync(400);
     expect(refill, "postponed by the downstream's start").not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(100);
@@ -50,12 +58,12 @@ describe("warm refills", () => {
     const refills = createRefills();
     const started = Date.now();
     let calledAt = 0;
-    refills.runStarted(1, run().ended, () => (calledAt = Date.now()));
+    refills.runStarted({ othersWaiting: 1 }, run().ended, () => (calledAt = Date.now()));
     await vi.advanceTimersByTimeAsync(4_900);
     expect(calledAt, "the run goes on").toBe(0);
     // busy from here: a run starts every 300 ms
     for (let i = 0; i < 40 && calledAt === 0; i++) {
-      refills.runStarted(1, run().ended, () => {});
+      refills.runStarted({ othersWaiting: 1 }, run().ended, () => {});
       await vi.advanceTimersByTimeAsync(300);
     }
     expect(calledAt - started).toBeGreaterThanOrEqual(9_500);
@@ -66,7 +74,7 @@ describe("warm refills", () => {
     const refills = createRefills();
     const first = run();
     const refill = vi.fn();
-    refills.runStarted(1, first.ended, refill);
+    refills.runStarted({ othersWaiting: 1 }, first.ended, refill);
     first.end();
     refills.close();
     await vi.advanceTimersByTimeAsync(20_000);

@@ -6,17 +6,24 @@
  * moments a chain of jobs is waiting on: the upstream's end (CPython's finalisation) and the
  * downstream's start. In Run D the second hop of ingest → transform → report took 0.47 s (local)
  * and 0.66 s (Docker) against 0.30 / 0.33 s for the first. So:
- * - when no other warm one waits for the next run like this one, ONE replacement starts at once
- *   (that run would otherwise start cold), and the pool is topped up as below;
+ * - a run that started cold (none was there for it: the first run after a deploy or a restart)
+ *   fills the pool at once;
+ * - a run that took the last warm one starts ONE replacement at once (the next run like it would
+ *   otherwise start cold), and the pool is topped up as below;
  * - else it waits for the run to end (at most `maxWaitMs` after the hand-off, for long runs), and
  *   then for the executor to be quiet: no run started or ended for `quietMs`, at most `maxWaitMs`
  *   more. The next job of a chain is handed a waiting one meanwhile (three wait per target).
- * Topping an empty pool up at once started three imports together beside the run that took the
- * last one (2026-12-02: that run's finalisation took 0.6–0.8 s instead of 0.3 s on 2 cores).
+ * Topping the pool up at once after a warm hand-off started three imports together beside the run
+ * that took the last one (2026-12-02: that run's finalisation took 0.6–0.8 s instead of 0.3 s on
+ * 2 cores). After a cold start one at a time was too few: the third job of the first chain waited
+ * 0.8 s for the one replacement of the second.
  */
 
 /** What a refill may start: `1` (the one replacement a run needs at once), or all the pool lacks. */
 export type RefillCount = 1 | "top-up";
+
+/** How a run started: cold, or handed to a warm one with `othersWaiting` left for runs like it. */
+export type RunStart = "cold" | { othersWaiting: number };
 
 export interface RefillTiming {
   /** No run start or end for this long: pending replacements start (default 500 ms). */
@@ -26,11 +33,8 @@ export interface RefillTiming {
 }
 
 export interface Refills {
-  /**
-   * A run has started (call at its hand-off or cold start): schedules `refill` as above and
-   * postpones the pending ones. `othersWaiting`: warm ones left for the next run like it.
-   */
-  runStarted(othersWaiting: number, runEnded: Promise<unknown>, refill: (count: RefillCount) => void): void;
+  /** A run has started (call at its hand-off or cold start): schedules `refill` as above and postpones the pending ones. */
+  runStarted(start: RunStart, runEnded: Promise<unknown>, refill: (count: RefillCount) => void): void;
   /** Drops pending replacements (executor closed). */
   close(): void;
 }
@@ -63,7 +67,7 @@ export function createRefills(timing: RefillTiming = {}): Refills {
     activity();
   };
   return {
-    runStarted(othersWaiting, runEnded, refill) {
+    runStarted(start, runEnded, refill) {
       activity();
       let capTimer: NodeJS.Timeout | undefined;
       const capped = new Promise<void>((resolve) => {
@@ -75,7 +79,8 @@ export function createRefills(timing: RefillTiming = {}): Refills {
         clearTimeout(capTimer);
         activity();
       });
-      if (othersWaiting === 0) setImmediate(() => !closed && refill(1));
+      const now: RefillCount | undefined = start === "cold" ? "top-up" : start.othersWaiting === 0 ? 1 : undefined;
+      if (now) setImmediate(() => !closed && refill(now));
       void Promise.race([ended, capped]).then(() => add(() => refill("top-up")));
     },
     close() {
