@@ -5,7 +5,7 @@
  * By default a run is handed to a warm interpreter with dlt already imported (warm-python.ts)
  * when one matches; otherwise it is started cold.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Clock } from "../../core/index.js";
@@ -60,24 +60,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       const { child, attach } = warm ?? spawnCold(target);
       const startedMs = options.clock.now();
       attach((stream, chunk) => log.push(stream, chunk));
-      const exited = new Promise<ProcessExit>((resolve) => {
-        let exit: ProcessExit | undefined;
-        const finish = () => {
-          if (!exit) return;
-          log.flush();
-          resolve(exit);
-        };
-        child.on("error", (error) => {
-          log.system(`could not start the run process: ${error.message}`);
-          exit = { exitCode: 127 };
-          finish();
-        });
-        child.on("exit", (code, signal) => {
-          exit = { exitCode: code, signal };
-          setTimeout(finish, DRAIN_MS).unref();
-        });
-        child.on("close", finish);
-      });
+      const exited = drainedExit(child, log);
       if (warmPool) {
         // the next run like this one finds a warm interpreter (a cold start's included)
         const like = { ...target, env: warmEnv(options.baseEnv ?? process.env, env) };
@@ -102,6 +85,28 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       return child.pid === undefined ? supervised : { ...supervised, placement: Promise.resolve(`process ${child.pid} on this machine`) };
     },
   };
+}
+
+/** The process's exit, once its output is drained (`close`), or DRAIN_MS after the exit if a grandchild keeps the pipes open. */
+function drainedExit(child: ChildProcess, log: RunLogWriter): Promise<ProcessExit> {
+  return new Promise((resolve) => {
+    let exit: ProcessExit | undefined;
+    const finish = () => {
+      if (!exit) return;
+      log.flush();
+      resolve(exit);
+    };
+    child.on("error", (error) => {
+      log.system(`could not start the run process: ${error.message}`);
+      exit = { exitCode: 127 };
+      finish();
+    });
+    child.on("exit", (code, signal) => {
+      exit = { exitCode: code, signal };
+      setTimeout(finish, DRAIN_MS).unref();
+    });
+    child.on("close", finish);
+  });
 }
 
 function runEnv(base: NodeJS.ProcessEnv, run: PreparedRun): NodeJS.ProcessEnv {

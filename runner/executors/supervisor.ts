@@ -102,20 +102,7 @@ export function superviseRun(process: SupervisedProcess, options: SupervisorOpti
     ended = true;
     timeoutTimer?.cancel();
     graceTimer?.cancel();
-    const endedMs = clock.now();
-    const result: RunOutcome = {
-      runId: options.runId,
-      ...mapRunOutcome(exit, stopCause ?? undefined),
-      exitCode: exit.exitCode,
-      signal: exit.signal ?? null,
-      startedMs: options.startedMs,
-      endedMs,
-      durationMs: Math.max(0, endedMs - options.startedMs),
-      stopCause,
-      termSentMs,
-      killSentMs,
-      lastLines: options.lastLines?.() ?? [],
-    };
+    const result = toOutcome(options, exit, clock.now(), { stopCause, termSentMs, killSentMs });
     final = result;
     for (const callback of exitCallbacks.splice(0)) notify(callback, result);
     return result;
@@ -131,6 +118,25 @@ export function superviseRun(process: SupervisedProcess, options: SupervisorOpti
       else exitCallbacks.push(callback);
     },
     isStopping: () => termSentMs !== null && !ended,
+  };
+}
+
+function toOutcome(
+  options: SupervisorOptions,
+  exit: ProcessExit,
+  endedMs: number,
+  stopping: Pick<RunOutcome, "stopCause" | "termSentMs" | "killSentMs">,
+): RunOutcome {
+  return {
+    runId: options.runId,
+    ...mapRunOutcome(exit, stopping.stopCause ?? undefined),
+    exitCode: exit.exitCode,
+    signal: exit.signal ?? null,
+    startedMs: options.startedMs,
+    endedMs,
+    durationMs: Math.max(0, endedMs - options.startedMs),
+    ...stopping,
+    lastLines: options.lastLines?.() ?? [],
   };
 }
 
