@@ -22,7 +22,7 @@ import { RunLabel, type PreparedRun } from "./prepare-run.js";
 import { RunPaths, type RunContainerSpec } from "./run-container-spec.js";
 import { WARM_PRELOAD, WARM_SCRIPT_PATH, DEFAULT_MAX_IDLE, DEFAULT_PER_TARGET, earlyOutput, envMatches, isStartupVariable, pickWarm, type EarlyOutput } from "./warm-python.js";
 import type { RunContainerEngine } from "./docker-executor.js";
-import type { RefillCount } from "./warm-refills.js";
+import { refillSize, type RefillCount } from "./warm-refills.js";
 
 export const WARM_RUN_PURPOSE = "run-warm";
 /** Host folder of a warm container's slot: its control FIFOs, settings folder and run record. */
@@ -67,7 +67,7 @@ export interface TakenContainer {
 export interface WarmContainers {
   /** The run's container from a ready warm one, or undefined: start it cold. `spec`: the cold container's. */
   take(run: PreparedRun, spec: RunContainerSpec): Promise<TakenContainer | undefined>;
-  /** Keeps warm containers ready for the next run like this one (no-op when there are). */
+  /** Creates warm containers for runs like this one until `perTarget` wait; `count` 1: at most one now. */
   prepare(run: PreparedRun, spec: RunContainerSpec, count?: RefillCount): void;
   /** How many wait (ready or starting) for a run like this one. */
   waiting(run: PreparedRun, spec: RunContainerSpec): number;
@@ -147,8 +147,7 @@ export function createWarmContainers(options: WarmContainerOptions): WarmContain
       const key = warmTargetKey(run, spec);
       if (key === undefined || cold.has(spec.image)) return;
       const env = Object.fromEntries(Object.entries(spec.env ?? {}).filter(([name]) => isStartupVariable(name)));
-      const wanted = Math.min(perTarget - waitingFor(run, spec), count === 1 ? 1 : perTarget);
-      for (let i = 0; i < wanted; i++) {
+      for (let i = refillSize(perTarget, waitingFor(run, spec), count); i > 0; i--) {
         const slot = startSlot(options, spec, key, env, {
           onUnusable: () => cold.add(spec.image),
           onGone: () => remove(slot),

@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Launcher } from "./job-shape.js";
-import type { RefillCount } from "./warm-refills.js";
+import { refillSize, type RefillCount } from "./warm-refills.js";
 
 export const WARM_SCRIPT_PATH = fileURLToPath(new URL("./sluice_warm.py", import.meta.url));
 
@@ -122,8 +122,7 @@ export function createWarmPool(options: WarmPoolOptions = {}): WarmPool {
     prepare(run, count = "top-up") {
       if (cold.has(run.python)) return;
       const env = plainEnv(run.env);
-      const wanted = Math.min(perTarget - waitingFor(run), count === 1 ? 1 : perTarget);
-      for (let i = 0; i < wanted; i++) {
+      for (let i = refillSize(perTarget, waitingFor(run), count); i > 0; i--) {
         const warm = startWarm(run.python, run.cwd, env, preload, {
           onUnusable: () => cold.add(run.python),
           onGone: () => drop(warm),

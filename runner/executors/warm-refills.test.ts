@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createRefills } from "./warm-refills.js";
+import { createRefills, refillSize } from "./warm-refills.js";
 
 /** A run's end, settled by the test. */
 function run(): { ended: Promise<void>; end(): void } {
@@ -28,11 +28,15 @@ describe("warm refills", () => {
     expect(refill.mock.calls).toEqual([[1], ["top-up"]]);
   });
 
-  it("a run that started cold fills the pool at once", async () => {
+  it("a run that started cold fills the pool at once, and nothing more after its end", async () => {
     const refills = createRefills();
+    const first = run();
     const refill = vi.fn();
-    refills.runStarted("cold", run().ended, refill);
+    refills.runStarted("cold", first.ended, refill);
     await vi.advanceTimersByTimeAsync(1);
+    expect(refill.mock.calls).toEqual([["top-up"]]);
+    first.end();
+    await vi.advanceTimersByTimeAsync(20_000);
     expect(refill.mock.calls).toEqual([["top-up"]]);
   });
 
@@ -68,6 +72,10 @@ describe("warm refills", () => {
     }
     expect(calledAt - started).toBeGreaterThanOrEqual(9_500);
     expect(calledAt - started).toBeLessThanOrEqual(10_000);
+  });
+
+  it("refillSize: 1 starts at most one, a top-up the pool's gap, and never a negative number when more wait than the target", () => {
+    expect([refillSize(3, 0, 1), refillSize(3, 3, 1), refillSize(3, 0, "top-up"), refillSize(3, 2, "top-up"), refillSize(3, 4, "top-up")]).toEqual([1, 0, 3, 1, 0]);
   });
 
   it("close() drops the pending replacements", async () => {

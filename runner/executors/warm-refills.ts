@@ -22,6 +22,11 @@
 /** What a refill may start: `1` (the one replacement a run needs at once), or all the pool lacks. */
 export type RefillCount = 1 | "top-up";
 
+/** How many to start now for a target with `waiting` of `perTarget` ready or starting. */
+export function refillSize(perTarget: number, waiting: number, count: RefillCount): number {
+  return Math.max(0, Math.min(perTarget - waiting, count === 1 ? 1 : perTarget));
+}
+
 /** How a run started: cold, or handed to a warm one with `othersWaiting` left for runs like it. */
 export type RunStart = "cold" | { othersWaiting: number };
 
@@ -79,8 +84,13 @@ export function createRefills(timing: RefillTiming = {}): Refills {
         clearTimeout(capTimer);
         activity();
       });
-      const now: RefillCount | undefined = start === "cold" ? "top-up" : start.othersWaiting === 0 ? 1 : undefined;
-      if (now) setImmediate(() => !closed && refill(now));
+      if (start === "cold") {
+        // the pool fills now; nothing is left for later (a later top-up would replace the
+        // interpreter the next run takes while that run goes on)
+        setImmediate(() => !closed && refill("top-up"));
+        return;
+      }
+      if (start.othersWaiting === 0) setImmediate(() => !closed && refill(1));
       void Promise.race([ended, capped]).then(() => add(() => refill("top-up")));
     },
     close() {
