@@ -51,13 +51,22 @@ export interface HostPython {
   version: string;
 }
 
-export async function findHostPython(python = process.env.SLUICE_HOST_PYTHON ?? "python3"): Promise<HostPython> {
-  const probe = await runHostCommand(python, ["-c", "import sys, platform; print(sys.executable); print(platform.python_version())"]).catch(
+/**
+ * The interpreter `python` names when started in `cwd`: a workspace's directory, so what the user
+ * gets typing `python3` there is what Sluice builds with (pyenv's `.python-version`, looked up from
+ * that directory upwards, selects the version as it does for the user).
+ */
+export async function findHostPython(python = process.env.SLUICE_HOST_PYTHON ?? "python3", cwd?: string): Promise<HostPython> {
+  const probe = await runHostCommand(python, ["-c", "import sys, platform; print(sys.executable); print(platform.python_version())"], cwd === undefined ? {} : { cwd }).catch(
     (error: unknown) => ({ exitCode: 127, stdout: "", stderr: String(error) }),
   );
   const [executable, version] = probe.stdout.trim().split("\n");
   if (probe.exitCode !== 0 || !executable || !version) {
-    throw new SluiceError("host_python_missing", `cannot run the host interpreter ${python}`, { hint: "Install python3 or set SLUICE_HOST_PYTHON." });
+    const said = probe.stderr.trim().split("\n").slice(0, 3).join("\n");
+    const where = cwd === undefined ? "" : ` in ${cwd}`;
+    throw new SluiceError("host_python_missing", `cannot run the host interpreter ${python}${where}${said ? `:\n${said}` : ""}`, {
+      hint: "Install the Python the workspace asks for (its .python-version, if pyenv manages your pythons) or set SLUICE_HOST_PYTHON to an interpreter.",
+    });
   }
   return { executable, version };
 }
@@ -67,24 +76,24 @@ const PROBE_REFRESH_MS = 10_000;
 const probes = new Map<string, { found: Promise<HostPython>; atMs: number; refreshing: boolean }>();
 
 /**
- * `findHostPython` once per interpreter name, PATH and pyenv selection, then from memory: probing
+ * `findHostPython` once per interpreter name, PATH, pyenv selection and directory, then from memory: probing
  * costs a Python start (100–180 ms through a pyenv shim), which every local run used to pay before
  * it started (docs/performance.md). A probe older than PROBE_REFRESH_MS is run again in the
  * background and the next call gets its answer, so a python switched under a shim is picked up
  * within seconds; a failed probe is never kept.
  */
-export function findHostPythonCached(python = process.env.SLUICE_HOST_PYTHON ?? "python3"): Promise<HostPython> {
-  const key = [python, process.env.PATH ?? "", process.env.PYENV_VERSION ?? "", process.cwd()].join("\0");
+export function findHostPythonCached(python = process.env.SLUICE_HOST_PYTHON ?? "python3", cwd = process.cwd()): Promise<HostPython> {
+  const key = [python, process.env.PATH ?? "", process.env.PYENV_VERSION ?? "", cwd].join("\0");
   const cached = probes.get(key);
   if (!cached) {
-    const entry = { found: findHostPython(python), atMs: Date.now(), refreshing: false };
+    const entry = { found: findHostPython(python, cwd), atMs: Date.now(), refreshing: false };
     probes.set(key, entry);
     entry.found.catch(() => probes.delete(key));
     return entry.found;
   }
   if (Date.now() - cached.atMs > PROBE_REFRESH_MS && !cached.refreshing) {
     cached.refreshing = true;
-    findHostPython(python).then(
+    findHostPython(python, cwd).then(
       (found) => probes.set(key, { found: Promise.resolve(found), atMs: Date.now(), refreshing: false }),
       () => probes.delete(key),
     );
@@ -98,7 +107,7 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
   const ensureDlt = options.ensureDlt ?? true;
   const inputs = await readDependencyInputs(options.workspaceDir, options.dependencyGroups ?? []);
   checkGroupsResolvable(inputs, options.workspaceDir);
-  const python = await findHostPythonCached(options.python);
+  const python = await findHostPythonCached(options.python, options.workspaceDir);
   const key = environmentKey({ inputs, base: `host-python:${python.version}:${python.executable}`, ensureDlt });
   const venvDir = join(cacheDir, "venvs", key);
   const result = (marker: Marker, reused: boolean): HostVenv => ({
@@ -143,7 +152,7 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
           const undefinedGroups = parseUndefinedGroups(run.stdout);
           if (undefinedGroups) throw undefinedGroupsError(undefinedGroups, options.workspaceDir);
           const tail = `${run.stdout}\n${run.stderr}`.trim().split("\n").slice(-15).join("\n");
-          throw new SluiceError("env_build_failed", `building the host venv ${venvDir} failed (exit ${run.exitCode}):\n${tail}`);
+          throw new SluiceError("env_build_failed", `building the host venv ${venvDir} failed (exit ${run.exitCode}):\n${tail}`, pythonMismatchHint(run.stdout + run.stderr, python, options.workspaceDir));
         }
         const markers = parseScriptMarkers(run.stdout);
         const marker: Marker = { key, pythonVersion: markers.pythonVersion ?? python.version, fallbackDlt: markers.fallbackDlt || inputs.mode === "fallback", bytecode: true };
@@ -195,7 +204,7 @@ export function createHostVenvLookup(
     const key = JSON.stringify([workspaceDir, normalizeGroups(dependencyGroups)]);
     // taken before ensure() reads the files: a change in between is seen by the next lookup
     const files = dependencyFilesStamp(workspaceDir);
-    const python = await findHostPythonCached(options.python);
+    const python = await findHostPythonCached(options.python, workspaceDir);
     const known = remembered.get(key);
     if (known && known.files === files && known.python.executable === python.executable && known.python.version === python.version && existsSync(join(known.venv.venvDir, HOST_VENV_MARKER))) {
       return { ...known.venv, reused: true, seconds: 0 };
@@ -211,6 +220,16 @@ function dependencyFilesStamp(workspaceDir: string): string {
     const stat = statSync(join(workspaceDir, name), { bigint: true, throwIfNoEntry: false });
     return stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}` : "-";
   }).join("|");
+}
+
+/** A hint when uv refused the interpreter for the project's `requires-python`. */
+function pythonMismatchHint(output: string, python: HostPython, workspaceDir: string): { hint: string } | undefined {
+  if (!/incompatible with the project's Python requirement/.test(output)) return undefined;
+  return {
+    hint:
+      `The venv is built with the \`python3\` that starts in ${workspaceDir} (${python.executable}, ${python.version}). ` +
+      "Install a Python that fits the project's requires-python and select it there (pyenv: a .python-version in the repo), or set SLUICE_HOST_PYTHON to one.",
+  };
 }
 
 async function readMarker(venvDir: string, key: string): Promise<Marker | undefined> {
