@@ -114,4 +114,22 @@ describe("hosted repos and branch watching (real git)", () => {
     );
     expect(existsSync(join(tmp.path, "bad"))).toBe(false);
   });
+
+  it("a workspace folder's checkout gets the nearest .python-version above it in the repo, and keeps its own when it has one", async () => {
+    const g = createGitCli();
+    const bare = await createHostedRepo(g, { reposDir: join(tmp.path, "repos"), name: "pack", branch: "main" });
+    const work = WorkingRepo.init(join(tmp.path, "work"), bare);
+    work.write(".python-version", "3.13\n").write("group/.python-version", "3.12\n");
+    work.write("plain/__deployment__.py", "").write("group/nested/__deployment__.py", "").write("own/__deployment__.py", "").write("own/.python-version", "3.11\n");
+    const sha = work.commit("workspaces with and without a .python-version");
+    work.push();
+    const versionIn = async (path: string) => {
+      const dest = join(tmp.path, "checkouts", path.replace(/\//g, "_"), sha);
+      await checkoutCommit(g, { gitDir: bare, sha, path, destDir: dest });
+      return readFileSync(join(dest, ".python-version"), "utf8");
+    };
+    expect(await versionIn("plain")).toBe("3.13\n");
+    expect(await versionIn("group/nested")).toBe("3.12\n");
+    expect(await versionIn("own")).toBe("3.11\n");
+  });
 });

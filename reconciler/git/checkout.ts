@@ -1,5 +1,5 @@
-import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, posix } from "node:path";
 import { SluiceError } from "../../core/index.js";
 import type { Git } from "./git-cli.js";
 
@@ -7,6 +7,10 @@ import type { Git } from "./git-cli.js";
  * Unpacks the workspace folder of a commit into `destDir` (git archive, no worktree
  * bookkeeping in the repo). Written to a sibling temp dir and renamed, so a crash never
  * leaves a half checkout under the final name. An existing complete checkout is reused.
+ *
+ * A folder without its own `.python-version` gets the nearest one above it in the repo: pyenv
+ * and uv look upwards for it, so in the user's clone the workspace runs with that Python
+ * (docs/workspaces.md).
  */
 export async function checkoutCommit(git: Git, options: { gitDir: string; sha: string; path: string; destDir: string }): Promise<string> {
   if (await exists(options.destDir)) return options.destDir;
@@ -24,11 +28,29 @@ export async function checkoutCommit(git: Git, options: { gitDir: string; sha: s
         cause: error,
       });
     }
+    if (options.path) await inheritPythonVersion(git, options, temp);
     await rename(temp, options.destDir);
     return options.destDir;
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+const PYTHON_VERSION_FILE = ".python-version";
+
+/** Copies the nearest `.python-version` above the folder `path` (at `sha`) into `dir`, unless it has its own. */
+async function inheritPythonVersion(git: Git, options: { gitDir: string; sha: string; path: string }, dir: string): Promise<void> {
+  if (await exists(join(dir, PYTHON_VERSION_FILE))) return;
+  const candidates: string[] = [];
+  for (let folder = posix.dirname(options.path.replace(/\/+$/, "")); ; folder = posix.dirname(folder)) {
+    candidates.push(folder === "." || folder === "/" ? PYTHON_VERSION_FILE : `${folder}/${PYTHON_VERSION_FILE}`);
+    if (folder === "." || folder === "/") break;
+  }
+  const listed = await git.run(["ls-tree", "--name-only", options.sha, "--", ...candidates], { gitDir: options.gitDir });
+  const present = new Set(listed.split("\n").filter(Boolean));
+  const nearest = candidates.find((candidate) => present.has(candidate));
+  if (nearest === undefined) return;
+  await writeFile(join(dir, PYTHON_VERSION_FILE), await git.run(["show", `${options.sha}:${nearest}`], { gitDir: options.gitDir }));
 }
 
 /** Where a commit of a workspace is checked out under the home (`checkouts/<workspace>/<sha>`). */
