@@ -20,3 +20,9 @@ export function causeOf(error: unknown): { code: string; message: string } {
   if (isSluiceError(error)) return { code: error.code, message: error.message };
   return { code: "internal_error", message: error instanceof Error ? error.message : String(error) };
 }
+
+/** The cause a failed deployment records: the message, then the error's hint (its next step) when it has one. */
+export function recordedCause(error: unknown): { code: string; message: string } {
+  const cause = causeOf(error);
+  return isSluiceError(error) && error.hint ? { ...cause, message: `${cause.message}\nhint: ${error.hint}` } : cause;
+}

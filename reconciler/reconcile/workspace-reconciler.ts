@@ -3,7 +3,7 @@ import { SluiceError, silentLogger } from "../../core/index.js";
 import type { DeploymentDiff, JobLike } from "../diff/index.js";
 import { bumpVersion, diffDeployments } from "../diff/index.js";
 import type { CommitMeta, DeploymentHistory, DeploymentRecord, NewDeployment, WorkspaceStatus } from "../history/index.js";
-import { causeOf, classifyError } from "./errors.js";
+import { causeOf, classifyError, recordedCause } from "./errors.js";
 import type { ReconcilerEventMap } from "./events.js";
 import type { DeploymentTarget, ManifestPort, ManifestPortResult, ManifestValidatorPort, WorkspaceGitPort } from "./ports.js";
 import { crashPoint } from "../../core/crash-point.js";
@@ -164,7 +164,7 @@ export class WorkspaceReconciler {
     } catch (error) {
       const cls = classifyError(error);
       finalStatus = cls === "terminal" ? "stalled" : "failed";
-      const cause = causeOf(error);
+      const cause = recordedCause(error);
       message = cause.message;
       const record = history.recordFailed(this.failure(commit, startedAt, cause));
       const retryInMs = cls === "transient" ? this.backoffMs() : null;
