@@ -73,12 +73,13 @@ def probe():
  * an object in a reference cycle (garbage once the function returns: the exit's collection closes
  * and checkpoints it), one in a module global (with dlt loaded the exit does not reach it: its rows
  * stay in the .wal), and objects whose finalizers write a line, parked in those places and on dlt's
- * Container singleton and a dlt class (created at import: a warm interpreter imported them before
- * the run).
+ * Container singleton, a dlt class and a dlt module (created at import: a warm interpreter imported
+ * them, and froze them, before the run).
  */
 const EXIT_PROBE = `
 import os
 import duckdb
+import dlt.common.configuration.container as dlt_container_module
 from dlt.common.configuration.container import Container
 from dlt.common.configuration.specs import BaseConfiguration
 from dlt.hub.run import job
@@ -108,7 +109,28 @@ def exit_probe():
     cycle.connection = _written("in_a_cycle")
     Container()._sluice_exit_probe = Finalized("on dlt's Container")
     BaseConfiguration._sluice_exit_probe = Finalized("on a dlt class")
+    dlt_container_module._sluice_exit_probe = Finalized("on a dlt module")
     print("written", flush=True)
+`;
+
+/** A job making cyclic garbage with a finalizer, collecting it, and printing what it saw and gc's freeze count. */
+const GC_PROBE = `
+import gc
+from dlt.hub.run import job
+
+
+class Cyclic:
+    def __del__(self):
+        print("finalized during the run", flush=True)
+
+
+@job
+def gc_probe():
+    garbage = Cyclic()
+    garbage.me = garbage
+    del garbage
+    print("collected", gc.collect() > 0, flush=True)
+    print("frozen", gc.get_freeze_count() > 0, flush=True)
 `;
 
 /** A job printing whether croniter and a module that is not installed are imported when it starts. */
@@ -130,7 +152,7 @@ beforeAll(async () => {
   runHome = createRunHome("sluice-local-warm-");
   ws = join(runHome.home, "fruitshop");
   copyFixtureWorkspace("fruitshop", ws);
-  writeFiles(ws, { "warm_probe.py": PROBE, "warm_exit.py": EXIT_PROBE, "warm_modules.py": MODULES_PROBE });
+  writeFiles(ws, { "warm_probe.py": PROBE, "warm_exit.py": EXIT_PROBE, "warm_modules.py": MODULES_PROBE, "warm_gc.py": GC_PROBE });
   python = (await ensureHostVenv({ workspaceDir: ws, onProgress: () => {} })).pythonPath;
 });
 
@@ -339,6 +361,23 @@ describe("local executor with warm interpreters", () => {
     }
   });
 
+  it("a warm run starts with the interpreter's import-time objects frozen (gc.get_freeze_count() > 0, 0 cold) and its own cyclic garbage is collected and finalized as in a cold run", async () => {
+    const gcRun = (runId: string) => prepared(runId, {}, "prod", "warm_gc", "gc_probe");
+    const cold = await observe(executor(false), gcRun("gc_cold"));
+    const warm = executor(true);
+    try {
+      await observe(warm, gcRun("gc_prime"));
+      const warmPid = await readyWarm(warm);
+      const run = await observe(warm, gcRun("gc_warm"));
+      expect(run.placement).toBe(`process ${warmPid} on this machine`);
+      const seen = (observed: Observed) => observed.lines.filter((line) => line.startsWith("stdout:"));
+      expect(seen(cold)).toEqual(["stdout:finalized during the run", "stdout:collected True", "stdout:frozen False"]);
+      expect(seen(run)).toEqual(["stdout:finalized during the run", "stdout:collected True", "stdout:frozen True"]);
+    } finally {
+      warm.close();
+    }
+  });
+
   it("a waiting interpreter's start environment holds none of the previous run's variables (profile, data dirs, run variables)", async () => {
     const warm = executor(true);
     try {
@@ -373,7 +412,7 @@ describe("local executor with warm interpreters", () => {
       expect(readyPids, "the run went to a warm interpreter").toContain(warmEnd.placement);
       // what a cold `python -m` of dlt's launcher does at exit (the behaviour a warm run must keep)
       expect(coldEnd).toMatchObject({ status: "completed", files: { in_a_cycle: { wal: false, rowsInFile: 100000 }, module_global: { wal: true, rowsInFile: -1 } } });
-      expect(coldEnd.finalized).toEqual(["stdout:finalized in a cycle"]);
+      expect(coldEnd.finalized).toEqual(["stdout:finalized in a cycle", "stdout:finalized on a dlt module"]);
       expect({ ...warmEnd, placement: undefined }).toEqual({ ...coldEnd, placement: undefined });
     } finally {
       warm.close();
