@@ -2,7 +2,8 @@
  * The local executor with real processes: a tiny Python "launcher" module in a temp workspace
  * stands in for the job (the subject here is the process contract and the stop sequence, not dlt).
  */
-import { mkdirSync, mkdtempSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -30,6 +31,10 @@ if mode == "fail":
     sys.exit(3)
 if mode == "quick":
     sys.exit(0)
+if mode == "which":
+    import shutil
+    print("tool", shutil.which("sluice-venv-tool"), "venv", os.environ.get("VIRTUAL_ENV"))
+    sys.exit(0)
 while True:
     time.sleep(0.05)
 `);
@@ -41,10 +46,10 @@ function makeWorkspace(): string {
   return dir;
 }
 
-function setup(timeoutSeconds: number, graceSeconds: number) {
+function setup(timeoutSeconds: number, graceSeconds: number, python = "python3") {
   const { home, clock, secretStore, logStore, context } = createRunHome("sluice-local-home-");
   const workspaceDir = makeWorkspace();
-  const executor = createLocalExecutor({ clock, logStore, pythonFor: () => "python3" });
+  const executor = createLocalExecutor({ clock, logStore, pythonFor: () => python });
   const job: RunnableJob = {
     job_ref: "jobs.fake.job",
     entry_point: { module: "fake", function: "job", job_type: "batch", launcher: "fake_launcher" },
@@ -100,6 +105,17 @@ describe("local executor", () => {
     expect(run.stop("user")).toBe(false);
     const outcome = await within(run.outcome, "the end of run");
     expect(outcome).toMatchObject({ status: "cancelled", reason: "cancelled by user", signal: "SIGKILL" });
+  });
+
+  it("a run with a venv's python finds the venv's programs on PATH and VIRTUAL_ENV set, as in an activated venv (dlt's marimo launcher execs `marimo` by name)", async () => {
+    const venv = join(mkdtempSync(join(tmpdir(), "sluice-local-venv-")), "venv");
+    execFileSync("uv", ["venv", "--quiet", "--python", "python3", venv], { cwd: tmpdir(), env: { ...process.env, UV_PYTHON_DOWNLOADS: "never" } });
+    writeFileSync(join(venv, "bin", "sluice-venv-tool"), "#!/bin/sh\n");
+    chmodSync(join(venv, "bin", "sluice-venv-tool"), 0o755);
+    const { start, logStore } = setup(60, 5, join(venv, "bin", "python"));
+    const outcome = await within((await start("run-which", "which")).outcome, "the end of run-which");
+    expect(outcome.status).toBe("completed");
+    expect(logStore.read("run-which").lines.map((line) => line.text)).toContain(`tool ${join(venv, "bin", "sluice-venv-tool")} venv ${venv}`);
   });
 });
 

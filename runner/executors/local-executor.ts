@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { delimiter, dirname, isAbsolute, join } from "node:path";
 import type { Clock } from "../../core/index.js";
 import { createRunLogWriter, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { launcherArgv } from "./entry-point.js";
@@ -54,7 +54,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
       const python = await options.pythonFor(run);
       const log = createRunLogWriter(options.logStore, run.runId, { redact: run.redact });
       placeSecretsFile(run, log);
-      const env = runEnv(options.baseEnv ?? process.env, run);
+      const env = runEnv(options.baseEnv ?? process.env, run, python);
       const target: RunSpawn = { python, argv: launcherArgv(python, run.entryPoint, run), cwd: run.workspace.dir, env };
       const warm = await warmPool?.take(target);
       const { child, attach } = warm ?? spawnCold(target);
@@ -109,14 +109,27 @@ function drainedExit(child: ChildProcess, log: RunLogWriter): Promise<ProcessExi
   });
 }
 
-function runEnv(base: NodeJS.ProcessEnv, run: PreparedRun): NodeJS.ProcessEnv {
+function runEnv(base: NodeJS.ProcessEnv, run: PreparedRun, python: string): NodeJS.ProcessEnv {
   return {
     ...base,
+    ...venvActivation(base, python),
     ...run.env,
     // a reader (interactive run) sees a snapshot: dlt opens its DuckDB files read-only (READ_ONLY_ENV in run.env)
     DLT_DATA_DIR: run.dataView?.var ?? join(run.dataDir, "var"),
     DLT_LOCAL_DIR: run.dataView?.local ?? join(run.dataDir, "local"),
   };
+}
+
+/**
+ * The venv of `python` activated, as the Docker images have theirs (`PATH` and `VIRTUAL_ENV`):
+ * dlt's marimo, streamlit and MCP launchers exec their program by name (`os.execvp("marimo", …)`),
+ * found on PATH in the venv's bin. Nothing for an interpreter outside a venv.
+ */
+function venvActivation(base: NodeJS.ProcessEnv, python: string): NodeJS.ProcessEnv {
+  const venv = dirname(dirname(python));
+  if (!isAbsolute(python) || !existsSync(join(venv, "pyvenv.cfg"))) return {};
+  const bin = dirname(python);
+  return { PATH: base.PATH ? `${bin}${delimiter}${base.PATH}` : bin, VIRTUAL_ENV: venv };
 }
 
 /**
