@@ -27,6 +27,28 @@ import { sleep } from "./peers/process.js";
 import { sluiceDocker, sluiceLocal } from "./peers/sluice.js";
 
 const args = process.argv.slice(2);
+const USAGE = `usage: npx tsx bench/peers.ts [--quick] [--ticks N] [--only sluice-local,sluice-docker,airflow,dagster,prefect] [--variant trivial|fruitshop] [--json FILE] [--keep]
+  --quick     2 ticks per system instead of 20 (one tick per wall minute)
+  --ticks N   cron ticks measured per system
+  --only IDS  the systems to run, comma-separated
+  --variant   trivial (default: jobs only record stamps) or fruitshop (ingest loads the fixture pipeline)
+  --json FILE the results as JSON
+  --keep      keep the temp directory with every system's home and stamps
+`;
+const VALUED = new Set(["--ticks", "--only", "--variant", "--json"]);
+const SWITCHES = new Set(["--quick", "--keep"]);
+if (args.includes("--help") || args.includes("-h")) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+for (let i = 0; i < args.length; i += 1) {
+  const arg = args[i] ?? "";
+  if (VALUED.has(arg) && i + 1 < args.length) i += 1;
+  else if (!SWITCHES.has(arg)) {
+    process.stderr.write(`unknown or incomplete argument '${arg}'\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const flag = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
