@@ -10,7 +10,7 @@ import type { Git } from "./git-cli.js";
  *
  * A folder without its own `.python-version` gets the nearest one above it in the repo: pyenv
  * and uv look upwards for it, so in the user's clone the workspace runs with that Python
- * (docs/workspaces.md).
+ * (docs/environments.md, "Host venvs").
  */
 export async function checkoutCommit(git: Git, options: { gitDir: string; sha: string; path: string; destDir: string }): Promise<string> {
   if (await exists(options.destDir)) return options.destDir;
