@@ -21,12 +21,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { assembleChains, chainNumbers, combineIdle, percentile, sampleIdle, type ChainNumbers, type IdleUse } from "./peers/measure.js";
 import { airflow, dagster, prefect, VARIANTS, type BenchSystem, type Variant } from "./peers/peers.js";
 import { sleep } from "./peers/process.js";
 import { sluiceDocker, sluiceLocal } from "./peers/sluice.js";
 
-const args = process.argv.slice(2);
 const USAGE = `usage: npx tsx bench/peers.ts [--quick] [--ticks N] [--only sluice-local,sluice-docker,airflow,dagster,prefect] [--variant trivial|fruitshop] [--json FILE] [--keep]
   --quick     2 ticks per system instead of 20 (one tick per wall minute)
   --ticks N   cron ticks measured per system
@@ -35,30 +35,27 @@ const USAGE = `usage: npx tsx bench/peers.ts [--quick] [--ticks N] [--only sluic
   --json FILE the results as JSON
   --keep      keep the temp directory with every system's home and stamps
 `;
-const VALUED = new Set(["--ticks", "--only", "--variant", "--json"]);
-const SWITCHES = new Set(["--quick", "--keep"]);
-if (args.includes("--help") || args.includes("-h")) {
+const parsed = (() => {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2),
+      options: { quick: { type: "boolean" }, keep: { type: "boolean" }, help: { type: "boolean", short: "h" }, ticks: { type: "string" }, only: { type: "string" }, variant: { type: "string" }, json: { type: "string" } },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+if (parsed.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-for (let i = 0; i < args.length; i += 1) {
-  const arg = args[i] ?? "";
-  if (VALUED.has(arg) && i + 1 < args.length) i += 1;
-  else if (!SWITCHES.has(arg)) {
-    process.stderr.write(`unknown or incomplete argument '${arg}'\n${USAGE}`);
-    process.exit(2);
-  }
-}
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const QUICK = args.includes("--quick");
-const TICKS = Number(flag("--ticks") ?? (QUICK ? 2 : 20));
+const QUICK = parsed.quick === true;
+const TICKS = Number(parsed.ticks ?? (QUICK ? 2 : 20));
 const SYSTEMS: BenchSystem[] = [sluiceLocal, sluiceDocker, airflow, dagster, prefect];
-const ONLY = flag("--only")?.split(",");
+const ONLY = parsed.only?.split(",");
 const PEER_IDS = new Set(["airflow", "dagster", "prefect"]);
-const VARIANT = (flag("--variant") ?? "trivial") as Variant;
+const VARIANT = (parsed.variant ?? "trivial") as Variant;
 if (!VARIANTS.includes(VARIANT)) {
   process.stderr.write(`unknown --variant '${VARIANT}': use one of ${VARIANTS.join(", ")}\n`);
   process.exit(2);
@@ -180,9 +177,9 @@ async function main(): Promise<void> {
   const ingest = VARIANT === "trivial" ? "" : `\n\n${ingestTable(results)}`;
   process.stdout.write(`\n${QUICK ? "--quick: " : ""}variant ${VARIANT}, ${TICKS} ticks per system, ${minutes} min wall time, ${load}\n\n${table(results)}${ingest}\n\n${ratios(results)}\n`);
   for (const r of results.filter((x) => x.error)) process.stdout.write(`\n⚠ ${r.label}: ${r.error}\n`);
-  const json = flag("--json");
+  const json = parsed.json;
   if (json) writeFileSync(json, JSON.stringify({ quick: QUICK, variant: VARIANT, ticks: TICKS, minutes: Number(minutes), results }, null, 2));
-  if (!args.includes("--keep")) rmSync(root, { recursive: true, force: true });
+  if (parsed.keep !== true) rmSync(root, { recursive: true, force: true });
   else log(`kept ${root}`);
 }
 
