@@ -74,16 +74,8 @@ export function createRefills(timing: RefillTiming = {}): Refills {
   return {
     runStarted(start, runEnded, refill) {
       activity();
-      let capTimer: NodeJS.Timeout | undefined;
-      const capped = new Promise<void>((resolve) => {
-        capTimer = setTimeout(resolve, maxWaitMs);
-        capTimer.unref();
-      });
       const ended = runEnded.catch(() => undefined);
-      void ended.then(() => {
-        clearTimeout(capTimer);
-        activity();
-      });
+      void ended.then(activity);
       if (start === "cold") {
         // the pool fills now; nothing is left for later (a later top-up would replace the
         // interpreter the next run takes while that run goes on)
@@ -91,7 +83,7 @@ export function createRefills(timing: RefillTiming = {}): Refills {
         return;
       }
       if (start.othersWaiting === 0) setImmediate(() => !closed && refill(1));
-      void Promise.race([ended, capped]).then(() => add(() => refill("top-up")));
+      void endedOrCapped(ended, maxWaitMs).then(() => add(() => refill("top-up")));
     },
     close() {
       closed = true;
@@ -99,4 +91,16 @@ export function createRefills(timing: RefillTiming = {}): Refills {
       pending = [];
     },
   };
+}
+
+/** Settles when `ended` does, or after `capMs`, whichever is first; the cap's timer goes with the end. */
+function endedOrCapped(ended: Promise<unknown>, capMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const cap = setTimeout(resolve, capMs);
+    cap.unref();
+    void ended.then(() => {
+      clearTimeout(cap);
+      resolve();
+    });
+  });
 }
