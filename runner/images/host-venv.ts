@@ -15,7 +15,7 @@ import { environmentScript, parseScriptMarkers } from "./env-script.js";
 import { withFileLock } from "./file-lock.js";
 import { runHostCommand } from "./host-command.js";
 import { readHostIndexSettings } from "./index-settings.js";
-import { defaultCacheDir } from "./paths.js";
+import { defaultCacheDir, hostPythonName } from "./paths.js";
 import type { ProgressSink } from "./progress.js";
 import { createProgress } from "./progress.js";
 import { createStaging, writeBuildFiles } from "./staging.js";
@@ -56,7 +56,7 @@ export interface HostPython {
  * gets typing `python3` there is what Sluice builds with (pyenv's `.python-version`, looked up from
  * that directory upwards, selects the version as it does for the user).
  */
-export async function findHostPython(python = process.env.SLUICE_HOST_PYTHON ?? "python3", cwd?: string): Promise<HostPython> {
+export async function findHostPython(python = hostPythonName(), cwd?: string): Promise<HostPython> {
   const probe = await runHostCommand(python, ["-c", "import sys, platform; print(sys.executable); print(platform.python_version())"], cwd === undefined ? {} : { cwd }).catch(
     (error: unknown) => ({ exitCode: 127, stdout: "", stderr: String(error) }),
   );
@@ -82,7 +82,7 @@ const probes = new Map<string, { found: Promise<HostPython>; atMs: number; refre
  * background and the next call gets its answer, so a python switched under a shim is picked up
  * within seconds; a failed probe is never kept.
  */
-export function findHostPythonCached(python = process.env.SLUICE_HOST_PYTHON ?? "python3", cwd = process.cwd()): Promise<HostPython> {
+export function findHostPythonCached(python = hostPythonName(), cwd = process.cwd()): Promise<HostPython> {
   const key = [python, process.env.PATH ?? "", process.env.PYENV_VERSION ?? "", cwd].join("\0");
   const cached = probes.get(key);
   if (!cached) {
@@ -152,7 +152,7 @@ export async function ensureHostVenv(options: EnsureHostVenvOptions): Promise<Ho
           const undefinedGroups = parseUndefinedGroups(run.stdout);
           if (undefinedGroups) throw undefinedGroupsError(undefinedGroups, options.workspaceDir);
           const tail = `${run.stdout}\n${run.stderr}`.trim().split("\n").slice(-15).join("\n");
-          throw new SluiceError("env_build_failed", `building the host venv ${venvDir} failed (exit ${run.exitCode}):\n${tail}`, pythonMismatchHint(run.stdout + run.stderr, python, options.workspaceDir));
+          throw new SluiceError("env_build_failed", `building the host venv ${venvDir} failed (exit ${run.exitCode}):\n${tail}`, pythonMismatchHint(run.stdout + run.stderr, options.python ?? hostPythonName(), python, options.workspaceDir));
         }
         const markers = parseScriptMarkers(run.stdout);
         const marker: Marker = { key, pythonVersion: markers.pythonVersion ?? python.version, fallbackDlt: markers.fallbackDlt || inputs.mode === "fallback", bytecode: true };
@@ -223,11 +223,11 @@ function dependencyFilesStamp(workspaceDir: string): string {
 }
 
 /** A hint when uv refused the interpreter for the project's `requires-python`. */
-function pythonMismatchHint(output: string, python: HostPython, workspaceDir: string): { hint: string } | undefined {
+function pythonMismatchHint(output: string, name: string, python: HostPython, workspaceDir: string): { hint: string } | undefined {
   if (!/incompatible with the project's Python requirement/.test(output)) return undefined;
   return {
     hint:
-      `The venv is built with the \`python3\` that starts in ${workspaceDir} (${python.executable}, ${python.version}). ` +
+      `The venv is built with the \`${name}\` that starts in ${workspaceDir} (${python.executable}, ${python.version}). ` +
       "Install a Python that fits the project's requires-python and select it there (pyenv: a .python-version in the repo), or set SLUICE_HOST_PYTHON to one.",
   };
 }

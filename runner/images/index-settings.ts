@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { runHostCommand } from "./host-command.js";
+import { hostPythonName } from "./paths.js";
 
 export interface IndexSettings {
   /** UV_* and proxy variables for uv. */
@@ -82,7 +83,6 @@ export function indexSettingsFrom(
 
 /** Reads the host's pip configuration (`python3 -m pip config list`) and environment. */
 export async function readHostIndexSettings(env: NodeJS.ProcessEnv = process.env): Promise<IndexSettings> {
-  const python = env.SLUICE_HOST_PYTHON ?? "python3";
-  const listed = await runHostCommand(python, ["-m", "pip", "config", "list"], { env }).catch(() => ({ exitCode: 1, stdout: "" }));
+  const listed = await runHostCommand(hostPythonName(env), ["-m", "pip", "config", "list"], { env }).catch(() => ({ exitCode: 1, stdout: "" }));
   return indexSettingsFrom(listed.exitCode === 0 ? parsePipConfigList(listed.stdout) : {}, env);
 }

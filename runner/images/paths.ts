@@ -10,3 +10,8 @@ export function sluiceHome(env: NodeJS.ProcessEnv = process.env): string {
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(sluiceHome(env), "cache");
 }
+
+/** The host interpreter Sluice builds venvs and asks pip with: `$SLUICE_HOST_PYTHON`, default `python3`. */
+export function hostPythonName(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SLUICE_HOST_PYTHON ?? "python3";
+}

@@ -6,12 +6,13 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { SluiceError } from "../../core/index.js";
 import { runHostCommand } from "./host-command.js";
+import { hostPythonName } from "./paths.js";
 
 export async function installUvInto(targetBinDir: string, version: string, workDir: string, onLine?: (line: string) => void): Promise<void> {
   await mkdir(workDir, { recursive: true });
   const tmp = await mkdtemp(join(workDir, "uv-wheel-"));
   try {
-    const python = process.env.SLUICE_HOST_PYTHON ?? "python3";
+    const python = hostPythonName();
     const download = await runHostCommand(
       python,
       ["-m", "pip", "download", `uv==${version}`, "--no-deps", "--only-binary=:all:", "--dest", tmp, "--quiet"],
