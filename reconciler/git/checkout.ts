@@ -41,11 +41,10 @@ const PYTHON_VERSION_FILE = ".python-version";
 /** Copies the nearest `.python-version` above the folder `path` (at `sha`) into `dir`, unless it has its own. */
 async function inheritPythonVersion(git: Git, options: { gitDir: string; sha: string; path: string }, dir: string): Promise<void> {
   if (await exists(join(dir, PYTHON_VERSION_FILE))) return;
+  // nearest first: each parent folder of `path`, then the repo's root
   const candidates: string[] = [];
-  for (let folder = posix.dirname(options.path.replace(/\/+$/, "")); ; folder = posix.dirname(folder)) {
-    candidates.push(folder === "." || folder === "/" ? PYTHON_VERSION_FILE : `${folder}/${PYTHON_VERSION_FILE}`);
-    if (folder === "." || folder === "/") break;
-  }
+  for (let folder = posix.dirname(options.path.replace(/\/+$/, "")); folder !== "." && folder !== "/"; folder = posix.dirname(folder)) candidates.push(`${folder}/${PYTHON_VERSION_FILE}`);
+  candidates.push(PYTHON_VERSION_FILE);
   const listed = await git.run(["ls-tree", "--name-only", options.sha, "--", ...candidates], { gitDir: options.gitDir });
   const present = new Set(listed.split("\n").filter(Boolean));
   const nearest = candidates.find((candidate) => present.has(candidate));
