@@ -6,6 +6,7 @@
 #   scripts/cluster.sh status              what runs (pid, memory) and whether the node is Ready
 #   scripts/cluster.sh import-image IMAGE  load a local Docker image into the node (pods use imagePullPolicy: Never)
 #   scripts/cluster.sh registry            print the loopback image registry's address (host:port) that the node pulls from
+#   scripts/cluster.sh sweep               delete what Sluice daemons left on the cluster (the test suite's start: killed runs leave pods)
 #   scripts/cluster.sh down                stop everything `up` started; the build cache and cluster state stay
 #   scripts/cluster.sh purge               down, then delete the cluster state (etcd, images, certificates); the build stays
 #
@@ -522,6 +523,19 @@ status() {
   echo "registry   $REGISTRY"
 }
 
+sweep() { # every object labelled sluice.managed=true, in every namespace; pods' exit-status finalizer removed first
+  require_root
+  running kube-apiserver || die "the cluster is not up; run scripts/cluster.sh up first"
+  local kinds=jobs,pods,services,secrets,persistentvolumeclaims selector=sluice.managed=true pods count
+  pods=$(kubectl_ get pods -A -l "$selector" -o jsonpath='{range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{"\n"}{end}')
+  while read -r namespace name; do
+    [ -n "$name" ] && kubectl_ patch pod "$name" -n "$namespace" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null
+  done <<<"$pods"
+  count=$(kubectl_ get "$kinds" -A -l "$selector" -o name | grep -c . || true)
+  kubectl_ delete "$kinds" -A -l "$selector" --wait=false --ignore-not-found >/dev/null
+  say "swept $count object(s) labelled $selector"
+}
+
 import_image() { # image: docker save | ctr import into the cluster's containerd
   require_root
   require_tools docker
@@ -536,7 +550,7 @@ import_image() { # image: docker save | ctr import into the cluster's containerd
 # ---------------------------------------------------------------- main
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -546,6 +560,7 @@ main() {
     up) build; up ;;
     status) status ;;
     registry) echo "$REGISTRY" ;;
+    sweep) sweep ;;
     down) down ;;
     purge) down; purge ;;
     import-image) [ -n "${2:-}" ] || die "usage: scripts/cluster.sh import-image IMAGE"; import_image "$2" ;;

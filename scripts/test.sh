@@ -22,6 +22,8 @@ npx vitest run --project unit --project integration --reporter=default --reporte
 # the Kubernetes suite against a real single-node cluster (scripts/cluster.sh; the build is cached
 # per version outside the checkout, the tests start the cluster), then the cluster is stopped.
 echo "==> Kubernetes tests (real cluster: scripts/cluster.sh)"
+# the cluster's state outlives a run: a suite killed mid-way leaves its daemons' pods (their homes gone)
+if bash scripts/cluster.sh up; then bash scripts/cluster.sh sweep || status=$?; else status=1; fi
 npx vitest run --project kubernetes --passWithNoTests --reporter=default --reporter=json --outputFile.json="$kreport" "$@" || status=$?
 bash scripts/cluster.sh down >/dev/null 2>&1 || true
 

@@ -8,7 +8,6 @@
  * data wrapper: batch runs of one workspace+profile start one at a time, interactive runs read a
  * snapshot of what `prod` loaded.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Clock, Logger } from "../../core/index.js";
 import { SluiceError } from "../../core/index.js";
@@ -19,6 +18,7 @@ import { createKubeApi, createKubernetesExecutor, createKubernetesServiceExecuto
 import type { LogStore } from "../../runner/logs/index.js";
 import type { SecretStore } from "../../runner/secrets/index.js";
 import type { KubernetesSettings } from "../daemon/config.js";
+import { homeInstance } from "../daemon/home.js";
 
 export type RunExecutorKind = "docker" | "local" | "kubernetes";
 
@@ -80,8 +80,7 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
     withEnv: (run) => ({ ...run, env: { ...options.env, ...run.env } }),
     // one writer per workspace+profile at a time, readers (interactive runs) on snapshots: docs/workspaces.md
     gated: (inner, extra) => createWorkspaceData({ inner, dataRoot: join(options.home, "data"), logStore, clock, onError: (message, fields) => logger.warn(message, fields), ...extra }),
-    // runs are labelled with this home: recovery never adopts (or stops) another Sluice's or a test's runs
-    instance: createHash("sha256").update(options.home).digest("hex").slice(0, 16),
+    instance: homeInstance(options.home),
   };
   if (options.kind === "local") return localStarter(base);
   const engine = await dockerEngine(logger);

@@ -2,7 +2,6 @@
  * The daemon's composition root: home, config, token, SQLite, the GitOps service and the API,
  * wired in one place. The scheduler and the manifest generator come in through ports.
  */
-import { createHash } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Clock, Database, Logger } from "../../core/index.js";
@@ -22,7 +21,7 @@ import { EventHub, forwardReconcilerEvents } from "./event-hub.js";
 import { reportFailedRuns, withGitHubBindings } from "./github-wiring.js";
 import type { HomeLayout } from "./home.js";
 import type { RuntimeServices } from "./runtime-types.js";
-import { prepareHome } from "./home.js";
+import { homeInstance, prepareHome } from "./home.js";
 import { ensureToken } from "./token.js";
 
 /** What the composition root hands to the factory of the runtime (scheduler, executors, proxy). */
@@ -197,8 +196,7 @@ async function openDaemonBase(input: StartDaemonInput): Promise<DaemonBase> {
 /** `manifest.warm`: one warm worker per environment (Docker image, or host venv) generates pushed commits. */
 function warmManifestExecutor(input: StartDaemonInput, options: DaemonOptions, layout: HomeLayout): WarmManifestExecutor | undefined {
   if (input.ports?.manifests || !options.manifestWarm) return undefined;
-  const instance = createHash("sha256").update(layout.home).digest("hex").slice(0, 16);
-  return createWarmManifestExecutor(options.manifestExecutor, { controlRoot: join(layout.home, "cache", "manifest-warm"), instance });
+  return createWarmManifestExecutor(options.manifestExecutor, { controlRoot: join(layout.home, "cache", "manifest-warm"), instance: homeInstance(layout.home) });
 }
 
 /** What faces outside once the runtime runs: GitHub reporting (when configured) and the API. */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { chmod, mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -18,6 +19,14 @@ export interface HomeLayout {
 
 export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return resolve(flag ?? env.SLUICE_HOME ?? join(homedir(), ".sluice"));
+}
+
+/**
+ * The label value that marks what this home's daemon starts outside itself (containers, pods,
+ * Services, warm workers): recovery adopts, and stops, only its own, never another Sluice's or a test's.
+ */
+export function homeInstance(home: string): string {
+  return createHash("sha256").update(home).digest("hex").slice(0, 16);
 }
 
 export function homeLayout(home: string): HomeLayout {

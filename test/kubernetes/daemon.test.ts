@@ -10,6 +10,7 @@ import { rmSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { homeInstance } from "../../cli/daemon/home.js";
 import type { RunView } from "../../cli/daemon/runtime-types.js";
 import { createDockerodeEngine } from "../../runner/docker/index.js";
 import { ensureBaseImage } from "../../runner/images/index.js";
@@ -139,8 +140,10 @@ describe("a daemon with executor: kubernetes", () => {
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/marimo/i);
-    const pods = () => cluster.kubectl("get", "pods", "-n", "default", "-l", "sluice.interactive=true", "-o", "name").trim();
-    const services = () => cluster.kubectl("get", "services", "-n", "default", "-l", "sluice.interactive=true", "-o", "name").trim();
+    // this daemon's own: a cluster may hold what another Sluice (or a killed test run) left
+    const mine = `sluice.interactive=true,sluice.instance=${homeInstance(daemon.home)}`;
+    const pods = () => cluster.kubectl("get", "pods", "-n", "default", "-l", mine, "-o", "name").trim();
+    const services = () => cluster.kubectl("get", "services", "-n", "default", "-l", mine, "-o", "name").trim();
     expect(pods()).not.toBe("");
     expect(services()).not.toBe("");
     const [run] = await runsOf("fruitshop_notebook");
