@@ -1,15 +1,17 @@
 /**
  * `sluice exec <workspace> [--profile P] [--job J] -- <command…>`: runs a command where a run of
- * the workspace runs. The daemon stages the container spec (same code as run containers); this
- * command starts it with the docker client (`docker run --rm -i [-t]`) so stdin, stdout, stderr
- * and the terminal are attached, exits with the command's exit code, and then asks the daemon to
- * remove the staged settings overlay (it holds a copy of the stored secrets).
+ * the workspace runs. The daemon stages the container spec (same code as run containers), or with
+ * `executor: local` the run's venv, checkout and variables; this command starts it (the container
+ * with the docker client, `docker run --rm -i [-t]`; a local command itself) so stdin, stdout,
+ * stderr and the terminal are attached, exits with the command's exit code, and then asks the
+ * daemon to remove the staged settings overlay (it holds a copy of the stored secrets).
  */
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { SluiceError } from "../../core/index.js";
-import type { ExecSpecView } from "../daemon/exec-types.js";
-import { ExitWith } from "../errors.js";
+import { withFirstOnPath } from "../../runner/executors/index.js";
+import type { DockerExecSpec, ExecSpecView, LocalExecSpec } from "../daemon/exec-types.js";
+import { ExitWith, reportError } from "../errors.js";
 import { clientFor, stdout, withHome, type Write } from "./runtime-client.js";
 
 interface ExecFlags {
@@ -33,6 +35,13 @@ stdin, stdout and stderr are attached; with a terminal on stdin and stdout the c
 TTY (interactive shells). Put the command after \`--\` when it has options of its own.
 Needs the daemon (it knows the deployed checkout and environment) and the docker client.
 
+With \`executor: local\` runs are processes on this machine, and so is the command: it starts in
+the deployed checkout (working dir) with the workspace's host venv first on PATH (its python, dlt,
+marimo…) and VIRTUAL_ENV set, the stored secrets of the profile placed in the checkout's .dlt/ as
+for runs, the run environment (WORKSPACE__PROFILE, DLT_DATA_DIR, DLT_LOCAL_DIR, runs.env) on top of
+your shell's, and dlt's global dir of this machine's user, which local runs share. --dry-run
+prints the directory, PATH and the variables' names.
+
 With \`executor: kubernetes\` and \`kubernetes.storageClass\` the runs' data and dlt's global dir
 live on volume claims of the cluster, so the command runs there instead: in a Job with the run's
 image, claims, settings Secret and host name, its output streamed back, without a terminal or
@@ -44,8 +53,9 @@ Examples:
   sluice exec usgs --profile dev -- dlt pipeline usgs_pipeline info
   sluice exec usgs --job backfill -- python -c "import dlt; print(dlt.__version__)"
 
-Exit codes: the command's own; 125 when docker could not run the container; 1 user error
-(unknown or undeployed workspace, unknown job); 2 daemon unreachable (start it with \`sluice up\`).`;
+Exit codes: the command's own; 125 when docker could not run the container; 127 when a local
+command is not found; 1 user error (unknown or undeployed workspace, unknown job); 2 daemon
+unreachable (start it with \`sluice up\`).`;
 
 export function registerExecCommand(program: Command, write: Write = stdout): void {
   const command = program
@@ -55,7 +65,7 @@ export function registerExecCommand(program: Command, write: Write = stdout): vo
     .argument("<command...>", "the command and its arguments (after `--`)")
     .option("-p, --profile <profile>", "workspace profile (default: the job's require.profile, else prod)")
     .option("--job <name>", "use this job's environment (dependency groups) and required profile")
-    .option("--dry-run", "print the docker command line (variable names only) instead of running it")
+    .option("--dry-run", "print the docker command line, or with executor: local the directory and PATH (variable names only), instead of running it")
     .addHelpText("after", HELP);
   withHome(command).action(async (workspace: string, argv: string[], flags: ExecFlags) => {
     const client = await clientFor({ ...(flags.home ? { home: flags.home } : {}) });
@@ -71,20 +81,61 @@ export function registerExecCommand(program: Command, write: Write = stdout): vo
     const { exec } = answer;
     const end = () => client.request("DELETE", `/v1/exec/${encodeURIComponent(exec.execId)}`).catch(() => undefined);
     const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-    const args = dockerRunArgs(exec, argv, { tty });
+    const launch = exec.where === "local" ? localLaunch(exec, argv) : dockerLaunch(exec, argv, { tty });
+    if (exec.where === "local" && exec.notice) process.stderr.write(`sluice: ${exec.notice}\n`);
     if (flags.dryRun) {
-      write(`${["docker", ...args].map(shellQuote).join(" ")}\n`);
+      write(launch.printed);
       await end();
       return;
     }
     let code: number;
     try {
-      code = await runDocker(args, exec.env);
+      code = await runAttached(launch);
     } finally {
       await end();
     }
     if (code !== 0) throw new ExitWith(code);
   });
+}
+
+/** A command to start with the terminal attached, and how --dry-run shows it. */
+interface Launch {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  printed: string;
+  /** What to say when `file` cannot be found; with an exit code, said and exited with (as a shell's 127), else thrown. */
+  missing: SluiceError;
+  missingExit?: number;
+}
+
+function dockerLaunch(exec: DockerExecSpec, argv: readonly string[], options: { tty: boolean }): Launch {
+  const args = dockerRunArgs(exec, argv, options);
+  return {
+    file: "docker",
+    args,
+    env: { ...process.env, ...exec.env },
+    printed: `${["docker", ...args].map(shellQuote).join(" ")}\n`,
+    missing: new SluiceError("docker_cli_missing", "`sluice exec` needs the docker command-line client, and `docker` is not on PATH.", { hint: "Install it (Debian: apt-get install docker.io) or add it to PATH." }),
+  };
+}
+
+/** `executor: local`: the command itself, in the checkout, with the run's venv first on PATH and the run's variables over this shell's. */
+export function localLaunch(exec: LocalExecSpec, argv: readonly string[]): Launch {
+  const [file = "", ...args] = argv;
+  const names = Object.keys(exec.env).sort().join(" ");
+  return {
+    file,
+    args,
+    cwd: exec.workingDir,
+    env: { ...process.env, ...exec.env, PATH: withFirstOnPath(exec.bin, process.env.PATH) },
+    printed: `cd ${shellQuote(exec.workingDir)} && PATH=${shellQuote(exec.bin)}:"$PATH" ${argv.map(shellQuote).join(" ")}\n# with the run's variables (values not shown): ${names}\n`,
+    missing: new SluiceError("exec_command_missing", `\`${file}\` is neither in the workspace's venv (${exec.bin}) nor on PATH.`, {
+      hint: "Add the package that installs it to the workspace's dependencies (pyproject.toml) and push, or give the command's full path.",
+    }),
+    missingExit: 127,
+  };
 }
 
 /** Prints the NDJSON of an exec run on the cluster (output lines; the end says how it ended) and keeps its exit code. */
@@ -105,7 +156,7 @@ export function createClusterExecPrinter(write: Write, writeError: (text: string
 }
 
 /** `docker run` arguments for the staged spec; variables are passed by name (`-e KEY`) so no value shows in `ps`. */
-export function dockerRunArgs(spec: ExecSpecView, argv: readonly string[], options: { tty: boolean }): string[] {
+export function dockerRunArgs(spec: DockerExecSpec, argv: readonly string[], options: { tty: boolean }): string[] {
   const args = ["run", "--rm", "-i", ...(options.tty ? ["-t"] : []), "--name", spec.name, "--hostname", spec.hostname, "--init"];
   args.push("--network", spec.network, "--workdir", spec.workingDir);
   for (const [key, value] of Object.entries(spec.labels)) args.push("--label", `${key}=${value}`);
@@ -115,9 +166,9 @@ export function dockerRunArgs(spec: ExecSpecView, argv: readonly string[], optio
   return [...args, spec.image, ...argv];
 }
 
-function runDocker(args: string[], env: Record<string, string>): Promise<number> {
+function runAttached(launch: Launch): Promise<number> {
   return new Promise((resolve, reject) => {
-    // Ctrl-C reaches docker (same process group), which forwards it to the command; we wait for its exit
+    // Ctrl-C reaches the child (same process group; docker forwards it to the command); we wait for its exit
     const ignore = () => {};
     process.on("SIGINT", ignore);
     process.on("SIGTERM", ignore);
@@ -125,14 +176,13 @@ function runDocker(args: string[], env: Record<string, string>): Promise<number>
       process.off("SIGINT", ignore);
       process.off("SIGTERM", ignore);
     };
-    const child = spawn("docker", args, { stdio: "inherit", env: { ...process.env, ...env } });
+    const child = spawn(launch.file, launch.args, { stdio: "inherit", env: launch.env, ...(launch.cwd ? { cwd: launch.cwd } : {}) });
     child.on("error", (error: NodeJS.ErrnoException) => {
       done();
-      reject(
-        error.code === "ENOENT"
-          ? new SluiceError("docker_cli_missing", "`sluice exec` needs the docker command-line client, and `docker` is not on PATH.", { hint: "Install it (Debian: apt-get install docker.io) or add it to PATH." })
-          : error,
-      );
+      if (error.code !== "ENOENT") return reject(error);
+      if (launch.missingExit === undefined) return reject(launch.missing);
+      reportError(launch.missing);
+      resolve(launch.missingExit);
     });
     child.on("exit", (code, signal) => {
       done();

@@ -1,25 +1,27 @@
 /**
  * The daemon side of `sluice exec`: finds the deployed checkout of a workspace, makes sure its
- * environment image exists (the one its runs use) and stages the exec container's spec with
- * the same code as run containers (`prepareExec`). Overlays of sessions whose CLI never ended
- * them are swept after a day.
+ * environment exists (the image, or with `executor: local` the host venv, that its runs use) and
+ * stages where the command runs with the same code as runs: the exec container's spec
+ * (`prepareExec`), or the local run's variables and placed secrets (`localRunVariables`).
+ * Overlays of sessions whose CLI never ended them are swept after a day.
  */
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Clock, Logger } from "../../core/index.js";
 import { SluiceError } from "../../core/index.js";
 import type { SchedulerDeploymentTarget } from "../../reconciler/apply/index.js";
 import type { DeploymentHistory } from "../../reconciler/history/index.js";
-import { createDockerodeEngine } from "../../runner/docker/index.js";
+import { createDockerodeEngine, type ContainerEngine } from "../../runner/docker/index.js";
 import type { PrepareContext } from "../../runner/executors/index.js";
-import { asRunnableJob, Launcher, prepareExec, prepareRun, removeExecOverlay, sweepExecOverlays, type PreparedRun, type SupervisedRun } from "../../runner/executors/index.js";
+import { asRunnableJob, Launcher, localRunVariables, placeSecretsFile, prepareExec, prepareRun, removeExecOverlay, sweepExecOverlays, venvBinOf, type PreparedRun, type SupervisedRun } from "../../runner/executors/index.js";
 import type { LogStore } from "../../runner/logs/index.js";
 import { ensureWorkspaceEnvironment } from "../../runner/images/index.js";
 import { shortJobName } from "../../runner/scheduler/index.js";
-import type { ClusterExec, ExecRequest, ExecServices, ExecSpecView } from "../daemon/exec-types.js";
+import type { ClusterExec, DockerExecSpec, ExecRequest, ExecServices, LocalExecSpec } from "../daemon/exec-types.js";
 
 export interface ExecOptions {
-  executor: "docker" | "local";
+  /** Where runs run: a command must run there too (local: in the run's host venv, from `pythonFor`). */
+  executor: { kind: "docker" } | { kind: "local"; pythonFor(run: PreparedRun): Promise<string> };
   /**
    * Runs go to Kubernetes with their data on volume claims (`kubernetes.storageClass`): an exec
    * container on this machine would see none of that data, nor dlt's global dir of the runs, so
@@ -39,43 +41,19 @@ export interface ExecOptions {
 const STALE_OVERLAY_MS = 24 * 60 * 60 * 1000;
 
 export function createExecServices(options: ExecOptions): ExecServices {
-  const { cluster } = options;
+  const { cluster, executor } = options;
   const overlayRoot = join(options.home, "overlays");
-  const engine = options.executor === "docker" ? createDockerodeEngine() : undefined;
+  const engine = executor.kind === "docker" && !cluster ? createDockerodeEngine() : undefined;
   return {
-    async spec(request: ExecRequest): Promise<ExecSpecView> {
-      if (!engine) {
-        throw new SluiceError("exec_needs_docker", "`sluice exec` runs commands in the workspace's Docker environment, and this daemon runs jobs with `executor: local`.", {
-          hint: "Run the command on this machine in the workspace's checkout instead; local runs use the host's dlt global dir (docs/workspaces.md).",
-        });
-      }
+    async spec(request) {
       if (cluster) {
         throw new SluiceError("exec_in_cluster", "This daemon runs `sluice exec` commands in a Job on its Kubernetes cluster (its runs keep their data on volume claims), not in a local Docker container: there is no docker command line to show or run.", {
           hint: "Run the command without --dry-run; it runs in the cluster without a terminal or stdin (docs/kubernetes.md, \"sluice exec\").",
         });
       }
-      const deployed = deployedWorkspace(options, request.workspace);
-      const job = request.job ? findDeployedJob(deployed.jobs, request.job, request.workspace) : undefined;
-      sweepExecOverlays(overlayRoot, options.clock.now(), STALE_OVERLAY_MS);
-      const environment = await ensureWorkspaceEnvironment(engine, {
-        workspaceDir: deployed.checkoutDir,
-        dependencyGroups: job?.require?.dependency_groups ?? [],
-        onProgress: (line) => options.logger.debug("environment", { line }),
-      });
-      const spec = prepareExec({
-        execId: `exec-${randomUUID().slice(0, 12)}`,
-        workspace: { name: deployed.workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) },
-        ...(request.profile ? { profile: request.profile } : {}),
-        ...(job?.require?.profile ? { requiredProfile: job.require.profile } : {}),
-        image: environment.image,
-        network: options.network,
-        extraEnv: options.env,
-        secretStore: options.context.secretStore,
-        dataRoot: options.context.dataRoot,
-        overlayRoot,
-      });
-      options.logger.info("exec session staged", { execId: spec.execId, workspace: spec.workspace, profile: spec.profile });
-      return spec;
+      if (executor.kind === "local") return localSpec(options, executor.pythonFor, request);
+      if (!engine) throw new Error("exec: no Docker engine for executor: docker");
+      return dockerSpec(options, engine, overlayRoot, request);
     },
     ...(cluster ? { runInCluster: (request: ExecRequest, command: string[]) => runInCluster(options, cluster, request, command) } : {}),
     end(execId) {
@@ -88,14 +66,77 @@ export function createExecServices(options: ExecOptions): ExecServices {
   };
 }
 
+/** The exec container: the workspace's environment image (built if needed) and the run container's mounts and variables. */
+async function dockerSpec(options: ExecOptions, engine: ContainerEngine, overlayRoot: string, request: ExecRequest): Promise<DockerExecSpec> {
+  const deployed = deployedWorkspace(options, request.workspace);
+  const job = request.job ? findDeployedJob(deployed.jobs, request.job, request.workspace) : undefined;
+  sweepExecOverlays(overlayRoot, options.clock.now(), STALE_OVERLAY_MS);
+  const environment = await ensureWorkspaceEnvironment(engine, {
+    workspaceDir: deployed.checkoutDir,
+    dependencyGroups: job?.require?.dependency_groups ?? [],
+    onProgress: (line) => options.logger.debug("environment", { line }),
+  });
+  const spec = prepareExec({
+    execId: newExecId(),
+    workspace: workspaceRefOf(deployed),
+    ...(request.profile ? { profile: request.profile } : {}),
+    ...(job?.require?.profile ? { requiredProfile: job.require.profile } : {}),
+    image: environment.image,
+    network: options.network,
+    extraEnv: options.env,
+    secretStore: options.context.secretStore,
+    dataRoot: options.context.dataRoot,
+    overlayRoot,
+  });
+  options.logger.info("exec session staged", { execId: spec.execId, workspace: spec.workspace, profile: spec.profile });
+  return { where: "docker", ...spec };
+}
+
+/**
+ * `executor: local`: what a local run of the workspace+profile gets (runner/executors/local-executor.ts):
+ * its host venv (built if needed), the checkout as working dir, the stored secrets placed in its
+ * `.dlt/`, the run's variables and data dirs. The CLI starts the command with them.
+ */
+async function localSpec(options: ExecOptions, pythonFor: (run: PreparedRun) => Promise<string>, request: ExecRequest): Promise<LocalExecSpec> {
+  const run = execRun(options, request, newExecId());
+  const python = await pythonFor(run);
+  const unplaced = placeSecretsFile(run);
+  if (unplaced) options.logger.warn(unplaced, { workspace: run.workspace.name, profile: run.profile });
+  options.logger.info("exec session staged", { execId: run.runId, workspace: run.workspace.name, profile: run.profile, where: "local" });
+  return {
+    where: "local",
+    execId: run.runId,
+    workspace: run.workspace.name,
+    profile: run.profile,
+    profileSource: run.profileSource,
+    workingDir: run.workspace.dir,
+    // runs.env under the run's own, as the run starter gives runs (withEnv)
+    env: { ...options.env, ...localRunVariables(run, python) },
+    dataDir: run.dataDir,
+    bin: venvBinOf(python) ?? dirname(python),
+    ...(unplaced ? { notice: unplaced } : {}),
+  };
+}
+
+/** A run of the workspace+profile for the command: the job's (`--job`) or EXEC_JOB, profile `--profile`, else the job's require.profile, else prod. */
+function execRun(options: ExecOptions, request: ExecRequest, execId: string): PreparedRun {
+  const deployed = deployedWorkspace(options, request.workspace);
+  const job = request.job ? findDeployedJob(deployed.jobs, request.job, request.workspace) : EXEC_JOB;
+  const runRequest = { runId: execId, trigger: "exec", refresh: false, ...(request.profile ? { profileOverride: request.profile } : {}) };
+  return prepareRun(job, workspaceRefOf(deployed), runRequest, options.context, options.clock.now());
+}
+
+const newExecId = () => `exec-${randomUUID().slice(0, 12)}`;
+
+function workspaceRefOf(deployed: { workspace: string; checkoutDir: string; version: number | null }) {
+  return { name: deployed.workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) };
+}
+
 /** The command as a run of the workspace+profile (same image, claims, settings Secret, host name), followed from its first line. */
 async function runInCluster(options: ExecOptions, cluster: NonNullable<ExecOptions["cluster"]>, request: ExecRequest, command: string[]): Promise<ClusterExec> {
   if (command.length === 0) throw new SluiceError("bad_request", "'argv' must name a command.");
-  const deployed = deployedWorkspace(options, request.workspace);
-  const job = request.job ? findDeployedJob(deployed.jobs, request.job, request.workspace) : EXEC_JOB;
-  const execId = `exec-${randomUUID().slice(0, 12)}`;
-  const workspace = { name: deployed.workspace, dir: deployed.checkoutDir, ...(deployed.version === null ? {} : { deploymentVersion: deployed.version }) };
-  const run = prepareRun(job, workspace, { runId: execId, trigger: "exec", refresh: false, ...(request.profile ? { profileOverride: request.profile } : {}) }, options.context, options.clock.now());
+  const run = execRun(options, request, newExecId());
+  const execId = run.runId;
   const lines: Array<{ stream: string; text: string }> = [];
   let deliver: ((line: { stream: string; text: string }) => void) | undefined;
   const unsubscribe = cluster.logStore.subscribe(execId, { onLine: (line) => (deliver ? deliver(line) : lines.push(line)) });

@@ -37,6 +37,8 @@ export interface RunStarter extends StartsRuns {
    * cluster (on the runs' claims), since a container on this machine would not see them.
    */
   execInCluster?: (run: PreparedRun, command: string[]) => Promise<SupervisedRun>;
+  /** `executor: local`: the host venv's python of a run (built if needed); `sluice exec` runs commands with it too. */
+  pythonFor?: (run: PreparedRun) => Promise<string>;
 }
 
 /** Reasons of runs found gone at boot (docs/daemon.md, "Stopping and restarting"). */
@@ -89,10 +91,11 @@ export async function createRunStarter(options: RunStarterOptions): Promise<RunS
 
 function localStarter(base: StarterBase): RunStarter {
   const { clock, logStore, logger } = base.options;
-  const local = createLocalExecutor({ clock, logStore, pythonFor: hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) }), enforceTimeouts: false, warm: base.options.warm ?? true });
+  const pythonFor = hostVenvPythons({ onProgress: (line) => logger.debug("host venv", { line }) });
+  const local = createLocalExecutor({ clock, logStore, pythonFor, enforceTimeouts: false, warm: base.options.warm ?? true });
   const data = base.gated({ start: (run) => local.start(base.withEnv(run)) });
   // daemon stop: the warm interpreters waiting for runs go (runs themselves cannot be re-attached: LOST_LOCAL)
-  return { kind: "local", start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: async () => local.close(), lostReason: LOST_LOCAL };
+  return { kind: "local", pythonFor, start: (run) => data.start(run), adopt: async () => null, recover: async () => data.recovered([]), releaseUnclaimed: () => {}, detach: async () => local.close(), lostReason: LOST_LOCAL };
 }
 
 async function dockerEngine(logger: Logger): Promise<ContainerEngine> {

@@ -134,10 +134,11 @@ function composeServices(ctx: RuntimeContext, { scheduler, target, interactive, 
       dltVersions: [...new Set(target.deployed().map((d) => history.active(d.workspace)?.dltVersion).filter((v): v is string => !!v))],
     }),
   });
-  // `sluice exec` runs in the workspace's environment on the daemon's Docker engine, also with executor: kubernetes,
-  // except when runs keep their data on claims: then in a Job on the cluster
+  // `sluice exec` runs where runs run: in the host venv (local), else in the workspace's environment on the daemon's
+  // Docker engine, also with executor: kubernetes, except when runs keep their data on claims: then in a Job on the cluster
   const cluster = starter.execInCluster ? { start: starter.execInCluster, logStore } : undefined;
-  services.exec = createExecServices({ executor: options.runExecutor === "local" ? "local" : "docker", ...(cluster ? { cluster } : {}), target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
+  const executor = starter.pythonFor ? { kind: "local" as const, pythonFor: starter.pythonFor } : { kind: "docker" as const };
+  services.exec = createExecServices({ executor, ...(cluster ? { cluster } : {}), target, history, context, home: layout.home, network: options.runNetwork, env: options.runEnv, clock, logger: logger.child("exec") });
   return services;
 }
 

@@ -1,7 +1,8 @@
 /**
- * `sluice exec` over the API: the daemon answers with the container a command must run in to see
- * what a run of the workspace+profile sees; the CLI starts it with `docker run` (stdin/TTY attached)
- * and tells the daemon when it has ended, so the settings overlay with the secrets is removed.
+ * `sluice exec` over the API: the daemon answers with where a command must run to see what a run
+ * of the workspace+profile sees (the container, or with `executor: local` the venv, checkout and
+ * variables); the CLI starts it (stdin/TTY attached) and tells the daemon when it has ended, so
+ * a settings overlay with the secrets is removed.
  */
 export interface ExecRequest {
   workspace: string;
@@ -10,23 +11,41 @@ export interface ExecRequest {
   job?: string;
 }
 
-export interface ExecSpecView {
+/** Where a command runs: a container (`executor: docker`) or a process on this machine (`executor: local`). */
+export type ExecSpecView = DockerExecSpec | LocalExecSpec;
+
+interface ExecSpecBase {
   execId: string;
   workspace: string;
   profile: string;
   /** Why this profile: `trigger` (= `--profile`), `require` (the job's) or `batch` (default `prod`). */
   profileSource: string;
+  /** The command's working dir: the deployed checkout. */
+  workingDir: string;
+  /** The run's variables (values may be secrets: never printed). */
+  env: Record<string, string>;
+  /** Host data dir of the workspace+profile. */
+  dataDir: string;
+}
+
+export interface DockerExecSpec extends ExecSpecBase {
+  where: "docker";
   image: string;
   name: string;
   hostname: string;
-  workingDir: string;
   network: string;
-  env: Record<string, string>;
   binds: Array<{ source: string; target: string; readOnly: boolean }>;
   tmpfs: Array<{ target: string; options: string }>;
   labels: Record<string, string>;
-  /** Host data dir of the workspace+profile; dlt's global dir is its `global/`. */
-  dataDir: string;
+}
+
+/** The CLI starts the command itself, in the checkout, with the run's venv first on its PATH and the run's variables. */
+export interface LocalExecSpec extends ExecSpecBase {
+  where: "local";
+  /** The workspace venv's `bin` (its python, dlt and the programs its packages install). */
+  bin: string;
+  /** Something the user should know first (the checkout's own secrets file kept the stored one out). */
+  notice?: string;
 }
 
 /** `sluice exec` in a Job on the cluster (runs on Kubernetes volume claims): no TTY, no stdin. */

@@ -53,7 +53,8 @@ export function createLocalExecutor(options: LocalExecutorOptions): LocalExecuto
     async start(run) {
       const python = await options.pythonFor(run);
       const log = createRunLogWriter(options.logStore, run.runId, { redact: run.redact });
-      placeSecretsFile(run, log);
+      const unplaced = placeSecretsFile(run);
+      if (unplaced) log.system(`sluice: ${unplaced}`);
       const env = runEnv(options.baseEnv ?? process.env, run, python);
       const target: RunSpawn = { python, argv: launcherArgv(python, run.entryPoint, run), cwd: run.workspace.dir, env };
       const warm = await warmPool?.take(target);
@@ -110,9 +111,19 @@ function drainedExit(child: ChildProcess, log: RunLogWriter): Promise<ProcessExi
 }
 
 function runEnv(base: NodeJS.ProcessEnv, run: PreparedRun, python: string): NodeJS.ProcessEnv {
+  const bin = venvBinOf(python);
+  return { ...base, ...(bin ? { PATH: withFirstOnPath(bin, base.PATH) } : {}), ...localRunVariables(run, python) };
+}
+
+/**
+ * What a local run has on top of the base environment, PATH aside (`venvBinOf` goes first on it):
+ * `VIRTUAL_ENV` of its venv, the run's variables, and the data dirs. `sluice exec` gives a command
+ * the same.
+ */
+export function localRunVariables(run: PreparedRun, python: string): Record<string, string> {
+  const bin = venvBinOf(python);
   return {
-    ...base,
-    ...venvActivation(base, python),
+    ...(bin ? { VIRTUAL_ENV: dirname(bin) } : {}),
     ...run.env,
     // a reader (interactive run) sees a snapshot: dlt opens its DuckDB files read-only (READ_ONLY_ENV in run.env)
     DLT_DATA_DIR: run.dataView?.var ?? join(run.dataDir, "var"),
@@ -121,15 +132,17 @@ function runEnv(base: NodeJS.ProcessEnv, run: PreparedRun, python: string): Node
 }
 
 /**
- * The venv of `python` activated, as the Docker images have theirs (`PATH` and `VIRTUAL_ENV`):
- * dlt's marimo, streamlit and MCP launchers exec their program by name (`os.execvp("marimo", …)`),
- * found on PATH in the venv's bin. Nothing for an interpreter outside a venv.
+ * The `bin` of the venv `python` belongs to, first on PATH as the Docker images have theirs: dlt's
+ * marimo, streamlit and MCP launchers exec their program by name (`os.execvp("marimo", …)`).
+ * Undefined for an interpreter outside a venv.
  */
-function venvActivation(base: NodeJS.ProcessEnv, python: string): NodeJS.ProcessEnv {
-  const venv = dirname(dirname(python));
-  if (!isAbsolute(python) || !existsSync(join(venv, "pyvenv.cfg"))) return {};
+export function venvBinOf(python: string): string | undefined {
   const bin = dirname(python);
-  return { PATH: base.PATH ? `${bin}${delimiter}${base.PATH}` : bin, VIRTUAL_ENV: venv };
+  return isAbsolute(python) && existsSync(join(dirname(bin), "pyvenv.cfg")) ? bin : undefined;
+}
+
+export function withFirstOnPath(dir: string, path: string | undefined): string {
+  return path ? `${dir}${delimiter}${path}` : dir;
 }
 
 /**
@@ -149,18 +162,16 @@ function spawnCold(target: RunSpawn): RunProcess {
 /**
  * dlt reads secrets only from `.dlt/` of the workspace (or the user's global dir), so the local
  * executor places the stored file there (0600, gitignored by dlt's templates). A file the
- * workspace already has with other content is left alone.
+ * workspace already has with other content is left alone: the answer says so.
  */
-function placeSecretsFile(run: PreparedRun, log: RunLogWriter): void {
-  if (!run.secretsFile) return;
+export function placeSecretsFile(run: Pick<PreparedRun, "secretsFile" | "profile" | "workspace">): string | undefined {
+  if (!run.secretsFile) return undefined;
   const target = join(run.workspace.dir, ".dlt", `${run.profile}.secrets.toml`);
   if (existsSync(target)) {
-    if (readFileSync(target, "utf8") !== readFileSync(run.secretsFile, "utf8")) {
-      log.system(`sluice: the workspace has its own .dlt/${run.profile}.secrets.toml; the stored secrets were not placed`);
-    }
-    return;
+    return readFileSync(target, "utf8") === readFileSync(run.secretsFile, "utf8") ? undefined : `the workspace has its own .dlt/${run.profile}.secrets.toml; the stored secrets were not placed`;
   }
   mkdirSync(join(run.workspace.dir, ".dlt"), { recursive: true });
   copyFileSync(run.secretsFile, target);
   chmodSync(target, 0o600);
+  return undefined;
 }
