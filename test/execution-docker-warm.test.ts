@@ -105,9 +105,17 @@ function prepared(runId: string, env: Record<string, string> = {}, profile = "de
   return { ...run, env: { ...run.env, RUNTIME__DLTHUB_TELEMETRY: "false", ...env } };
 }
 
-/** Waits until `docker` has a ready warm container; its id. */
+/**
+ * Waits until `docker` has `count` ready warm containers and none still starting; the id of the
+ * first, the one the next run is handed (the pool's first ready). A container still starting
+ * could become ready ahead of it in the pool while the test does something else.
+ */
 async function readyWarm(docker: DockerExecutor, count = 1): Promise<string> {
-  await waitUntil(() => (docker.warmContainers?.idle().filter((warm) => warm.ready).length ?? 0) >= count, `${count} ready warm container(s)`, 120_000);
+  const settled = () => {
+    const idle = docker.warmContainers?.idle() ?? [];
+    return idle.filter((warm) => warm.ready).length >= count && idle.every((warm) => warm.ready);
+  };
+  await waitUntil(settled, `${count} ready warm container(s), none starting`, 120_000);
   const id = docker.warmContainers?.idle().find((warm) => warm.ready)?.containerId;
   if (!id) throw new Error("no warm container id");
   return id;

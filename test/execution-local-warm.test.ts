@@ -170,7 +170,12 @@ function prepared(runId: string, env: Record<string, string>, profile = "prod", 
 
 /** Waits until `local` has a ready warm interpreter; its pid. */
 async function readyWarm(local: LocalExecutor): Promise<number> {
-  await waitUntil(() => local.warmPool?.idle().some((warm) => warm.ready) ?? false, "a ready warm interpreter", 60_000);
+  // none still starting either: one could become ready ahead of it in the pool and be handed the next run instead
+  const settled = () => {
+    const idle = local.warmPool?.idle() ?? [];
+    return idle.some((warm) => warm.ready) && idle.every((warm) => warm.ready);
+  };
+  await waitUntil(settled, "a ready warm interpreter, none starting", 60_000);
   const pid = local.warmPool?.idle().find((warm) => warm.ready)?.pid;
   if (pid === undefined) throw new Error("no warm pid");
   return pid;
