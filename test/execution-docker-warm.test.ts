@@ -168,7 +168,8 @@ describe("docker executor with warm run containers", () => {
     const warmId = await readyWarm(warm);
     const stopped = async (docker: DockerExecutor, runId: string) => {
       const started = await docker.start(prepared(runId, { PROBE_MODE: "sleep" }));
-      await waitUntil(() => runHome.logText(runId).includes("sleeping"), `${runId} sleeping`, 120_000);
+      // stdout and stderr are two pipes: the stderr line printed before "sleeping" may still be on its way
+      await waitUntil(() => ["sleeping", "probe stderr line"].every((line) => runHome.logText(runId).includes(line)), `${runId} sleeping, its stderr line stored`, 120_000);
       expect(started.stop("user", 10_000)).toBe(true);
       const outcome = await within(started.outcome, `the end of ${runId}`, 60_000);
       const lines = runHome.logStore.read(runId).lines.map((line) => `${line.stream}:${line.text}`);

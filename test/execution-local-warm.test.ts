@@ -223,7 +223,8 @@ describe("local executor with warm interpreters", () => {
       const warmPid = await readyWarm(warm);
       const stopped = async (local: LocalExecutor, runId: string) => {
         const started = await local.start(prepared(runId, { PROBE_MODE: "sleep" }, "dev"));
-        await waitUntil(() => runHome.logText(runId).includes("sleeping"), `${runId} sleeping`, 60_000);
+        // stdout and stderr are two pipes: the stderr line printed before "sleeping" may still be on its way
+        await waitUntil(() => ["sleeping", "probe stderr line"].every((line) => runHome.logText(runId).includes(line)), `${runId} sleeping, its stderr line stored`, 60_000);
         expect(started.stop("user", 10_000)).toBe(true);
         const outcome = await within(started.outcome, `the end of ${runId}`, 30_000);
         const lines = runHome.logStore.read(runId).lines.map((line) => `${line.stream}:${line.text}`);
