@@ -14,7 +14,8 @@ export { EXEC_PURPOSE, prepareExec, removeExecOverlay, sweepExecOverlays } from 
 export type { ExecSpec, ExecSpecInput } from "./exec-spec.js";
 export { delay, leftToNextDaemon, superviseRun } from "./supervisor.js";
 export type { AdoptedRunBase, RecoveringExecutor, RunOutcome, StopSignal, SupervisedProcess, SupervisedRun, SupervisorOptions } from "./supervisor.js";
-export { createLocalExecutor, localRunVariables, placeSecretsFile, venvBinOf, withFirstOnPath } from "./local-executor.js";
+export { createLocalExecutor, localRunVariables, venvBinOf, withFirstOnPath } from "./local-executor.js";
+export { placeSecretsFile } from "./placed-secrets.js";
 export type { LocalExecutor, LocalExecutorOptions } from "./local-executor.js";
 export { createDockerExecutor } from "./docker-executor.js";
 export type { AdoptedRun, DockerExecutor, DockerExecutorOptions, RunContainerEngine, RunEnvironment } from "./docker-executor.js";

@@ -6,13 +6,14 @@
  * when one matches; otherwise it is started cold.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 import type { Clock } from "../../core/index.js";
 import { createRunLogWriter, type LogStore, type RunLogWriter } from "../logs/index.js";
 import { launcherArgv } from "./entry-point.js";
 import type { ProcessExit } from "./outcome.js";
 import type { PreparedRun } from "./prepare-run.js";
+import { placeSecretsFile } from "./placed-secrets.js";
 import { superviseRun, type SupervisedProcess, type SupervisedRun } from "./supervisor.js";
 import { createRefills } from "./warm-refills.js";
 import { bufferOutput, createWarmPool, isStartupVariable, type RunProcess, type RunSpawn, type WarmPool, type WarmPoolOptions } from "./warm-python.js";
@@ -157,21 +158,4 @@ function warmEnv(base: NodeJS.ProcessEnv, run: NodeJS.ProcessEnv): NodeJS.Proces
 function spawnCold(target: RunSpawn): RunProcess {
   const child = spawn(target.argv[0] ?? target.python, target.argv.slice(1), { cwd: target.cwd, env: target.env, stdio: ["ignore", "pipe", "pipe"] });
   return { child, attach: bufferOutput(child).attach, warm: false };
-}
-
-/**
- * dlt reads secrets only from `.dlt/` of the workspace (or the user's global dir), so the local
- * executor places the stored file there (0600, gitignored by dlt's templates). A file the
- * workspace already has with other content is left alone: the answer says so.
- */
-export function placeSecretsFile(run: Pick<PreparedRun, "secretsFile" | "profile" | "workspace">): string | undefined {
-  if (!run.secretsFile) return undefined;
-  const target = join(run.workspace.dir, ".dlt", `${run.profile}.secrets.toml`);
-  if (existsSync(target)) {
-    return readFileSync(target, "utf8") === readFileSync(run.secretsFile, "utf8") ? undefined : `the workspace has its own .dlt/${run.profile}.secrets.toml; the stored secrets were not placed`;
-  }
-  mkdirSync(join(run.workspace.dir, ".dlt"), { recursive: true });
-  copyFileSync(run.secretsFile, target);
-  chmodSync(target, 0o600);
-  return undefined;
 }
