@@ -38,7 +38,9 @@ def report():
     print("cwd=" + os.getcwd())
     print("profile=" + os.environ.get("WORKSPACE__PROFILE", ""))
     print("from_runs_env=" + os.environ.get("SLUICE_TEST_RUNS_ENV", ""))
-    print("token=" + str(dlt.secrets.get("probe.token") or "none"))
+    token = dlt.secrets.get("probe.token")
+    # reversed: stored logs mask the stored values themselves
+    print("token=" + (token[::-1] if token else "none"))
 
 if __name__ == "__main__":
     report()
@@ -52,6 +54,11 @@ function fields(text: string): Record<string, string> {
   }
   return found;
 }
+
+const reversed = (text: string) => [...text].reverse().join("");
+
+/** `sluice secrets …` (it takes the home from SLUICE_HOME). */
+const secretsCli = (...args: string[]) => spawnSync(process.execPath, [BIN, "secrets", ...args], { env: { ...process.env, SLUICE_HOME: daemon.home }, encoding: "utf8", timeout: 60_000 });
 
 let root: string;
 let daemon: DaemonProcess;
@@ -67,7 +74,7 @@ beforeAll(async () => {
   // a secret of profile dev only: exec --profile dev must place it as a local run would
   const secrets = join(root, "dev.secrets.toml");
   writeFileSync(secrets, `[probe]\ntoken = "${SECRET}"\n`);
-  const stored = spawnSync(process.execPath, [BIN, "secrets", "set", "fruitshop", "dev", "--file", secrets], { env: { ...process.env, SLUICE_HOME: daemon.home }, encoding: "utf8", timeout: 60_000 });
+  const stored = secretsCli("set", "fruitshop", "dev", "--file", secrets);
   expect(stored.status, stored.stderr).toBe(0);
 }, 600_000);
 afterAll(async () => {
@@ -92,10 +99,25 @@ describe("sluice exec with executor: local", () => {
     expect(tools.stdout.trim().split("\n")).toEqual([join(run.prefix ?? "", "bin", "dlt"), run.prefix]);
   }, 1_200_000);
 
-  it("with --profile dev the command gets that profile's variables, data dir and stored secrets (placed in the checkout's .dlt/ as for a run)", async () => {
+  it("with --profile dev the command gets that profile's variables, data dir and stored secrets (placed in the checkout's .dlt/ as for a run); a local run gets prod's stored value, the new one after `secrets set`, none after `secrets remove`", async () => {
     const dev = await execCli(daemon.home, ["fruitshop", "--profile", "dev", "--", "python", "probe.py"]);
     expect(dev.code, dev.stderr).toBe(0);
-    expect(fields(dev.stdout)).toMatchObject({ profile: "dev", data_dir: join(daemon.home, "data", "fruitshop", "dev", "var"), token: SECRET });
+    expect(fields(dev.stdout)).toMatchObject({ profile: "dev", data_dir: join(daemon.home, "data", "fruitshop", "dev", "var"), token: reversed(SECRET) });
+
+    // a local run's own placement of prod's secrets: set, rotated, removed
+    const secrets = join(root, "prod.secrets.toml");
+    const runToken = async () => {
+      const launched = await daemon.cli("launch", "probe", "-f");
+      expect(launched.code, launched.stdout + launched.stderr).toBe(0);
+      return fields((await daemon.cli("logs", "probe")).stdout).token;
+    };
+    for (const value of ["first-value", "rotated-value"]) {
+      writeFileSync(secrets, `[probe]\ntoken = "${value}"\n`);
+      expect(secretsCli("set", "fruitshop", "prod", "--file", secrets).status).toBe(0);
+      expect(await runToken()).toBe(reversed(value));
+    }
+    expect(secretsCli("remove", "fruitshop", "prod").status).toBe(0);
+    expect(await runToken()).toBe("none");
   }, 600_000);
 
   it("returns the command's exit code, attaches stdin, exits 127 naming the venv for a missing command, and --dry-run prints the directory and variable names, never values", async () => {
