@@ -100,6 +100,7 @@ async function dockerSpec(options: ExecOptions, engine: ContainerEngine, overlay
 async function localSpec(options: ExecOptions, pythonFor: (run: PreparedRun) => Promise<string>, request: ExecRequest): Promise<LocalExecSpec> {
   const run = execRun(options, request, newExecId());
   const python = await pythonFor(run);
+  const bin = venvBinOf(python);
   const unplaced = placeSecretsFile(run);
   if (unplaced) options.logger.warn(unplaced, { workspace: run.workspace.name, profile: run.profile });
   options.logger.info("exec session staged", { execId: run.runId, workspace: run.workspace.name, profile: run.profile, where: "local" });
@@ -111,9 +112,9 @@ async function localSpec(options: ExecOptions, pythonFor: (run: PreparedRun) => 
     profileSource: run.profileSource,
     workingDir: run.workspace.dir,
     // runs.env under the run's own, as the run starter gives runs (withEnv)
-    env: { ...options.env, ...localRunVariables(run, python) },
+    env: { ...options.env, ...localRunVariables(run, bin) },
     dataDir: run.dataDir,
-    bin: venvBinOf(python) ?? dirname(python),
+    bin: bin ?? dirname(python),
     ...(unplaced ? { notice: unplaced } : {}),
   };
 }

@@ -113,16 +113,15 @@ function drainedExit(child: ChildProcess, log: RunLogWriter): Promise<ProcessExi
 
 function runEnv(base: NodeJS.ProcessEnv, run: PreparedRun, python: string): NodeJS.ProcessEnv {
   const bin = venvBinOf(python);
-  return { ...base, ...(bin ? { PATH: withFirstOnPath(bin, base.PATH) } : {}), ...localRunVariables(run, python) };
+  return { ...base, ...(bin ? { PATH: withFirstOnPath(bin, base.PATH) } : {}), ...localRunVariables(run, bin) };
 }
 
 /**
- * What a local run has on top of the base environment, PATH aside (`venvBinOf` goes first on it):
- * `VIRTUAL_ENV` of its venv, the run's variables, and the data dirs. `sluice exec` gives a command
- * the same.
+ * What a local run has on top of the base environment, PATH aside (`bin`, its venv's from
+ * `venvBinOf`, goes first on it): `VIRTUAL_ENV` of that venv, the run's variables, and the data
+ * dirs. `sluice exec` gives a command the same.
  */
-export function localRunVariables(run: PreparedRun, python: string): Record<string, string> {
-  const bin = venvBinOf(python);
+export function localRunVariables(run: PreparedRun, bin: string | undefined): Record<string, string> {
   return {
     ...(bin ? { VIRTUAL_ENV: dirname(bin) } : {}),
     ...run.env,
