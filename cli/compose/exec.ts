@@ -43,7 +43,8 @@ const STALE_OVERLAY_MS = 24 * 60 * 60 * 1000;
 export function createExecServices(options: ExecOptions): ExecServices {
   const { cluster, executor } = options;
   const overlayRoot = join(options.home, "overlays");
-  const engine = executor.kind === "docker" && !cluster ? createDockerodeEngine() : undefined;
+  // the daemon's Docker engine, for exec containers (created at the first)
+  let engine: ContainerEngine | undefined;
   return {
     async spec(request) {
       if (cluster) {
@@ -52,7 +53,7 @@ export function createExecServices(options: ExecOptions): ExecServices {
         });
       }
       if (executor.kind === "local") return localSpec(options, executor.pythonFor, request);
-      if (!engine) throw new Error("exec: no Docker engine for executor: docker");
+      engine ??= createDockerodeEngine();
       return dockerSpec(options, engine, overlayRoot, request);
     },
     ...(cluster ? { runInCluster: (request: ExecRequest, command: string[]) => runInCluster(options, cluster, request, command) } : {}),
