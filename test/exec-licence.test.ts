@@ -5,15 +5,13 @@
  * succeed; the same licence stored as a secret (`[runtime] license`) reaches runs through the
  * settings overlay.
  */
-import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DaemonProcess, execCli } from "./daemon-e2e-support.js";
 import { FIXTURES_DIR } from "./support/workspaces.js";
 
-const BIN = resolve(import.meta.dirname, "../bin/sluice.js");
 const TOTALS = "totals=ana:2:90;ben:2:50;cy:2:70";
 
 
@@ -58,8 +56,8 @@ describe("licensed dlthub transformation", () => {
     const secrets = join(root, "licence.toml");
     writeFileSync(secrets, `[runtime]\nlicense = "${licence}"\n`);
     // the secrets verbs read the home from SLUICE_HOME (they take no --home)
-    const stored = spawnSync(process.execPath, [BIN, "secrets", "set", "licensed", "prod", "--file", secrets], { env: { ...process.env, SLUICE_HOME: daemon.home }, encoding: "utf8", timeout: 60_000 });
-    expect(stored.status, stored.stderr).toBe(0);
+    const stored = await daemon.at(root).plain("secrets", "set", "licensed", "prod", "--file", secrets);
+    expect(stored.code, stored.stderr).toBe(0);
     expect(stored.stdout).not.toContain(licence.slice(0, 40));
     const fromSecret = await daemon.cli("launch", "transform_pipeline", "-f");
     expect(fromSecret.code, fromSecret.stdout + fromSecret.stderr).toBe(0);

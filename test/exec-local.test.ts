@@ -6,15 +6,13 @@
  * licence issued with `sluice exec … dlt license issue` (into dlt's global dir of this machine's
  * user, which local runs share) makes a licensed transformation's later local run succeed.
  */
-import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DaemonProcess, execCli } from "./daemon-e2e-support.js";
 import { copyFixtureWorkspace, FIXTURES_DIR, writeFiles } from "./support/workspaces.js";
 
-const BIN = resolve(import.meta.dirname, "../bin/sluice.js");
 const FIELDS = ["data_dir", "local_dir", "global_dir", "anonymous_id", "host", "prefix", "cwd", "profile", "from_runs_env", "token"] as const;
 const SECRET = "s3cr3t-for-exec-only";
 const TOTALS = "totals=ana:2:90;ben:2:50;cy:2:70";
@@ -57,8 +55,8 @@ function fields(text: string): Record<string, string> {
 
 const reversed = (text: string) => [...text].reverse().join("");
 
-/** `sluice secrets …` (it takes the home from SLUICE_HOME). */
-const secretsCli = (...args: string[]) => spawnSync(process.execPath, [BIN, "secrets", ...args], { env: { ...process.env, SLUICE_HOME: daemon.home }, encoding: "utf8", timeout: 60_000 });
+/** `sluice secrets …`: it takes no --home, the shell's SLUICE_HOME is the daemon's. */
+const secretsCli = (...args: string[]) => daemon.at(root).plain("secrets", ...args);
 
 let root: string;
 let daemon: DaemonProcess;
@@ -74,8 +72,8 @@ beforeAll(async () => {
   // a secret of profile dev only: exec --profile dev must place it as a local run would
   const secrets = join(root, "dev.secrets.toml");
   writeFileSync(secrets, `[probe]\ntoken = "${SECRET}"\n`);
-  const stored = secretsCli("set", "fruitshop", "dev", "--file", secrets);
-  expect(stored.status, stored.stderr).toBe(0);
+  const stored = await secretsCli("set", "fruitshop", "dev", "--file", secrets);
+  expect(stored.code, stored.stderr).toBe(0);
 }, 600_000);
 afterAll(async () => {
   await daemon?.stop();
@@ -113,10 +111,10 @@ describe("sluice exec with executor: local", () => {
     };
     for (const value of ["first-value", "rotated-value"]) {
       writeFileSync(secrets, `[probe]\ntoken = "${value}"\n`);
-      expect(secretsCli("set", "fruitshop", "prod", "--file", secrets).status).toBe(0);
+      expect((await secretsCli("set", "fruitshop", "prod", "--file", secrets)).code).toBe(0);
       expect(await runToken()).toBe(reversed(value));
     }
-    expect(secretsCli("remove", "fruitshop", "prod").status).toBe(0);
+    expect((await secretsCli("remove", "fruitshop", "prod")).code).toBe(0);
     expect(await runToken()).toBe("none");
   }, 600_000);
 
