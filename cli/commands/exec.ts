@@ -122,7 +122,7 @@ function dockerLaunch(exec: DockerExecSpec, argv: readonly string[], options: { 
 }
 
 /** `executor: local`: the command itself, in the checkout, with the run's venv first on PATH and the run's variables over this shell's. */
-export function localLaunch(exec: LocalExecSpec, argv: readonly string[]): Launch {
+function localLaunch(exec: LocalExecSpec, argv: readonly string[]): Launch {
   const [file = "", ...args] = argv;
   const names = Object.keys(exec.env).sort().join(" ");
   return {
