@@ -140,6 +140,19 @@ describe("refresh cascade", () => {
     expect(result.runs[0]).toMatchObject({ status: "running", refresh: false });
   });
 
+  it("--refresh of a running job is skipped with a warning, clears nothing, and the queued run starts without refresh", async () => {
+    const s = await simulate("2026-04-14T09:58:00Z", [batchJob("slow", { triggers: ["schedule:*/5 * * * *"] })], { runDurationMs: 120_000 });
+    s.advanceTo(ms("2026-04-14T10:06:00Z"));
+    const watermark = s.scheduler.watermarks.get("jobs.mod.slow");
+    const result = triggerJobs(s.scheduler, ["slow"], { refresh: true });
+    expect(result.warnings).toEqual([{ jobRef: "jobs.mod.slow", message: "--refresh skipped (job is running)" }]);
+    expect(result.cleared).toEqual([]);
+    expect(result.runs[0]).toMatchObject({ status: "pending", refresh: false });
+    s.advanceTo(ms("2026-04-14T10:08:00Z"));
+    expect(of(s, "slow", "started").map((r) => [r.at.slice(11, 19), r.refresh])).toEqual([["10:00:00", true], ["10:05:00", false], ["10:07:00", false]]);
+    expect(watermark).toBe(ms("2026-04-14T10:00:00Z"));
+  });
+
   it("--refresh is skipped when the target's freshness gate fails", async () => {
     const s = await simulate("2026-04-14T09:58:00Z", jobs());
     const result = triggerJobs(s.scheduler, ["usgs_daily"], { refresh: true });
