@@ -102,7 +102,7 @@ async function refreshTransforms(sh: Shell): Promise<RunView[]> {
       const run = await waitForRun(sh, started.job, (r) => r.runId === started.runId && (ended(r) || r.status === "skipped"), `${started.job} (--refresh) did not end`);
       // scheduling.md §8.5: a job already running (a */5 tick) keeps its watermark, is warned
       // "--refresh skipped (job is running)", and its run is dispatched without refresh: retry it
-      const skippedRefresh = fired.warnings.find((w) => w.jobRef.endsWith(`.${started.job}`));
+      const skippedRefresh = fired.warnings.find((w) => w.jobRef === started.key);
       if (run.status === "skipped") expect(run.reason).toContain("held by freshness");
       else if (skippedRefresh) expect(skippedRefresh.message).toMatch(/^--refresh skipped \(/);
       else done.set(run.job, run);
