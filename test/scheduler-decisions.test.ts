@@ -148,9 +148,10 @@ describe("refresh cascade", () => {
     expect(result.warnings).toEqual([{ jobRef: "jobs.mod.slow", message: "--refresh skipped (job is running)" }]);
     expect(result.cleared).toEqual([]);
     expect(result.runs[0]).toMatchObject({ status: "pending", refresh: false });
+    expect(watermark).toBe(ms("2026-04-14T10:00:00Z"));
+    expect(s.scheduler.watermarks.get("jobs.mod.slow")).toBe(watermark);
     s.advanceTo(ms("2026-04-14T10:08:00Z"));
     expect(of(s, "slow", "started").map((r) => [r.at.slice(11, 19), r.refresh])).toEqual([["10:00:00", true], ["10:05:00", false], ["10:07:00", false]]);
-    expect(watermark).toBe(ms("2026-04-14T10:00:00Z"));
   });
 
   it("--refresh is skipped when the target's freshness gate fails", async () => {
